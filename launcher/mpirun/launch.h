@@ -1,0 +1,81 @@
+/* The local launch engine: starts ranks on this host, forwards their stdout/stderr line by line
+ * and mpirun's stdin to rank 0, serves their PMI-2 connections, reaps them and ends them on
+ * request. It has no job policy: it reports events through callbacks and the caller (mpirun
+ * today, the per-host daemon of issue #5 later) decides what they mean. One poll() loop over
+ * nonblocking descriptors, signals through a signalfd, no threads. */
+#ifndef KR_LAUNCHER_LAUNCH_H
+#define KR_LAUNCHER_LAUNCH_H
+
+#include "../pmi/pmi_kvs.h"
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct kr_launch;
+
+struct kr_launch_cb {
+    /* Rank `rank` (pid `pid`) was reaped; its remaining output and PMI messages were handled
+     * first. `status` is as from waitpid(). `pmi_init`: it completed PMI fullinit;
+     * `pmi_fini`: it sent PMI finalize. */
+    void (*rank_exit)(void *arg, int rank, pid_t pid, int status, bool pmi_init, bool pmi_fini);
+    /* Rank `rank` sent PMI abort with `code` (-1 if none) and `msg` ("" if none). */
+    void (*rank_abort)(void *arg, int rank, pid_t pid, int code, const char *msg);
+    /* Rank `rank` broke the PMI protocol; `why` is a phrase that follows "rank N". */
+    void (*pmi_error)(void *arg, int rank, pid_t pid, const char *why);
+    /* The launcher received `signo` (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2). */
+    void (*signal)(void *arg, int signo);
+    /* The alarm set by kr_launch_alarm() went off. */
+    void (*alarm)(void *arg);
+};
+
+struct kr_launch_params {
+    int first_rank;                /* world rank of the first rank started here */
+    int nranks;                    /* ranks started here */
+    int size;                      /* ranks in the whole job */
+    const char *jobid;             /* PMI_JOBID and the PMI job id */
+    const char *path;              /* executable, already resolved and checked */
+    char *const *argv;             /* argv[0] is what the program sees as its name */
+    char *const *env;              /* "NAME=value" set in every rank, NULL-terminated or NULL */
+    bool tag_output;               /* prefix every line with "[rank] " */
+    bool forward_stdin;            /* our stdin goes to world rank 0 if it runs here */
+    const char *mapping;           /* PMI_process_mapping */
+    int universe_size;
+    struct kr_pmi_kvs *kvs;        /* borrowed */
+    const struct kr_launch_cb *cb;
+    void *cb_arg;
+};
+
+/* Set up signal handling (blocks the handled signals and reads them through a signalfd) and
+ * the PMI server. Spawns nothing yet. 0 or -errno (logged). */
+int kr_launch_create(const struct kr_launch_params *p, struct kr_launch **launch_out);
+
+/* Fork and exec every rank: own process group, PMI_FD/PMI_RANK/PMI_SIZE/PMI_JOBID plus the
+ * extra environment, SIGKILL when the launcher dies. If a fork fails the ranks already started
+ * are killed. 0 or -errno (logged). */
+int kr_launch_spawn(struct kr_launch *l);
+
+/* Run the event loop until every rank has been reaped and their output is drained. 0 or
+ * -errno when the loop itself failed. */
+int kr_launch_run(struct kr_launch *l);
+
+/* Send `signo` to the process group of every rank not yet reaped. Returns how many. */
+int kr_launch_signal(struct kr_launch *l, int signo);
+
+/* End the job: `signo` (normally SIGTERM) to every rank's process group now, SIGKILL to those
+ * still alive `grace_ms` later. `spare` (or -1) is a rank that gets only the SIGKILL, e.g. one
+ * that is exiting on its own after MPI_Abort. Returns how many ranks got `signo`. */
+int kr_launch_terminate(struct kr_launch *l, int signo, int grace_ms, int spare);
+
+/* Call cb->alarm once, `ms` milliseconds from now (replaces an earlier alarm). */
+void kr_launch_alarm(struct kr_launch *l, long ms);
+
+/* Number of ranks not yet reaped. */
+int kr_launch_alive(const struct kr_launch *l);
+
+/* This host's name, as printed in messages. */
+const char *kr_launch_host(const struct kr_launch *l);
+
+/* Kill anything left, close every descriptor, restore the signal mask, free `l`. */
+void kr_launch_destroy(struct kr_launch *l);
+
+#endif /* KR_LAUNCHER_LAUNCH_H */

@@ -1,0 +1,147 @@
+/* Starting one rank: its pipes and PMI socketpair, fork, and in the child the process group,
+ * parent-death signal, environment and exec. */
+#include "config.h"
+
+#include "launch_int.h"
+
+#include "util/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* The descriptors a child needs; parent ends are O_CLOEXEC and nonblocking. */
+struct spawn_fds {
+    int pmi[2];                    /* [0] ours, [1] the rank's PMI_FD */
+    int out[2];                    /* pipe: [0] ours, [1] the rank's stdout */
+    int err[2];
+    int in[2];                     /* rank 0 with forwarded stdin: [0] its stdin, [1] ours */
+    int devnull;                   /* stdin of the other ranks */
+};
+
+static void spawn_fds_close(struct spawn_fds *f)
+{
+    int *all[] = { &f->pmi[0], &f->pmi[1], &f->out[0], &f->out[1], &f->err[0], &f->err[1],
+                   &f->in[0],  &f->in[1],  &f->devnull };
+
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        if (*all[i] >= 0) {
+            close(*all[i]);
+            *all[i] = -1;
+        }
+    }
+}
+
+static int spawn_fds_open(struct kr_launch *l, struct launch_rank *r, struct spawn_fds *f)
+{
+    bool want_in = l->p.forward_stdin && r->rank == 0 && l->in.src >= 0;
+
+    memset(f, 0xff, sizeof(*f)); /* every descriptor -1 */
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, f->pmi) != 0 ||
+        pipe2(f->out, O_CLOEXEC) != 0 || pipe2(f->err, O_CLOEXEC) != 0 ||
+        (want_in && pipe2(f->in, O_CLOEXEC) != 0) ||
+        (!want_in && (f->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)) {
+        int ret = -errno;
+
+        KR_LOG_ERR(LAUNCH, "cannot create the pipes for rank %d: %s (ulimit -n?)", r->rank,
+                   strerror(errno));
+        spawn_fds_close(f);
+        return ret;
+    }
+    (void) fcntl(f->pmi[0], F_SETFL, O_NONBLOCK);
+    (void) fcntl(f->out[0], F_SETFL, O_NONBLOCK);
+    (void) fcntl(f->err[0], F_SETFL, O_NONBLOCK);
+    if (want_in) {
+        (void) fcntl(f->in[1], F_SETFL, O_NONBLOCK);
+    }
+    return 0;
+}
+
+static void spawn_child_die(const char *what, int rank, int err)
+{
+    char msg[512];
+    int n = snprintf(msg, sizeof(msg), "mpirun: rank %d: %s: %s\n", rank, what, strerror(err));
+    ssize_t ignored = write(STDERR_FILENO, msg, (size_t) n);
+
+    (void) ignored;
+    _exit(127);
+}
+
+/* In the child, between fork and exec: only async-signal-safe work and setenv (the launcher is
+ * single-threaded, so the environment is not being changed under us). */
+static void spawn_child(struct kr_launch *l, struct launch_rank *r, struct spawn_fds *f)
+{
+    char num[16];
+    int stdin_fd = f->in[0] >= 0 ? f->in[0] : f->devnull;
+
+    setpgid(0, 0);
+    /* SIGKILL when mpirun dies, even by SIGKILL; if it died before this line, go now. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != l->self) {
+        _exit(127);
+    }
+    if (dup2(stdin_fd, STDIN_FILENO) < 0 || dup2(f->out[1], STDOUT_FILENO) < 0 ||
+        dup2(f->err[1], STDERR_FILENO) < 0) {
+        spawn_child_die("cannot set up stdin/stdout/stderr", r->rank, errno);
+    }
+    if (fcntl(f->pmi[1], F_SETFD, 0) != 0) { /* the PMI end survives exec */
+        spawn_child_die("cannot pass the PMI socket", r->rank, errno);
+    }
+    snprintf(num, sizeof(num), "%d", f->pmi[1]);
+    setenv("PMI_FD", num, 1);
+    snprintf(num, sizeof(num), "%d", r->rank);
+    setenv("PMI_RANK", num, 1);
+    snprintf(num, sizeof(num), "%d", l->p.size);
+    setenv("PMI_SIZE", num, 1);
+    setenv("PMI_JOBID", l->p.jobid, 1);
+    for (char *const *e = l->p.env; e != NULL && *e != NULL; e++) {
+        putenv(*e);
+    }
+    /* Undo what the launcher changed: its blocked signals and ignored SIGPIPE. */
+    sigaction(SIGPIPE, &l->old_pipe, NULL);
+    sigprocmask(SIG_SETMASK, &l->old_mask, NULL);
+    execv(l->p.path, l->p.argv);
+    spawn_child_die(l->p.path, r->rank, errno);
+}
+
+int kr_launch_rank_spawn(struct kr_launch *l, struct launch_rank *r)
+{
+    struct spawn_fds f;
+    pid_t pid;
+    int ret;
+
+    ret = spawn_fds_open(l, r, &f);
+    if (ret != 0) {
+        return ret;
+    }
+    pid = fork();
+    if (pid < 0) {
+        ret = -errno;
+        KR_LOG_ERR(LAUNCH, "cannot start rank %d: fork failed: %s", r->rank, strerror(errno));
+        spawn_fds_close(&f);
+        return ret;
+    }
+    if (pid == 0) {
+        spawn_child(l, r, &f);
+    }
+    /* Also here, so that the group exists before we could ever signal it. */
+    (void) setpgid(pid, pid);
+    r->pid = pid;
+    l->alive++;
+    r->pmi_fd = f.pmi[0];
+    f.pmi[0] = -1;
+    (void) kr_launch_stream_open(&r->out, f.out[0], STDOUT_FILENO);
+    (void) kr_launch_stream_open(&r->err, f.err[0], STDERR_FILENO);
+    f.out[0] = f.err[0] = -1;
+    if (f.in[1] >= 0) {
+        l->in.dst = f.in[1];
+        f.in[1] = -1;
+    }
+    spawn_fds_close(&f);
+    return 0;
+}

@@ -1,0 +1,32 @@
+/* mpirun's own parts: command-line options (mpirun_opts.c) and the job policy that turns the
+ * launch engine's events into messages, teardown and an exit status (mpirun_job.c). */
+#ifndef KR_LAUNCHER_MPIRUN_H
+#define KR_LAUNCHER_MPIRUN_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#define KR_MPIRUN_EXIT_USAGE   2   /* bad command line */
+#define KR_MPIRUN_EXIT_TIMEOUT 124 /* --timeout expired, like timeout(1) */
+#define KR_MPIRUN_GRACE_MS     500 /* SIGTERM to SIGKILL */
+
+struct kr_mpirun_opts {
+    int np;
+    bool tag_output;
+    double timeout_s;              /* 0: none */
+    const char *timeout_text;      /* as the user wrote it, for the message */
+    char **env;                    /* "NAME=value" from -x, NULL-terminated */
+    int nenv;
+    char **argv;                   /* program and its arguments (into main's argv) */
+    char path[PATH_MAX];           /* the program, resolved through PATH and checked */
+};
+
+/* Parse the command line. Returns 0 to run the job, 1 after printing --help or --version
+ * (exit 0), or KR_MPIRUN_EXIT_USAGE after printing what is wrong. */
+int kr_mpirun_opts_parse(int argc, char **argv, struct kr_mpirun_opts *o);
+void kr_mpirun_opts_free(struct kr_mpirun_opts *o);
+
+/* Run the job described by `o` to the end and return mpirun's exit status. */
+int kr_mpirun_job_run(const struct kr_mpirun_opts *o);
+
+#endif /* KR_LAUNCHER_MPIRUN_H */

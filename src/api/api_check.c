@@ -1,0 +1,176 @@
+/* Handle conversion and argument checks shared by the MPI entry points. Each check reports
+ * through kr_api_error, naming the call and the offending argument. */
+#include "config.h"
+
+#include "api.h"
+
+#include <limits.h>
+#include <stdint.h>
+
+struct kr_api_cfg kr_api_cfg;
+
+const struct kr_setting kr_api_settings[] = {
+    { "API_CHECKS", KR_SET_BOOL, "yes", &kr_api_cfg.check_args,
+      "check the arguments of every MPI call (no: skip the checks for speed)", NULL, 0 },
+    { 0 }
+};
+
+struct kr_comm *kr_api_comm(MPI_Comm h)
+{
+    struct kr_comm *c;
+
+    if (h == MPI_COMM_WORLD) {
+        return kr_api.world;
+    }
+    if (h == MPI_COMM_SELF) {
+        return kr_api.self;
+    }
+    if ((uintptr_t) h < KR_HANDLE_USER_MIN) {
+        return NULL;
+    }
+    c = (struct kr_comm *) (void *) h;
+    return c->magic == KR_COMM_MAGIC ? c : NULL;
+}
+
+MPI_Comm kr_api_comm_handle(struct kr_comm *c)
+{
+    if (c == kr_api.world) {
+        return MPI_COMM_WORLD;
+    }
+    if (c == kr_api.self) {
+        return MPI_COMM_SELF;
+    }
+    return (MPI_Comm) (void *) c;
+}
+
+int kr_api_check_comm(const char *call, MPI_Comm h, struct kr_comm **comm_out)
+{
+    struct kr_comm *c = kr_api_comm(h);
+
+    if (c == NULL) {
+        return kr_api_error(NULL, MPI_ERR_COMM, "%s: %s is not a valid communicator", call,
+                            h == MPI_COMM_NULL ? "MPI_COMM_NULL" : "the communicator argument");
+    }
+    *comm_out = c;
+    return MPI_SUCCESS;
+}
+
+int kr_api_check_count(const char *call, struct kr_comm *comm, MPI_Count count)
+{
+    if (count < 0 && kr_api_cfg.check_args) {
+        return kr_api_error(comm, MPI_ERR_COUNT, "%s: count %lld is negative", call,
+                            (long long) count);
+    }
+    return MPI_SUCCESS;
+}
+
+int kr_api_check_type(const char *call, struct kr_comm *comm, MPI_Datatype h,
+                      struct kr_dt **dt_out)
+{
+    struct kr_dt *dt = kr_dt_from_handle(h);
+
+    if (dt == NULL) {
+        return kr_api_error(comm, MPI_ERR_TYPE, "%s: %s is not a valid datatype", call,
+                            h == MPI_DATATYPE_NULL ? "MPI_DATATYPE_NULL" : "the datatype");
+    }
+    if ((dt->flags & KR_DT_F_COMMITTED) == 0) {
+        return kr_api_error(comm, MPI_ERR_TYPE, "%s: datatype %s is not committed", call,
+                            kr_dt_name(dt));
+    }
+    if (!kr_dt_is_contig(dt)) {
+        return kr_api_error(comm, MPI_ERR_TYPE, "%s: non-contiguous datatype %s is not "
+                            "supported yet", call, kr_dt_name(dt));
+    }
+    *dt_out = dt;
+    return MPI_SUCCESS;
+}
+
+int kr_api_check_buf(const char *call, struct kr_comm *comm, const void *buf, MPI_Count count,
+                     const struct kr_dt *dt)
+{
+    if (kr_api_cfg.check_args && buf == NULL && count > 0 && dt->size > 0) {
+        return kr_api_error(comm, MPI_ERR_BUFFER, "%s: buffer is NULL but count is %lld", call,
+                            (long long) count);
+    }
+    if (kr_api_cfg.check_args && dt->size > 0 && (size_t) count > SIZE_MAX / dt->size) {
+        return kr_api_error(comm, MPI_ERR_COUNT, "%s: %lld elements of %s do not fit in "
+                            "memory", call, (long long) count, kr_dt_name(dt));
+    }
+    return MPI_SUCCESS;
+}
+
+int kr_api_check_rank(const char *call, struct kr_comm *comm, int rank, bool any)
+{
+    if (rank == MPI_PROC_NULL || (any && rank == MPI_ANY_SOURCE)) {
+        return MPI_SUCCESS;
+    }
+    if (rank < 0 || rank >= comm->size) {
+        return kr_api_error(comm, MPI_ERR_RANK, "%s: %s rank %d is not in 0..%d", call,
+                            any ? "source" : "destination", rank, comm->size - 1);
+    }
+    return MPI_SUCCESS;
+}
+
+int kr_api_check_root(const char *call, struct kr_comm *comm, int root)
+{
+    if (root < 0 || root >= comm->size) {
+        return kr_api_error(comm, MPI_ERR_ROOT, "%s: root %d is not in 0..%d", call, root,
+                            comm->size - 1);
+    }
+    return MPI_SUCCESS;
+}
+
+int kr_api_check_tag(const char *call, struct kr_comm *comm, int tag, bool any)
+{
+    if (tag >= 0 || (any && tag == MPI_ANY_TAG) || !kr_api_cfg.check_args) {
+        return MPI_SUCCESS;
+    }
+    return kr_api_error(comm, MPI_ERR_TAG, "%s: tag %d is not in 0..%d%s", call, tag, INT_MAX,
+                        any ? " or MPI_ANY_TAG" : "");
+}
+
+int kr_api_check_op(const char *call, struct kr_comm *comm, MPI_Op h, const struct kr_dt *dt,
+                    struct kr_op **op_out)
+{
+    struct kr_op *op = kr_op_from_handle(h);
+
+    if (op == NULL) {
+        return kr_api_error(comm, MPI_ERR_OP, "%s: %s is not a valid operation", call,
+                            h == MPI_OP_NULL ? "MPI_OP_NULL" : "the op argument");
+    }
+    if (!kr_op_valid_for(op, dt)) {
+        return kr_api_error(comm, MPI_ERR_OP, "%s: %s is not defined for datatype %s", call,
+                            op->name != NULL ? op->name : "the user operation",
+                            kr_dt_name(dt));
+    }
+    *op_out = op;
+    return MPI_SUCCESS;
+}
+
+void kr_api_status_set(MPI_Status *st, const struct kr_status *ks)
+{
+    uint64_t count = ks->count;
+
+    if (st == MPI_STATUS_IGNORE) {
+        return;
+    }
+    st->MPI_SOURCE = ks->source;
+    st->MPI_TAG = ks->tag;
+    st->MPI_internal[0] = (int) (uint32_t) count;
+    st->MPI_internal[1] = (int) (uint32_t) (count >> 32);
+    st->MPI_internal[2] = ks->cancelled;
+}
+
+/* The status of a receive from MPI_PROC_NULL. */
+void kr_api_status_empty(MPI_Status *st)
+{
+    struct kr_status ks = { .source = MPI_PROC_NULL, .tag = MPI_ANY_TAG };
+
+    kr_api_status_set(st, &ks);
+}
+
+size_t kr_api_status_bytes(const MPI_Status *st)
+{
+    return (size_t) ((uint64_t) (uint32_t) st->MPI_internal[0]
+                     | (uint64_t) (uint32_t) st->MPI_internal[1] << 32);
+}

@@ -1,0 +1,118 @@
+/* Environment queries: versions, processor name, clocks, datatype sizes. */
+#include "config.h"
+
+#include "api.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+KR_WEAK_ALIAS(Get_version)
+int PMPI_Get_version(int *version, int *subversion)
+{
+    if (version == NULL || subversion == NULL) {
+        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Get_version: %s is NULL",
+                            version == NULL ? "version" : "subversion");
+    }
+    *version = MPI_VERSION;
+    *subversion = MPI_SUBVERSION;
+    return MPI_SUCCESS;
+}
+
+KR_WEAK_ALIAS(Abi_get_version)
+int PMPI_Abi_get_version(int *abi_major, int *abi_minor)
+{
+    if (abi_major == NULL || abi_minor == NULL) {
+        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Abi_get_version: %s is NULL",
+                            abi_major == NULL ? "abi_major" : "abi_minor");
+    }
+    *abi_major = MPI_ABI_VERSION;
+    *abi_minor = MPI_ABI_SUBVERSION;
+    return MPI_SUCCESS;
+}
+
+KR_WEAK_ALIAS(Get_library_version)
+int PMPI_Get_library_version(char *version, int *resultlen)
+{
+    int n;
+
+    if (version == NULL || resultlen == NULL) {
+        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Get_library_version: %s is NULL",
+                            version == NULL ? "version" : "resultlen");
+    }
+    n = snprintf(version, MPI_MAX_LIBRARY_VERSION_STRING,
+                 "Kurir %s (MPI %d.%d, standard ABI %d.%d; transports: shm%s)", PACKAGE_VERSION,
+                 MPI_VERSION, MPI_SUBVERSION, MPI_ABI_VERSION, MPI_ABI_SUBVERSION,
+                 KR_HAVE_OFI ? ", libfabric support built in" : "");
+    *resultlen = n < MPI_MAX_LIBRARY_VERSION_STRING ? n : MPI_MAX_LIBRARY_VERSION_STRING - 1;
+    return MPI_SUCCESS;
+}
+
+KR_WEAK_ALIAS(Get_processor_name)
+int PMPI_Get_processor_name(char *name, int *resultlen)
+{
+    if (name == NULL || resultlen == NULL) {
+        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Get_processor_name: %s is NULL",
+                            name == NULL ? "name" : "resultlen");
+    }
+    if (gethostname(name, MPI_MAX_PROCESSOR_NAME) != 0) {
+        snprintf(name, MPI_MAX_PROCESSOR_NAME, "unknown");
+    }
+    name[MPI_MAX_PROCESSOR_NAME - 1] = '\0';
+    *resultlen = (int) strlen(name);
+    return MPI_SUCCESS;
+}
+
+KR_WEAK_ALIAS(Wtime)
+double PMPI_Wtime(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec * 1e-9;
+}
+
+KR_WEAK_ALIAS(Wtick)
+double PMPI_Wtick(void)
+{
+    struct timespec ts;
+
+    if (clock_getres(CLOCK_MONOTONIC, &ts) != 0) {
+        return 1e-9;
+    }
+    return (double) ts.tv_sec + (double) ts.tv_nsec * 1e-9;
+}
+
+KR_WEAK_ALIAS(Type_size)
+int PMPI_Type_size(MPI_Datatype type, int *size)
+{
+    struct kr_dt *dt = kr_dt_from_handle(type);
+
+    if (dt == NULL) {
+        return kr_api_error(NULL, MPI_ERR_TYPE, "MPI_Type_size: not a valid datatype");
+    }
+    if (size == NULL) {
+        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Type_size: size is NULL");
+    }
+    *size = dt->size > INT_MAX ? MPI_UNDEFINED : (int) dt->size;
+    return MPI_SUCCESS;
+}
+
+KR_WEAK_ALIAS(Type_get_extent)
+int PMPI_Type_get_extent(MPI_Datatype type, MPI_Aint *lb, MPI_Aint *extent)
+{
+    struct kr_dt *dt = kr_dt_from_handle(type);
+
+    if (dt == NULL) {
+        return kr_api_error(NULL, MPI_ERR_TYPE, "MPI_Type_get_extent: not a valid datatype");
+    }
+    if (lb == NULL || extent == NULL) {
+        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Type_get_extent: %s is NULL",
+                            lb == NULL ? "lb" : "extent");
+    }
+    *lb = dt->lb;
+    *extent = dt->extent;
+    return MPI_SUCCESS;
+}

@@ -1,0 +1,33 @@
+/* Collective operations over a communicator, built on the pt2pt engine in the
+ * communicator's collective context. Buffers are contiguous: the API layer packs derived
+ * types. A NULL send buffer means "in place" (the data is already in the receive buffer). */
+#ifndef KR_COLL_COLL_H
+#define KR_COLL_COLL_H
+
+#include "comm/comm.h"
+#include "datatype/dt.h"
+#include "util/settings.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+int kr_coll_barrier(struct kr_comm *comm);
+/* `bytes` at `buf` on `root` end up in `buf` everywhere. */
+int kr_coll_bcast(struct kr_comm *comm, void *buf, size_t bytes, int root);
+/* Combine `count` elements of `dt` with `op` into `rbuf` on `root` (rbuf ignored elsewhere). */
+int kr_coll_reduce(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t count,
+                   const struct kr_dt *dt, const struct kr_op *op, int root);
+int kr_coll_allreduce(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t count,
+                      const struct kr_dt *dt, const struct kr_op *op);
+/* Every rank's `bytes` block, in rank order, into rbuf (size * bytes) everywhere. With a NULL
+ * sbuf this rank's block is already at its place in rbuf. */
+int kr_coll_allgather(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes);
+/* Block i of sbuf goes to rank i; block j of rbuf comes from rank j. */
+int kr_coll_alltoall(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes);
+
+/* For the communicator layer: AND of `n` words over all members, in place. */
+int kr_coll_allreduce_band_u64(struct kr_comm *comm, uint64_t *buf, size_t n);
+
+extern const struct kr_setting kr_coll_settings[];
+
+#endif /* KR_COLL_COLL_H */

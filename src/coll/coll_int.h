@@ -1,0 +1,38 @@
+/* Private to the collectives: point-to-point helpers in the collective context and the
+ * algorithm selection settings. */
+#ifndef KR_COLL_INT_H
+#define KR_COLL_INT_H
+
+#include "coll.h"
+
+#include <stddef.h>
+
+/* A tag for the next collective on `comm`: every member calls collectives in the same order,
+ * so they all draw the same number. */
+int kr_coll_tag(struct kr_comm *comm);
+
+int kr_coll_send(struct kr_comm *comm, const void *buf, size_t len, int dst, int tag);
+int kr_coll_recv(struct kr_comm *comm, void *buf, size_t len, int src, int tag);
+/* Send to `dst` and receive from `src` at once (neither blocks the other). */
+int kr_coll_sendrecv(struct kr_comm *comm, const void *sbuf, size_t slen, int dst, void *rbuf,
+                     size_t rlen, int src, int tag);
+
+/* Algorithm choices; -1 means automatic. */
+struct kr_coll_cfg {
+    int bcast;
+    int allreduce;
+    int alltoall;
+    int allgather;
+    size_t allreduce_ring_min;  /* bytes from which allreduce uses the ring */
+    size_t bcast_pipeline_min;
+    size_t alltoall_pairwise_min;
+};
+
+extern struct kr_coll_cfg kr_coll_cfg;
+
+enum { KR_COLL_BCAST_AUTO, KR_COLL_BCAST_BINOMIAL, KR_COLL_BCAST_SCATTER_ALLGATHER };
+enum { KR_COLL_ALLREDUCE_AUTO, KR_COLL_ALLREDUCE_RECDBL, KR_COLL_ALLREDUCE_RING };
+enum { KR_COLL_ALLTOALL_AUTO, KR_COLL_ALLTOALL_POSTALL, KR_COLL_ALLTOALL_PAIRWISE };
+enum { KR_COLL_ALLGATHER_AUTO, KR_COLL_ALLGATHER_RING, KR_COLL_ALLGATHER_RECDBL };
+
+#endif /* KR_COLL_INT_H */

@@ -1,0 +1,94 @@
+/* Engine lifetime and wiring: peers, routes to transports, context release. */
+#include "config.h"
+
+#include "pt2pt_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+int kr_pt2pt_create(int rank, int size, struct kr_pt2pt **pt_out)
+{
+    struct kr_pt2pt *pt = calloc(1, sizeof(*pt));
+
+    if (pt == NULL) {
+        return -ENOMEM;
+    }
+    pt->peers = calloc((size_t) size, sizeof(*pt->peers));
+    if (pt->peers == NULL) {
+        free(pt);
+        return -ENOMEM;
+    }
+    for (int i = 0; i < size; i++) {
+        kr_list_init(&pt->peers[i].ctrlq);
+        kr_list_init(&pt->peers[i].sendq);
+        kr_list_init(&pt->peers[i].busy_link);
+    }
+    pt->rank = rank;
+    pt->size = size;
+    kr_list_init(&pt->busy);
+    *pt_out = pt;
+    return 0;
+}
+
+void kr_pt2pt_destroy(struct kr_pt2pt *pt)
+{
+    if (pt == NULL) {
+        return;
+    }
+    for (uint32_t c = 0; c < KR_CTX_MAX; c++) {
+        kr_pt2pt_ctx_release(pt, c);
+    }
+    for (int i = 0; i < pt->size; i++) {
+        struct kr_list *pos, *tmp;
+
+        kr_list_for_each_safe(pos, tmp, &pt->peers[i].ctrlq) {
+            kr_list_del(pos);
+            free(kr_container_of(pos, struct pt2pt_ctrl, link));
+        }
+    }
+    kr_req_pool_free(pt);
+    free(pt->peers);
+    free(pt);
+}
+
+void kr_pt2pt_tport_cb(struct kr_pt2pt *pt, struct kr_tport_cb *cb_out)
+{
+    cb_out->ctx = pt;
+    cb_out->recv = kr_proto_recv_cb;
+}
+
+int kr_pt2pt_add_tport(struct kr_pt2pt *pt, struct kr_tport *tp)
+{
+    if (pt->ntports == (int) (sizeof(pt->tports) / sizeof(pt->tports[0]))) {
+        return -ENOSPC;
+    }
+    pt->tports[pt->ntports++] = tp;
+    if (tp->ops != &kr_loop_tport_ops) {
+        pt->sleeper = tp;
+    }
+    return 0;
+}
+
+void kr_pt2pt_set_route(struct kr_pt2pt *pt, int peer, struct kr_tport *tp)
+{
+    pt->peers[peer].tp = tp;
+    pt->peers[peer].ep = NULL;
+}
+
+void kr_pt2pt_set_oversubscribed(struct kr_pt2pt *pt, bool oversubscribed)
+{
+    pt->oversubscribed = oversubscribed;
+}
+
+int kr_pt2pt_rank(const struct kr_pt2pt *pt)
+{
+    return pt->rank;
+}
+
+void kr_pt2pt_ctx_release(struct kr_pt2pt *pt, uint32_t ctx)
+{
+    if (ctx < KR_CTX_MAX && pt->ctxs[ctx] != NULL) {
+        kr_match_ctx_free(pt->ctxs[ctx], pt->size);
+        pt->ctxs[ctx] = NULL;
+    }
+}

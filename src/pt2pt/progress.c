@@ -1,0 +1,125 @@
+/* Progress and waiting. A wait polls the transports, and when nothing happens it spins
+ * briefly, then yields the CPU, then sleeps on the transport's doorbell until a peer wakes
+ * it: ranks that wait never starve ranks that work, even with more ranks than cores. */
+#include "config.h"
+
+#include "pt2pt_int.h"
+
+#include <sched.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WAIT_SLEEP_MS 200       /* upper bound of one sleep; wakeups normally come first */
+
+static struct pt2pt_cfg {
+    int spin;
+    int spin_oversub;
+    int yield_us;
+} pt2pt_cfg;
+
+const struct kr_setting kr_pt2pt_settings[] = {
+    { "WAIT_SPIN", KR_SET_INT, "20000", &pt2pt_cfg.spin,
+      "empty polls a waiting rank spins through before it starts yielding the CPU", NULL, 0 },
+    { "WAIT_SPIN_OVERSUB", KR_SET_INT, "50", &pt2pt_cfg.spin_oversub,
+      "the same when the host runs more ranks than it has cores", NULL, 0 },
+    { "WAIT_YIELD_US", KR_SET_INT, "1000", &pt2pt_cfg.yield_us,
+      "microseconds a waiting rank keeps yielding (sched_yield) before it sleeps until woken",
+      NULL, 0 },
+    { 0 }
+};
+
+static inline void progress_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static uint64_t progress_now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+int kr_pt2pt_progress(struct kr_pt2pt *pt)
+{
+    int n = 0;
+
+    for (int i = 0; i < pt->ntports; i++) {
+        int ret = pt->tports[i]->ops->progress(pt->tports[i]);
+
+        if (ret < 0) {
+            return ret;
+        }
+        n += ret;
+    }
+    if (!kr_list_empty(&pt->busy)) {
+        struct kr_list *pos, *tmp;
+
+        kr_list_for_each_safe(pos, tmp, &pt->busy) {
+            n += kr_proto_sendq_drain(pt, kr_container_of(pos, struct pt2pt_peer, busy_link));
+        }
+    }
+    return n;
+}
+
+static void progress_sleep(struct kr_pt2pt *pt)
+{
+    if (pt->sleeper != NULL) {
+        pt->sleeper->ops->wait(pt->sleeper, WAIT_SLEEP_MS);
+    } else {
+        /* Nothing to sleep on (a singleton): waiting can only be for ourselves; nap. */
+        usleep(1000);
+    }
+}
+
+int kr_pt2pt_wait_until(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg)
+{
+    int spin = pt->oversubscribed ? pt2pt_cfg.spin_oversub : pt2pt_cfg.spin;
+    int idle = 0;
+    uint64_t idle_since = 0;
+
+    while (!done(arg)) {
+        int n = kr_pt2pt_progress(pt);
+
+        if (n < 0) {
+            return n;
+        }
+        if (n > 0) {
+            idle = 0;
+            continue;
+        }
+        if (idle < spin) {
+            idle++;
+            progress_cpu_relax();
+            continue;
+        }
+        if (idle == spin) {
+            idle++;
+            idle_since = progress_now_us();
+        }
+        if (progress_now_us() - idle_since < (uint64_t) pt2pt_cfg.yield_us) {
+            sched_yield();
+            continue;
+        }
+        progress_sleep(pt);
+    }
+    return 0;
+}
+
+static bool progress_req_done(void *arg)
+{
+    return ((struct kr_req *) arg)->done != 0;
+}
+
+int kr_pt2pt_wait(struct kr_pt2pt *pt, struct kr_req *req)
+{
+    if (req->done) {
+        return 0;
+    }
+    return kr_pt2pt_wait_until(pt, progress_req_done, req);
+}

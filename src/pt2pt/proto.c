@@ -1,0 +1,369 @@
+/* Protocols: eager (the message travels with its header), rendezvous by single copy (RTS,
+ * the receiver reads the sender's buffer, FIN), and rendezvous by copy when the transport
+ * cannot read remote memory (RTS, CTS, DATA fragments pushed by the sender). */
+#include "config.h"
+
+#include "pt2pt_int.h"
+
+#include "util/log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int kr_proto_peer_connect(struct kr_pt2pt *pt, int rank, struct pt2pt_peer **peer_out)
+{
+    struct pt2pt_peer *peer = &pt->peers[rank];
+
+    if (peer->ep == NULL) {
+        int ret;
+
+        if (peer->tp == NULL) {
+            KR_LOG_ERR(CORE, "no transport reaches rank %d", rank);
+            return -EHOSTUNREACH;
+        }
+        ret = peer->tp->ops->connect(peer->tp, rank, &peer->ep);
+        if (ret != 0) {
+            return ret;
+        }
+        peer->max_eager = peer->tp->ops->max_eager(peer->ep);
+    }
+    *peer_out = peer;
+    return 0;
+}
+
+static void proto_peer_busy(struct kr_pt2pt *pt, struct pt2pt_peer *peer)
+{
+    if (!peer->busy) {
+        peer->busy = true;
+        kr_list_push_back(&pt->busy, &peer->busy_link);
+    }
+}
+
+static int proto_send_ctrl(struct kr_pt2pt *pt, int rank, uint8_t type, const void *payload,
+                           size_t plen)
+{
+    struct kr_wire_hdr hdr = { .type = type };
+    struct iovec iov = { (void *) payload, plen };
+    struct pt2pt_peer *peer;
+    struct pt2pt_ctrl *c;
+    int ret;
+
+    ret = kr_proto_peer_connect(pt, rank, &peer);
+    if (ret != 0) {
+        return ret;
+    }
+    if (kr_list_empty(&peer->ctrlq)) {
+        ret = peer->tp->ops->send_eager(peer->ep, &hdr, &iov, 1);
+        if (ret != -EAGAIN) {
+            return ret;
+        }
+    }
+    c = malloc(sizeof(*c));
+    if (c == NULL) {
+        return -ENOMEM;
+    }
+    c->hdr = hdr;
+    c->plen = plen;
+    memcpy(c->payload, payload, plen);
+    kr_list_push_back(&peer->ctrlq, &c->link);
+    proto_peer_busy(pt, peer);
+    return 0;
+}
+
+/* Push DATA fragments of a send the receiver asked for with CTS. 1 = all pushed. */
+static int proto_push(struct pt2pt_peer *peer, struct kr_req *req)
+{
+    struct kr_wire_hdr hdr = { .type = PT2PT_DATA };
+    size_t frag = peer->max_eager - sizeof(struct pt2pt_data_hdr);
+
+    while (req->moved < req->len) {
+        struct pt2pt_data_hdr dh = { req->remote, req->moved };
+        size_t n = req->len - req->moved < frag ? req->len - req->moved : frag;
+        struct iovec iov[2] = {
+            { &dh, sizeof(dh) },
+            { (char *) req->buf + req->moved, n },
+        };
+        int ret = peer->tp->ops->send_eager(peer->ep, &hdr, iov, 2);
+
+        if (ret != 0) {
+            return ret;
+        }
+        req->moved += n;
+    }
+    return 1;
+}
+
+/* Put a send on the wire. 1 = finished (eager, or all fragments pushed), 0 = RTS out and
+ * waiting for the receiver, -EAGAIN = no space now, other < 0 = error. */
+static int proto_send_try(struct pt2pt_peer *peer, struct kr_req *req)
+{
+    struct kr_wire_hdr hdr = {
+        .ctx = req->ctx, .src = req->src, .tag = req->tag, .len = req->len,
+    };
+    int ret;
+
+    if (req->state == PT2PT_ST_SEND_PUSH) {
+        return proto_push(peer, req);
+    }
+    if (req->len <= peer->max_eager) {
+        struct iovec iov = { req->buf, req->len };
+
+        hdr.type = PT2PT_EAGER;
+        ret = peer->tp->ops->send_eager(peer->ep, &hdr, &iov, 1);
+        return ret == 0 ? 1 : ret;
+    } else {
+        struct pt2pt_rts rts = {
+            .sreq = (uint64_t) (uintptr_t) req,
+            .key = { (uint64_t) (uintptr_t) req->buf, req->len },
+        };
+        struct iovec iov = { &rts, sizeof(rts) };
+
+        hdr.type = PT2PT_RTS;
+        req->state = PT2PT_ST_SEND_WAIT_FIN;
+        ret = peer->tp->ops->send_eager(peer->ep, &hdr, &iov, 1);
+        if (ret != 0) {
+            req->state = PT2PT_ST_SEND_QUEUED;
+        }
+        return ret;
+    }
+}
+
+int kr_proto_send_start(struct kr_pt2pt *pt, struct kr_req *req)
+{
+    struct pt2pt_peer *peer;
+    int ret;
+
+    ret = kr_proto_peer_connect(pt, req->peer, &peer);
+    if (ret != 0) {
+        return ret;
+    }
+    req->state = PT2PT_ST_SEND_QUEUED;
+    if (kr_list_empty(&peer->sendq) && kr_list_empty(&peer->ctrlq)) {
+        ret = proto_send_try(peer, req);
+        if (ret == 1) {
+            kr_req_finish(pt, req);
+            return 0;
+        }
+        if (ret != -EAGAIN) {
+            return ret;
+        }
+    }
+    kr_list_push_back(&peer->sendq, &req->link);
+    proto_peer_busy(pt, peer);
+    return 0;
+}
+
+/* Send what is queued for `peer` until the transport pushes back. Returns items sent. */
+int kr_proto_sendq_drain(struct kr_pt2pt *pt, struct pt2pt_peer *peer)
+{
+    int n = 0;
+
+    while (!kr_list_empty(&peer->ctrlq)) {
+        struct pt2pt_ctrl *c = kr_list_first(&peer->ctrlq, struct pt2pt_ctrl, link);
+        struct iovec iov = { c->payload, c->plen };
+        int ret = peer->tp->ops->send_eager(peer->ep, &c->hdr, &iov, 1);
+
+        if (ret == -EAGAIN) {
+            return n;
+        }
+        kr_list_del(&c->link);
+        free(c);
+        n++;
+    }
+    while (!kr_list_empty(&peer->sendq)) {
+        struct kr_req *req = kr_list_first(&peer->sendq, struct kr_req, link);
+        int ret = proto_send_try(peer, req);
+
+        if (ret == -EAGAIN) {
+            return n;
+        }
+        kr_list_del(&req->link);
+        if (ret < 0) {
+            req->status.error = ret;
+            kr_req_finish(pt, req);
+        } else if (ret == 1) {
+            kr_req_finish(pt, req);
+        }
+        n++;
+    }
+    if (peer->busy) {
+        peer->busy = false;
+        kr_list_del(&peer->busy_link);
+    }
+    return n;
+}
+
+/* A matched RTS: read the data in one copy if the transport can, else ask for a push. */
+static void proto_rndv_pull(struct kr_pt2pt *pt, struct kr_req *req, const struct pt2pt_rts *rts)
+{
+    struct pt2pt_peer *peer;
+    size_t n = req->status.count;
+    int ret;
+
+    ret = kr_proto_peer_connect(pt, req->peer, &peer);
+    if (ret == 0 && peer->tp->ops->rndv_get != NULL && n > 0) {
+        struct iovec iov = { req->buf, n };
+
+        ret = peer->tp->ops->rndv_get(peer->ep, &rts->key, &iov, 1);
+        if (ret != -ENOSYS && ret != -EPERM) {
+            if (ret != 0) {
+                req->status.error = ret;
+            }
+            ret = proto_send_ctrl(pt, req->peer, PT2PT_FIN, &rts->sreq, sizeof(rts->sreq));
+            kr_req_finish(pt, req);
+            return;
+        }
+        ret = 0;
+    }
+    if (ret != 0 || n == 0) {
+        if (ret != 0) {
+            req->status.error = ret;
+        } else {
+            proto_send_ctrl(pt, req->peer, PT2PT_FIN, &rts->sreq, sizeof(rts->sreq));
+        }
+        kr_req_finish(pt, req);
+        return;
+    }
+    struct pt2pt_cts cts = { rts->sreq, (uint64_t) (uintptr_t) req, n };
+
+    req->state = PT2PT_ST_RECV_PULL;
+    req->moved = 0;
+    ret = proto_send_ctrl(pt, req->peer, PT2PT_CTS, &cts, sizeof(cts));
+    if (ret != 0) {
+        req->status.error = ret;
+        kr_req_finish(pt, req);
+    }
+}
+
+/* A receive met its message (eager data or an RTS). */
+static void proto_matched(struct kr_pt2pt *pt, struct kr_req *req, int peer,
+                          const struct kr_wire_hdr *hdr, const void *payload)
+{
+    size_t n = hdr->len <= req->len ? hdr->len : req->len;
+
+    req->peer = peer;
+    req->status.source = hdr->src;
+    req->status.tag = hdr->tag;
+    req->status.count = n;
+    req->status.error = hdr->len > req->len ? -KR_ETRUNC : 0;
+    if (hdr->type == PT2PT_EAGER) {
+        if (n > 0) {
+            memcpy(req->buf, payload, n);
+        }
+        kr_req_finish(pt, req);
+    } else {
+        proto_rndv_pull(pt, req, payload);
+    }
+}
+
+void kr_proto_deliver_unexp(struct kr_pt2pt *pt, struct kr_req *req, struct pt2pt_unexp *u)
+{
+    struct kr_wire_hdr hdr = {
+        .type = u->type, .src = u->src, .tag = u->tag, .len = u->len,
+    };
+
+    kr_match_unexp_remove(u);
+    proto_matched(pt, req, u->peer, &hdr, u->type == PT2PT_EAGER ? (void *) u->data
+                                                                  : (void *) &u->rts);
+    free(u);
+}
+
+static void proto_recv_msg(struct kr_pt2pt *pt, int peer, const struct kr_wire_hdr *hdr,
+                           const void *payload, size_t len)
+{
+    struct pt2pt_match_ctx *mc = kr_match_ctx_get(pt, hdr->ctx);
+    struct pt2pt_unexp *u;
+    struct kr_req *req;
+
+    if (mc == NULL) {
+        KR_LOG_ERR(MATCH, "out of memory matching a message from rank %d", peer);
+        abort();
+    }
+    req = kr_match_posted_take(mc, hdr->src, hdr->tag);
+    if (req != NULL) {
+        proto_matched(pt, req, peer, hdr, payload);
+        return;
+    }
+    u = malloc(sizeof(*u) + (hdr->type == PT2PT_EAGER ? len : 0));
+    if (u == NULL) {
+        KR_LOG_ERR(MATCH, "out of memory queuing an unexpected message of %zu bytes from rank "
+                   "%d", len, peer);
+        abort();
+    }
+    u->src = hdr->src;
+    u->tag = hdr->tag;
+    u->peer = peer;
+    u->type = hdr->type;
+    u->len = hdr->len;
+    if (hdr->type == PT2PT_EAGER) {
+        if (len > 0) {
+            memcpy(u->data, payload, len);
+        }
+    } else {
+        memcpy(&u->rts, payload, sizeof(u->rts));
+    }
+    if (kr_match_unexp_add(mc, u) != 0) {
+        KR_LOG_ERR(MATCH, "out of memory queuing a message from rank %d", peer);
+        abort();
+    }
+}
+
+static void proto_recv_data(struct kr_pt2pt *pt, const void *payload, size_t len)
+{
+    struct pt2pt_data_hdr dh;
+    struct kr_req *req;
+    size_t n = len - sizeof(dh);
+
+    memcpy(&dh, payload, sizeof(dh));
+    req = (struct kr_req *) (uintptr_t) dh.rreq;
+    memcpy((char *) req->buf + dh.offset, (const char *) payload + sizeof(dh), n);
+    req->moved += n;
+    if (req->moved >= req->status.count) {
+        kr_req_finish(pt, req);
+    }
+}
+
+static void proto_recv_cts(struct kr_pt2pt *pt, int src, const void *payload)
+{
+    struct pt2pt_cts cts;
+    struct pt2pt_peer *peer = &pt->peers[src];
+    struct kr_req *req;
+
+    memcpy(&cts, payload, sizeof(cts));
+    req = (struct kr_req *) (uintptr_t) cts.sreq;
+    req->state = PT2PT_ST_SEND_PUSH;
+    req->remote = cts.rreq;
+    req->moved = 0;
+    req->len = cts.want;
+    kr_list_push_back(&peer->sendq, &req->link);
+    proto_peer_busy(pt, peer);
+}
+
+/* The transports' arrival callback (kr_tport_cb.recv). */
+void kr_proto_recv_cb(void *ctx, int src, const struct kr_wire_hdr *hdr, const void *payload,
+                      size_t len)
+{
+    struct kr_pt2pt *pt = ctx;
+    uint64_t cookie;
+
+    switch (hdr->type) {
+    case PT2PT_EAGER:
+    case PT2PT_RTS:
+        proto_recv_msg(pt, src, hdr, payload, len);
+        break;
+    case PT2PT_FIN:
+        memcpy(&cookie, payload, sizeof(cookie));
+        kr_req_finish(pt, (struct kr_req *) (uintptr_t) cookie);
+        break;
+    case PT2PT_CTS:
+        proto_recv_cts(pt, src, payload);
+        break;
+    case PT2PT_DATA:
+        proto_recv_data(pt, payload, len);
+        break;
+    default:
+        KR_LOG_ERR(CORE, "unknown message type %u from rank %d", hdr->type, src);
+        break;
+    }
+}

@@ -1,0 +1,127 @@
+/* Point-to-point engine: requests, matching (posted and unexpected queues per context),
+ * eager and rendezvous protocols over the transports, and the progress/wait loop. Works on
+ * bytes: datatypes are resolved above. One engine per process (or per virtual rank in unit
+ * tests); nothing here is global. */
+#ifndef KR_PT2PT_PT2PT_H
+#define KR_PT2PT_PT2PT_H
+
+#include "transport/tport.h"
+#include "util/list.h"
+#include "util/settings.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define KR_ANY_SOURCE (-1)
+#define KR_ANY_TAG    (-2)
+#define KR_CTX_MAX    16384     /* context ids are 0..KR_CTX_MAX-1 */
+
+struct kr_pt2pt;
+
+/* What a completed receive (or probe) reports. */
+struct kr_status {
+    int source;                 /* sender's rank in the communicator */
+    int tag;
+    int error;                  /* 0, -KR_ETRUNC, or another negative error */
+    size_t count;               /* bytes received */
+    bool cancelled;
+};
+
+enum kr_req_kind {
+    KR_REQ_SEND = 1,
+    KR_REQ_RECV,
+    KR_REQ_OTHER,               /* completed by an upper layer (collectives, generalized) */
+};
+
+struct kr_req;
+typedef void (*kr_req_done_fn)(struct kr_req *req);
+
+/*
+ * A communication request. The engine owns the fields below `owner`; upper layers set `done_cb`
+ * and `owner` before starting the request. A request is complete when `done` is set; after
+ * that the engine no longer touches it (unless the API layer marked it KR_REQ_F_FREE_ON_DONE,
+ * in which case the engine returns it to the pool on completion).
+ */
+struct kr_req {
+    uint8_t kind;               /* enum kr_req_kind */
+    uint8_t state;              /* protocol state, pt2pt-private */
+    uint16_t flags;             /* KR_REQ_F_* */
+    volatile int done;
+    struct kr_status status;
+    kr_req_done_fn done_cb;     /* called once on completion, from inside progress */
+    void *owner;                /* upper layer's: e.g. the communicator */
+    void *owner2;
+
+    /* engine-private */
+    void *buf;
+    size_t len;                 /* send: bytes to send; receive: capacity */
+    size_t moved;               /* bytes pushed/received so far in the copy protocol */
+    uint32_t ctx;
+    int src, tag;               /* send: our rank in the comm; receive: wanted source/tag */
+    int peer;                   /* job rank on the other side */
+    uint64_t seq;               /* posting order, for ANY_SOURCE matching */
+    uint64_t remote;            /* cookie of the peer's request in rendezvous */
+    struct kr_list link;        /* posted queue, or a peer's send queue */
+    struct kr_req *pool_next;
+};
+
+#define KR_REQ_F_POOLED       0x1   /* allocated by kr_req_alloc */
+#define KR_REQ_F_FREE_ON_DONE 0x2   /* the user freed it while active: recycle on completion */
+
+/* Create an engine for job rank `rank` of `size`. */
+int kr_pt2pt_create(int rank, int size, struct kr_pt2pt **pt_out);
+/* Close nothing: the caller closes transports after destroying the engine. */
+void kr_pt2pt_destroy(struct kr_pt2pt *pt);
+
+/* The callback block transports must be opened with so arrivals reach this engine. */
+void kr_pt2pt_tport_cb(struct kr_pt2pt *pt, struct kr_tport_cb *cb_out);
+/* Poll `tp` in progress; sleep on it when waits back off (the last one added that can). */
+int kr_pt2pt_add_tport(struct kr_pt2pt *pt, struct kr_tport *tp);
+/* Route messages to job rank `peer` through `tp` (connected on first use). */
+void kr_pt2pt_set_route(struct kr_pt2pt *pt, int peer, struct kr_tport *tp);
+/* Tell the wait loop that this host runs more ranks than it has cores. */
+void kr_pt2pt_set_oversubscribed(struct kr_pt2pt *pt, bool oversubscribed);
+
+int kr_pt2pt_rank(const struct kr_pt2pt *pt);
+
+/* Requests from the engine's pool; kr_req_release returns one (it must be complete or never
+ * started). */
+struct kr_req *kr_req_alloc(struct kr_pt2pt *pt);
+void kr_req_release(struct kr_pt2pt *pt, struct kr_req *req);
+/* Prepare a caller-owned request (e.g. on the stack) for one operation. */
+void kr_req_init(struct kr_req *req, enum kr_req_kind kind);
+/* Mark an upper-layer request (kind KR_REQ_OTHER) complete and run its callback. */
+void kr_req_complete(struct kr_pt2pt *pt, struct kr_req *req);
+
+/* Start sending `len` bytes at `buf` to job rank `peer`, matched as (src, tag, ctx). `req`
+ * was initialised by kr_req_init or kr_req_alloc. Returns 0 or a negative error. */
+int kr_pt2pt_isend(struct kr_pt2pt *pt, struct kr_req *req, const void *buf, size_t len,
+                   int peer, int src, int tag, uint32_t ctx);
+/* Post a receive of up to `cap` bytes for (src or KR_ANY_SOURCE, tag or KR_ANY_TAG, ctx). */
+int kr_pt2pt_irecv(struct kr_pt2pt *pt, struct kr_req *req, void *buf, size_t cap, int src,
+                   int tag, uint32_t ctx);
+/* Blocking forms; the send avoids a request for messages that go out at once. */
+int kr_pt2pt_send(struct kr_pt2pt *pt, const void *buf, size_t len, int peer, int src, int tag,
+                  uint32_t ctx);
+int kr_pt2pt_recv(struct kr_pt2pt *pt, void *buf, size_t cap, int src, int tag, uint32_t ctx,
+                  struct kr_status *st_out);
+/* Is a matching message waiting? Sets *flag_out and, if so, its envelope in *st_out. */
+int kr_pt2pt_iprobe(struct kr_pt2pt *pt, int src, int tag, uint32_t ctx, int *flag_out,
+                    struct kr_status *st_out);
+int kr_pt2pt_probe(struct kr_pt2pt *pt, int src, int tag, uint32_t ctx,
+                   struct kr_status *st_out);
+
+/* Make progress once without blocking; returns events handled (>= 0) or a negative error. */
+int kr_pt2pt_progress(struct kr_pt2pt *pt);
+/* Wait for `req` to complete: spin briefly, then yield, then sleep until woken. */
+int kr_pt2pt_wait(struct kr_pt2pt *pt, struct kr_req *req);
+/* Wait, as above, until done(arg) returns true. */
+int kr_pt2pt_wait_until(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg);
+
+/* Drop the matching state of context `ctx` (its communicator was freed). */
+void kr_pt2pt_ctx_release(struct kr_pt2pt *pt, uint32_t ctx);
+
+extern const struct kr_setting kr_pt2pt_settings[];
+
+#endif /* KR_PT2PT_PT2PT_H */

@@ -1,0 +1,121 @@
+/* Private to pt2pt: the engine, peers, matching queues and the wire protocol. */
+#ifndef KR_PT2PT_INT_H
+#define KR_PT2PT_INT_H
+
+#include "pt2pt.h"
+
+#include "util/errors.h"
+
+/* Wire message types (kr_wire_hdr.type). */
+enum pt2pt_wire_type {
+    PT2PT_EAGER = 1,    /* payload: the whole message */
+    PT2PT_RTS,          /* payload: struct pt2pt_rts; asks the receiver to fetch the data */
+    PT2PT_FIN,          /* payload: sender's cookie; the receiver has the data */
+    PT2PT_CTS,          /* payload: struct pt2pt_cts; no single copy: please push the data */
+    PT2PT_DATA,         /* payload: struct pt2pt_data_hdr + bytes of a pushed message */
+};
+
+struct pt2pt_rts {
+    uint64_t sreq;              /* sender's request, echoed back in FIN/CTS */
+    struct kr_rndv_key key;
+};
+
+struct pt2pt_cts {
+    uint64_t sreq;
+    uint64_t rreq;
+    uint64_t want;              /* bytes the receiver takes (less than the message if truncated) */
+};
+
+struct pt2pt_data_hdr {
+    uint64_t rreq;
+    uint64_t offset;
+};
+
+/* Protocol states of a request (kr_req.state). */
+enum pt2pt_state {
+    PT2PT_ST_IDLE = 0,
+    PT2PT_ST_SEND_QUEUED,       /* eager or RTS waiting in the peer's send queue */
+    PT2PT_ST_SEND_WAIT_FIN,     /* RTS sent; waiting for FIN or CTS */
+    PT2PT_ST_SEND_PUSH,         /* CTS received; pushing DATA fragments */
+    PT2PT_ST_RECV_POSTED,       /* in the posted queue */
+    PT2PT_ST_RECV_PULL,         /* matched an RTS, CTS sent, waiting for DATA */
+};
+
+/* A control message that could not go out at once (FIN, CTS): queued until there is space. */
+struct pt2pt_ctrl {
+    struct kr_list link;
+    struct kr_wire_hdr hdr;
+    size_t plen;
+    uint64_t payload[3];
+};
+
+struct pt2pt_peer {
+    struct kr_tport *tp;        /* route; NULL = unreachable */
+    struct kr_tep *ep;          /* connected lazily */
+    size_t max_eager;
+    struct kr_list ctrlq;       /* struct pt2pt_ctrl waiting for space; go first */
+    struct kr_list sendq;       /* kr_req.link: sends in posting order */
+    struct kr_list busy_link;   /* in engine->busy while either queue is not empty */
+    bool busy;
+};
+
+/* An arrived message nobody has asked for yet. */
+struct pt2pt_unexp {
+    struct kr_list by_src;      /* in its source's bin */
+    struct kr_list all;         /* in the context's arrival-order list */
+    int src, tag;               /* communicator rank, tag */
+    int peer;                   /* job rank of the sender */
+    uint8_t type;               /* PT2PT_EAGER or PT2PT_RTS */
+    size_t len;                 /* message length */
+    struct pt2pt_rts rts;       /* PT2PT_RTS only */
+    unsigned char data[];       /* PT2PT_EAGER only: len bytes */
+};
+
+/* Per-source queues of one context, allocated when the source first appears. */
+struct pt2pt_bin {
+    struct kr_list posted;      /* kr_req.link, posting order */
+    struct kr_list unexp;       /* pt2pt_unexp.by_src, arrival order */
+};
+
+struct pt2pt_match_ctx {
+    struct pt2pt_bin **bins;    /* by source rank; job size entries */
+    struct kr_list posted_any;  /* ANY_SOURCE receives, posting order */
+    struct kr_list unexp_all;   /* every unexpected message, arrival order */
+    uint64_t next_seq;
+};
+
+struct kr_pt2pt {
+    int rank, size;
+    struct pt2pt_peer *peers;
+    struct kr_tport *tports[4];
+    int ntports;
+    struct kr_tport *sleeper;   /* transport whose wait() we block in */
+    struct pt2pt_match_ctx *ctxs[KR_CTX_MAX];
+    struct kr_list busy;        /* peers with queued sends */
+    struct kr_req *pool;        /* free requests */
+    struct pt2pt_req_chunk *chunks; /* every block of requests ever allocated */
+    bool oversubscribed;
+};
+
+/* match.c */
+struct pt2pt_match_ctx *kr_match_ctx_get(struct kr_pt2pt *pt, uint32_t ctx);
+struct kr_req *kr_match_posted_take(struct pt2pt_match_ctx *mc, int src, int tag);
+int kr_match_posted_add(struct pt2pt_match_ctx *mc, struct kr_req *req);
+struct pt2pt_unexp *kr_match_unexp_find(struct pt2pt_match_ctx *mc, int src, int tag);
+int kr_match_unexp_add(struct pt2pt_match_ctx *mc, struct pt2pt_unexp *u);
+void kr_match_unexp_remove(struct pt2pt_unexp *u);
+void kr_match_ctx_free(struct pt2pt_match_ctx *mc, int nbins);
+
+/* proto.c */
+void kr_proto_recv_cb(void *ctx, int src, const struct kr_wire_hdr *hdr, const void *payload,
+                      size_t len);
+void kr_proto_deliver_unexp(struct kr_pt2pt *pt, struct kr_req *req, struct pt2pt_unexp *u);
+int kr_proto_send_start(struct kr_pt2pt *pt, struct kr_req *req);
+int kr_proto_sendq_drain(struct kr_pt2pt *pt, struct pt2pt_peer *peer);
+int kr_proto_peer_connect(struct kr_pt2pt *pt, int rank, struct pt2pt_peer **peer_out);
+
+/* req.c */
+void kr_req_finish(struct kr_pt2pt *pt, struct kr_req *req);
+void kr_req_pool_free(struct kr_pt2pt *pt);
+
+#endif /* KR_PT2PT_INT_H */

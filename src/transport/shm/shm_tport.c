@@ -1,0 +1,339 @@
+/* The shared-memory transport: ops over the per-host segment (shm_seg.c), the inbound rings
+ * (shm_ring.c) and single-copy reads (shm_cma.c). */
+#include "config.h"
+
+#include "shm_int.h"
+
+#include "util/log.h"
+#include "util/settings.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SHM_POLL_BUDGET 64
+
+static struct shm_cfg {
+    size_t ring_size;
+    size_t eager_limit;
+    bool cma;
+} shm_cfg;
+
+const struct kr_setting kr_shm_settings[] = {
+    { "SHM_RING_SIZE", KR_SET_SIZE, "256k", &shm_cfg.ring_size,
+      "bytes of each local rank's inbound ring in the host's shared segment (power of two; "
+      "the segment grows linearly with the ranks on the host)", NULL, 0 },
+    { "SHM_EAGER_LIMIT", KR_SET_SIZE, "8k", &shm_cfg.eager_limit,
+      "largest message copied through the ring; larger ones use rendezvous (single copy with "
+      "process_vm_readv, or pipelined copy through the ring when that is not permitted)",
+      NULL, 0 },
+    { "SHM_CMA", KR_SET_BOOL, "yes", &shm_cfg.cma,
+      "use process_vm_readv for large messages (falls back to copying if denied)", NULL, 0 },
+    { 0 }
+};
+
+/* Read by peers through process_vm_readv to find out whether CMA is permitted. */
+static const uint64_t shm_probe_word = SHM_SEG_MAGIC;
+
+struct shm_tep {
+    struct kr_tep base;
+    struct shm_ring ring;       /* the peer's inbound ring; we are one of its producers */
+    pid_t pid;
+    bool ready;
+};
+
+struct shm_tport {
+    struct kr_tport base;
+    struct kr_tport_cb cb;
+    struct shm_seg seg;
+    struct shm_inbox inbox;
+    struct shm_ctl *ctl;        /* ours */
+    int rank, nlocal, local_rank;
+    int *local_of;              /* job rank -> local index, or -1 (job size entries) */
+    struct shm_tep *eps;        /* by local index */
+    struct shm_ring *blocked_on; /* ring that refused our last send, until one succeeds */
+    size_t max_eager;
+    bool cma;
+};
+
+/* `base` is the first member of both structs, so these casts are exact. */
+static struct shm_tport *shm_tport_of(struct kr_tport *tp)
+{
+    return (struct shm_tport *) (void *) tp;
+}
+
+static struct shm_tep *shm_tep_of(struct kr_tep *ep)
+{
+    return (struct shm_tep *) (void *) ep;
+}
+
+static void shm_tport_segname(const struct kr_tport_job *job, char *buf, size_t len)
+{
+    snprintf(buf, len, "/kurir-%s-n%d", job->jobid, job->node);
+}
+
+static bool shm_is_pow2(size_t v)
+{
+    return v != 0 && (v & (v - 1)) == 0;
+}
+
+static void shm_tport_publish_self(struct shm_tport *st)
+{
+    st->ctl->pid = (int32_t) getpid();
+    st->ctl->job_rank = st->rank;
+    st->ctl->probe_addr = (uint64_t) (uintptr_t) &shm_probe_word;
+    kr_shm_inbox_init(&st->inbox, st->ctl, kr_shm_seg_ring(&st->seg, (uint32_t) st->local_rank),
+                      shm_cfg.ring_size);
+}
+
+static int shm_tport_open(const struct kr_tport_job *job, const struct kr_tport_cb *cb,
+                          struct kr_tport **tp_out)
+{
+    struct shm_tport *st;
+    char name[256];
+    int ret;
+
+    if (!shm_is_pow2(shm_cfg.ring_size) || shm_cfg.ring_size < 64 * SHM_SLOT) {
+        KR_LOG_ERR(SHM, "KURIR_SHM_RING_SIZE=%zu must be a power of two of at least %d",
+                   shm_cfg.ring_size, 64 * SHM_SLOT);
+        return -EINVAL;
+    }
+    st = calloc(1, sizeof(*st));
+    if (st == NULL) {
+        return -ENOMEM;
+    }
+    st->local_of = malloc(sizeof(int) * (size_t) job->size);
+    st->eps = calloc((size_t) job->nlocal, sizeof(*st->eps));
+    if (st->local_of == NULL || st->eps == NULL) {
+        ret = -ENOMEM;
+        goto err_free;
+    }
+    for (int r = 0; r < job->size; r++) {
+        st->local_of[r] = -1;
+    }
+    for (int i = 0; i < job->nlocal; i++) {
+        st->local_of[job->local_ranks[i]] = i;
+    }
+    st->base.ops = &kr_shm_tport_ops;
+    st->cb = *cb;
+    st->rank = job->rank;
+    st->nlocal = job->nlocal;
+    st->local_rank = job->local_rank;
+    st->cma = shm_cfg.cma;
+    st->max_eager = shm_cfg.eager_limit;
+    shm_tport_segname(job, name, sizeof(name));
+    snprintf(st->seg.name, sizeof(st->seg.name), "%s", name);
+    if (job->local_rank == 0) {
+        ret = kr_shm_seg_create(&st->seg, name, (uint32_t) job->nlocal, shm_cfg.ring_size);
+        if (ret != 0) {
+            goto err_free;
+        }
+        st->ctl = kr_shm_seg_ctl(&st->seg, 0);
+        shm_tport_publish_self(st);
+    }
+    *tp_out = &st->base;
+    return 0;
+
+err_free:
+    free(st->eps);
+    free(st->local_of);
+    free(st);
+    return ret;
+}
+
+/* After the boot fence the leader's segment exists: attach, then probe CMA against it. */
+static int shm_tport_start(struct kr_tport *tp)
+{
+    struct shm_tport *st = shm_tport_of(tp);
+    struct shm_ctl *leader;
+    int ret;
+
+    if (st->local_rank == 0) {
+        return 0;
+    }
+    ret = kr_shm_seg_attach(&st->seg, st->seg.name, (uint32_t) st->nlocal);
+    if (ret != 0) {
+        return ret;
+    }
+    st->ctl = kr_shm_seg_ctl(&st->seg, (uint32_t) st->local_rank);
+    shm_tport_publish_self(st);
+    kr_shm_seg_mark_attached(&st->seg, (uint32_t) st->nlocal);
+    leader = kr_shm_seg_ctl(&st->seg, 0);
+    if (st->cma) {
+        ret = kr_shm_cma_probe(leader->pid, leader->probe_addr);
+        if (ret != 0) {
+            KR_LOG_INFO(SHM, "process_vm_readv not permitted (%s); large messages are copied "
+                        "through shared memory", strerror(-ret));
+            st->cma = false;
+        }
+    }
+    return 0;
+}
+
+static int shm_tport_connect(struct kr_tport *tp, int peer, struct kr_tep **ep_out)
+{
+    struct shm_tport *st = shm_tport_of(tp);
+    struct shm_tep *ep;
+    int local = st->local_of[peer];
+
+    if (local < 0) {
+        return -EHOSTUNREACH;
+    }
+    ep = &st->eps[local];
+    if (!ep->ready) {
+        struct shm_ctl *ctl = kr_shm_seg_ctl(&st->seg, (uint32_t) local);
+
+        ep->base.tp = tp;
+        kr_shm_ring_init(&ep->ring, ctl, kr_shm_seg_ring(&st->seg, (uint32_t) local),
+                         shm_cfg.ring_size);
+        ep->ready = true;
+    }
+    *ep_out = &ep->base;
+    return 0;
+}
+
+static size_t shm_tport_max_eager(struct kr_tep *ep)
+{
+    struct shm_tep *se = shm_tep_of(ep);
+    size_t ring_max = kr_shm_ring_max_payload(&se->ring);
+    size_t lim = shm_tport_of(ep->tp)->max_eager;
+
+    return lim < ring_max ? lim : ring_max;
+}
+
+static int shm_tport_send_eager(struct kr_tep *ep, const struct kr_wire_hdr *hdr,
+                                const struct iovec *iov, int iovcnt)
+{
+    struct shm_tep *se = shm_tep_of(ep);
+    struct shm_tport *st = shm_tport_of(ep->tp);
+    size_t plen = 0;
+    int ret;
+
+    for (int i = 0; i < iovcnt; i++) {
+        plen += iov[i].iov_len;
+    }
+    ret = kr_shm_ring_push(&se->ring, st->rank, hdr, iov, iovcnt, plen);
+    st->blocked_on = ret == -EAGAIN ? &se->ring : NULL;
+    return ret;
+}
+
+static int shm_tport_rndv_get(struct kr_tep *ep, const struct kr_rndv_key *key,
+                              const struct iovec *dst, int ndst)
+{
+    struct shm_tep *se = shm_tep_of(ep);
+    struct shm_tport *st = shm_tport_of(ep->tp);
+    int ret;
+
+    if (!st->cma) {
+        return -ENOSYS;
+    }
+    if (se->pid == 0) {
+        se->pid = (pid_t) se->ring.ctl->pid;
+    }
+    ret = kr_shm_cma_get(se->pid, key, dst, ndst);
+    if (ret == -EPERM || ret == -ENOSYS) {
+        KR_LOG_INFO(SHM, "process_vm_readv from pid %d refused (%s); copying through shared "
+                    "memory from now on", (int) se->pid, strerror(-ret));
+        st->cma = false;
+    } else if (ret != 0) {
+        KR_LOG_ERR(SHM, "process_vm_readv of %llu bytes from pid %d failed: %s",
+                   (unsigned long long) key->len, (int) se->pid, strerror(-ret));
+    }
+    return ret;
+}
+
+static void shm_tport_deliver(void *arg, int src, const struct kr_wire_hdr *hdr,
+                              const void *payload, size_t len)
+{
+    struct shm_tport *st = arg;
+
+    st->cb.recv(st->cb.ctx, src, hdr, payload, len);
+}
+
+/* A producer that found our ring full may be asleep waiting for space: wake the sleepers. */
+static void shm_tport_wake_space_waiters(struct shm_tport *st)
+{
+    /* Order our head update before reading space_wanted (pairs with the fence in
+     * shm_tport_wait on the producer side). */
+    atomic_thread_fence(memory_order_seq_cst);
+    /* Acquire pairs with the waiter's release store: its `sleeping` flag is visible too. */
+    if (atomic_load_explicit(&st->ctl->space_wanted, memory_order_acquire) == 0) {
+        return;
+    }
+    atomic_store_explicit(&st->ctl->space_wanted, 0, memory_order_relaxed);
+    for (int i = 0; i < st->nlocal; i++) {
+        struct shm_ctl *c = kr_shm_seg_ctl(&st->seg, (uint32_t) i);
+
+        if (i != st->local_rank && atomic_load_explicit(&c->sleeping, memory_order_relaxed)) {
+            kr_shm_ctl_ring_doorbell(c);
+        }
+    }
+}
+
+static int shm_tport_progress(struct kr_tport *tp)
+{
+    struct shm_tport *st = shm_tport_of(tp);
+    int n;
+
+    if (st->ctl == NULL) {
+        return 0;
+    }
+    n = kr_shm_inbox_poll(&st->inbox, SHM_POLL_BUDGET, shm_tport_deliver, st);
+    if (n > 0) {
+        shm_tport_wake_space_waiters(st);
+    }
+    return n;
+}
+
+/* Sleep protocol: read the doorbell, announce that we sleep, re-check for work, then wait
+ * for the doorbell to move. A producer publishes, fences, then reads `sleeping`; with our
+ * fence between announcing and re-checking, one of us always sees the other. */
+static int shm_tport_wait(struct kr_tport *tp, int timeout_ms)
+{
+    struct shm_tport *st = shm_tport_of(tp);
+    struct shm_ring *blocked = st->blocked_on;
+    uint32_t seen;
+    int ret = 0;
+
+    if (st->ctl == NULL) {
+        return 0;
+    }
+    seen = atomic_load_explicit(&st->ctl->doorbell, memory_order_acquire);
+    atomic_store_explicit(&st->ctl->sleeping, 1, memory_order_relaxed);
+    if (blocked != NULL) {
+        /* Release: whoever sees space_wanted also sees our `sleeping` flag. */
+        atomic_store_explicit(&blocked->ctl->space_wanted, 1, memory_order_release);
+    }
+    atomic_thread_fence(memory_order_seq_cst);
+    if (!kr_shm_inbox_ready(&st->inbox)
+        && (blocked == NULL || !kr_shm_ring_has_space(blocked, 0))) {
+        ret = kr_shm_ctl_sleep(st->ctl, seen, timeout_ms);
+    }
+    atomic_store_explicit(&st->ctl->sleeping, 0, memory_order_relaxed);
+    return ret;
+}
+
+static void shm_tport_close(struct kr_tport *tp)
+{
+    struct shm_tport *st = shm_tport_of(tp);
+
+    kr_shm_seg_detach(&st->seg);
+    free(st->eps);
+    free(st->local_of);
+    free(st);
+}
+
+const struct kr_tport_ops kr_shm_tport_ops = {
+    .name       = "shm",
+    .open       = shm_tport_open,
+    .start      = shm_tport_start,
+    .connect    = shm_tport_connect,
+    .max_eager  = shm_tport_max_eager,
+    .send_eager = shm_tport_send_eager,
+    .rndv_get   = shm_tport_rndv_get,
+    .progress   = shm_tport_progress,
+    .wait       = shm_tport_wait,
+    .close      = shm_tport_close,
+};

@@ -1,0 +1,95 @@
+/* The transport interface: one ops struct per transport (shm, loop, later tcp and ofi). A
+ * transport moves bytes between processes and reports arrivals upward through the callback it
+ * was given at open; the pt2pt layer above owns matching and protocols. */
+#ifndef KR_TRANSPORT_TPORT_H
+#define KR_TRANSPORT_TPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+/* Header carried in front of every message. pt2pt fills it; the transport only copies it. */
+struct kr_wire_hdr {
+    uint8_t  type;      /* pt2pt protocol message type */
+    uint8_t  flags;
+    uint16_t resv;
+    uint32_t ctx;       /* context id (communicator + pt2pt/collective space) */
+    int32_t  src;       /* sender's rank in that communicator */
+    int32_t  tag;
+    uint64_t len;       /* bytes of the whole user message */
+};
+
+/* Where a rendezvous sender's data lives, as the receiver needs it for a single-copy get. */
+struct kr_rndv_key {
+    uint64_t addr;      /* address in the sender's address space */
+    uint64_t len;
+};
+
+struct kr_tport;        /* a transport instance; each transport embeds it first */
+struct kr_tep;          /* an endpoint to one peer; each transport embeds it first */
+
+struct kr_tport_cb {
+    void *ctx;          /* passed back unchanged (the pt2pt engine) */
+    /* A message arrived from job rank `src`. `payload` (`len` bytes) is only valid during the
+     * call; the callee copies what it needs. Called only from inside ops->progress. */
+    void (*recv)(void *ctx, int src, const struct kr_wire_hdr *hdr, const void *payload,
+                 size_t len);
+};
+
+/* What a transport learns about the job when it opens. */
+struct kr_tport_job {
+    int rank, size;             /* this process in the job */
+    const char *jobid;          /* filename-safe, unique per job */
+    int node;                   /* this host's index */
+    int nlocal, local_rank;     /* ranks on this host; index of this one among them */
+    const int *local_ranks;     /* job ranks on this host, ascending */
+    int ncores;                 /* cores this host offers (for wait policy), >= 1 */
+};
+
+struct kr_tport_ops {
+    const char *name;           /* "shm", "loop", ... */
+
+    /* Create transport state; `cb` is how received data goes up. Runs before the job-wide
+     * boot fence and may block briefly. Returns 0 or -errno (logged). */
+    int (*open)(const struct kr_tport_job *job, const struct kr_tport_cb *cb,
+                struct kr_tport **tp_out);
+    /* Called once after the job-wide fence: finish wiring up (e.g. attach to segments other
+     * ranks created in open). NULL when nothing is left to do. */
+    int (*start)(struct kr_tport *tp);
+    /* Endpoint to job rank `peer`, created on first use. Must not block. */
+    int (*connect)(struct kr_tport *tp, int peer, struct kr_tep **ep_out);
+    /* Largest payload send_eager accepts in one call for this endpoint. */
+    size_t (*max_eager)(struct kr_tep *ep);
+    /* Queue header + payload (iov, total <= max_eager). Returns 0 (copied: the caller may
+     * reuse its buffers) or -EAGAIN (no space: the caller retries after progress). Never
+     * blocks. */
+    int (*send_eager)(struct kr_tep *ep, const struct kr_wire_hdr *hdr,
+                      const struct iovec *iov, int iovcnt);
+    /* Copy `key->len` bytes (or fewer: what fits in `dst`) of the peer's memory described by
+     * `key` into `dst[0..ndst)`, synchronously. Returns 0, or -EPERM/-ENOSYS when single
+     * copy is not possible with this peer (the caller falls back to a copy protocol), or
+     * another -errno. NULL when the transport has no single-copy path. */
+    int (*rndv_get)(struct kr_tep *ep, const struct kr_rndv_key *key,
+                    const struct iovec *dst, int ndst);
+    /* Deliver arrived messages through cb->recv; returns how many (>= 0) or -errno. Never
+     * sleeps. */
+    int (*progress)(struct kr_tport *tp);
+    /* Sleep until something may have arrived for this process, or `timeout_ms` passes.
+     * Returns at once if something is already pending. For waits that have stopped spinning. */
+    int (*wait)(struct kr_tport *tp, int timeout_ms);
+    /* Free everything, unlink anything named in the file system. */
+    void (*close)(struct kr_tport *tp);
+};
+
+struct kr_tport {
+    const struct kr_tport_ops *ops;
+};
+
+struct kr_tep {
+    struct kr_tport *tp;
+};
+
+extern const struct kr_tport_ops kr_shm_tport_ops;
+extern const struct kr_tport_ops kr_loop_tport_ops;
+
+#endif /* KR_TRANSPORT_TPORT_H */
