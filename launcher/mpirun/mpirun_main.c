@@ -13,13 +13,6 @@
 
 extern char **environ;
 
-/* The settings tables the launcher itself reads. settings.c (in libkrutil) refers to this list;
- * the MPI library defines its own in src/util/settings_list.c. */
-const struct kr_setting *const kr_settings_all[] = {
-    kr_util_settings,
-    NULL
-};
-
 /* Closed stdin/stdout/stderr would be handed out as pipe or socket descriptors and confuse
  * everything that follows: park /dev/null on them first. */
 static void mpirun_std_fds(void)

@@ -32,6 +32,7 @@ struct kr_api_state {
     struct kr_tport *tports[4];
     int ntports;
     struct kr_comm *world, *self;
+    struct kr_coll_host *coll_host;
     struct kr_comm_ids ids;
     int rank, size;
     char host[MPI_MAX_PROCESSOR_NAME];
@@ -95,10 +96,18 @@ int kr_api_check_tag(const char *call, struct kr_comm *comm, int tag, bool any);
 int kr_api_check_op(const char *call, struct kr_comm *comm, MPI_Op h, const struct kr_dt *dt,
                     struct kr_op **op_out);
 
-/* Bytes of `count` elements of a contiguous type, or -1 when it does not fit. */
+/* Bytes one element occupies in a buffer. Types accepted so far are contiguous, or predefined
+ * pair types whose padding (MPI_DOUBLE_INT: 12 bytes of data in 16) travels along: both sides
+ * share the layout, so moving count * extent bytes is exact. TODO(#3): derived types. */
+static inline size_t kr_api_stride(const struct kr_dt *dt)
+{
+    return (dt->flags & KR_DT_F_PREDEFINED) != 0 ? (size_t) dt->extent : dt->size;
+}
+
+/* Bytes of `count` elements (the checks made sure it fits in size_t). */
 static inline size_t kr_api_bytes(MPI_Count count, const struct kr_dt *dt)
 {
-    return (size_t) count * dt->size;
+    return (size_t) count * kr_api_stride(dt);
 }
 
 /* --- status ---------------------------------------------------------------------------- */

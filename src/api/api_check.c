@@ -77,7 +77,7 @@ int kr_api_check_type(const char *call, struct kr_comm *comm, MPI_Datatype h,
         return kr_api_error(comm, MPI_ERR_TYPE, "%s: datatype %s is not committed", call,
                             kr_dt_name(dt));
     }
-    if (!kr_dt_is_contig(dt)) {
+    if (!kr_dt_is_contig(dt) && (dt->flags & KR_DT_F_PREDEFINED) == 0) {
         return kr_api_error(comm, MPI_ERR_TYPE, "%s: non-contiguous datatype %s is not "
                             "supported yet", call, kr_dt_name(dt));
     }
@@ -92,7 +92,8 @@ int kr_api_check_buf(const char *call, struct kr_comm *comm, const void *buf, MP
         return kr_api_error(comm, MPI_ERR_BUFFER, "%s: buffer is NULL but count is %lld", call,
                             (long long) count);
     }
-    if (kr_api_cfg.check_args && dt->size > 0 && (size_t) count > SIZE_MAX / dt->size) {
+    if (kr_api_cfg.check_args && kr_api_stride(dt) > 0
+        && (size_t) count > SIZE_MAX / kr_api_stride(dt)) {
         return kr_api_error(comm, MPI_ERR_COUNT, "%s: %lld elements of %s do not fit in "
                             "memory", call, (long long) count, kr_dt_name(dt));
     }
@@ -137,6 +138,10 @@ int kr_api_check_op(const char *call, struct kr_comm *comm, MPI_Op h, const stru
     if (op == NULL) {
         return kr_api_error(comm, MPI_ERR_OP, "%s: %s is not a valid operation", call,
                             h == MPI_OP_NULL ? "MPI_OP_NULL" : "the op argument");
+    }
+    if (kr_op_is_rma_only(op)) {
+        return kr_api_error(comm, MPI_ERR_OP, "%s: %s is only for one-sided accumulate", call,
+                            op->name);
     }
     if (!kr_op_valid_for(op, dt)) {
         return kr_api_error(comm, MPI_ERR_OP, "%s: %s is not defined for datatype %s", call,

@@ -41,6 +41,7 @@ static int init_transports(const struct kr_boot_job *job)
         .rank = job->rank, .size = job->size, .jobid = job->jobid, .node = job->node,
         .nlocal = job->nlocal, .local_rank = job->local_rank, .local_ranks = job->local_ranks,
         .ncores = kr_topo_cpus_allowed(),
+        .host_shared_bytes = kr_coll_shm_bytes(job->nlocal),
     };
     int ret;
 
@@ -91,6 +92,40 @@ static int init_start_transports(const struct kr_boot_job *job)
     return 0;
 }
 
+/* Communicators of ranks on this host share memory for collectives when a transport offers
+ * it. */
+static int init_comms(const struct kr_boot_job *job)
+{
+    struct kr_host_shared hs;
+    int ret;
+
+    ret = kr_comm_create_world(kr_api.pt, job->size, &kr_api.world);
+    if (ret == 0) {
+        ret = kr_comm_create_self(kr_api.pt, job->rank, &kr_api.self);
+    }
+    if (ret != 0) {
+        return ret;
+    }
+    kr_comm_ids_init(&kr_api.ids);
+    kr_api.world->errh = MPI_ERRORS_ARE_FATAL;
+    kr_api.self->errh = MPI_ERRORS_ARE_FATAL;
+    for (int i = 0; i < kr_api.ntports; i++) {
+        struct kr_tport *tp = kr_api.tports[i];
+
+        if (tp->ops->host_shared != NULL && tp->ops->host_shared(tp, &hs) == 0) {
+            ret = kr_coll_host_create(&hs, job->size, job->nlocal, job->local_ranks,
+                                      &kr_api.coll_host);
+            if (ret != 0) {
+                return ret;
+            }
+            break;
+        }
+    }
+    kr_api.world->host = kr_api.coll_host;
+    kr_api.self->host = kr_api.coll_host;
+    return kr_coll_shm_attach(kr_api.world, true);
+}
+
 static int init_runtime(void)
 {
     const struct kr_boot_job *job;
@@ -119,17 +154,11 @@ static int init_runtime(void)
         ret = init_start_transports(job);
     }
     if (ret == 0) {
-        ret = kr_comm_create_world(kr_api.pt, job->size, &kr_api.world);
-    }
-    if (ret == 0) {
-        ret = kr_comm_create_self(kr_api.pt, job->rank, &kr_api.self);
+        ret = init_comms(job);
     }
     if (ret != 0) {
         return ret;
     }
-    kr_comm_ids_init(&kr_api.ids);
-    kr_api.world->errh = MPI_ERRORS_ARE_FATAL;
-    kr_api.self->errh = MPI_ERRORS_ARE_FATAL;
     if (gethostname(kr_api.host, sizeof(kr_api.host)) != 0) {
         snprintf(kr_api.host, sizeof(kr_api.host), "unknown");
     }
@@ -205,6 +234,8 @@ int PMPI_Finalize(void)
     kr_api.phase = KR_API_FINALIZED;
     kr_comm_free(kr_api.world, &kr_api.ids);
     kr_comm_free(kr_api.self, &kr_api.ids);
+    kr_coll_host_destroy(kr_api.coll_host);
+    kr_api.coll_host = NULL;
     kr_pt2pt_destroy(kr_api.pt);
     kr_api.pt = NULL;
     for (int i = kr_api.ntports - 1; i >= 0; i--) {

@@ -159,12 +159,12 @@ int PMPI_Get_count(const MPI_Status *status, MPI_Datatype type, int *count)
         return ret;
     }
     bytes = kr_api_status_bytes(status);
-    if (dt->size == 0) {
+    if (kr_api_stride(dt) == 0) {
         *count = 0;
-    } else if (bytes % dt->size != 0 || bytes / dt->size > INT_MAX) {
+    } else if (bytes % kr_api_stride(dt) != 0 || bytes / kr_api_stride(dt) > INT_MAX) {
         *count = MPI_UNDEFINED;
     } else {
-        *count = (int) (bytes / dt->size);
+        *count = (int) (bytes / kr_api_stride(dt));
     }
     return MPI_SUCCESS;
 }

@@ -8,6 +8,7 @@
 #include "datatype/dt.h"
 #include "util/settings.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,19 @@ int kr_coll_allreduce(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t
 int kr_coll_allgather(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes);
 /* Block i of sbuf goes to rank i; block j of rbuf comes from rank j. */
 int kr_coll_alltoall(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes);
+
+/* Shared-memory collectives (coll_shm.c). The host's ranks share kr_coll_shm_bytes() of
+ * memory through the transport; kr_coll_host_create wraps it (NULL host when there is none
+ * or it is too small), and communicators whose members all live on the host attach to an
+ * area of it (collective over the communicator; no area is fine, the point-to-point
+ * algorithms are used then). */
+size_t kr_coll_shm_bytes(int nlocal);
+int kr_coll_host_create(const struct kr_host_shared *hs, int job_size, int nlocal,
+                        const int *local_ranks, struct kr_coll_host **host_out);
+void kr_coll_host_destroy(struct kr_coll_host *host);
+int kr_coll_shm_attach(struct kr_comm *comm, bool world);
+void kr_coll_shm_detach(struct kr_comm *comm);
+extern const struct kr_setting kr_coll_shm_settings[];
 
 /* For the communicator layer: AND of `n` words over all members, in place. */
 int kr_coll_allreduce_band_u64(struct kr_comm *comm, uint64_t *buf, size_t n);

@@ -8,6 +8,9 @@ int kr_coll_barrier(struct kr_comm *comm)
 {
     int n = comm->size, r = comm->rank, tag = kr_coll_tag(comm);
 
+    if (comm->shm != NULL) {
+        return kr_coll_shm_barrier(comm);
+    }
     for (int k = 1; k < n; k <<= 1) {
         int ret = kr_coll_sendrecv(comm, NULL, 0, (r + k) % n, NULL, 0, (r - k + n) % n, tag);
 

@@ -17,6 +17,12 @@ int kr_coll_recv(struct kr_comm *comm, void *buf, size_t len, int src, int tag);
 int kr_coll_sendrecv(struct kr_comm *comm, const void *sbuf, size_t slen, int dst, void *rbuf,
                      size_t rlen, int src, int tag);
 
+/* Shared-memory rounds (coll_shm.c); usable when comm->shm is set. root < 0 = allreduce. */
+bool kr_coll_shm_fits(const struct kr_comm *comm, size_t bytes);
+int kr_coll_shm_barrier(struct kr_comm *comm);
+int kr_coll_shm_reduce(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t count,
+                       const struct kr_dt *dt, const struct kr_op *op, int root);
+
 /* Algorithm choices; -1 means automatic. */
 struct kr_coll_cfg {
     int bcast;

@@ -36,6 +36,9 @@ int kr_coll_reduce(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t co
         }
         return 0;
     }
+    if (kr_coll_shm_fits(comm, bytes)) {
+        return kr_coll_shm_reduce(comm, sbuf, rbuf, count, dt, op, root);
+    }
     mem = malloc(2 * bytes + 1);
     if (mem == NULL) {
         return -ENOMEM;
@@ -168,6 +171,9 @@ int kr_coll_allreduce(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t
     size_t bytes = count * (size_t) dt->extent;
     int tag = kr_coll_tag(comm), algo = kr_coll_cfg.allreduce;
 
+    if (comm->size > 1 && count > 0 && kr_coll_shm_fits(comm, bytes)) {
+        return kr_coll_shm_reduce(comm, sbuf, rbuf, count, dt, op, -1);
+    }
     if (sbuf != NULL && bytes > 0) {
         memcpy(rbuf, sbuf, bytes);
     }

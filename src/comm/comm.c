@@ -97,6 +97,23 @@ static void comm_id_take(struct kr_comm_ids *ids, uint32_t id)
     ids->free[id / 64] &= ~((uint64_t) 1 << (id % 64));
 }
 
+/* A new communicator shares its parent's host state and gets a shared area if it can (a
+ * collective over the new communicator's members). */
+static int comm_attach_host(struct kr_comm *parent, struct kr_comm *c, struct kr_comm **comm_out)
+{
+    int ret;
+
+    c->host = parent->host;
+    ret = kr_coll_shm_attach(c, false);
+    if (ret != 0) {
+        free(c->ranks);
+        free(c);
+        return ret;
+    }
+    *comm_out = c;
+    return 0;
+}
+
 int kr_comm_dup(struct kr_comm *comm, struct kr_comm_ids *ids, struct kr_comm **comm_out)
 {
     int *ranks = NULL;
@@ -120,9 +137,11 @@ int kr_comm_dup(struct kr_comm *comm, struct kr_comm_ids *ids, struct kr_comm **
         free(ranks);
         return -ENOMEM;
     }
-    comm_id_take(ids, id);
-    *comm_out = c;
-    return 0;
+    ret = comm_attach_host(comm, c, comm_out);
+    if (ret == 0) {
+        comm_id_take(ids, id);
+    }
+    return ret;
 }
 
 struct comm_split_entry {
@@ -184,13 +203,16 @@ int kr_comm_split(struct kr_comm *comm, struct kr_comm_ids *ids, int color, int 
         free(ranks);
         return -ENOMEM;
     }
-    comm_id_take(ids, id);
-    *comm_out = c;
-    return 0;
+    ret = comm_attach_host(comm, c, comm_out);
+    if (ret == 0) {
+        comm_id_take(ids, id);
+    }
+    return ret;
 }
 
 void kr_comm_free(struct kr_comm *comm, struct kr_comm_ids *ids)
 {
+    kr_coll_shm_detach(comm);
     kr_pt2pt_ctx_release(comm->pt, kr_comm_ctx_pt2pt(comm));
     kr_pt2pt_ctx_release(comm->pt, kr_comm_ctx_coll(comm));
     if (comm->id > 1) {

@@ -13,6 +13,9 @@
 #define KR_COMM_IDS     (KR_CTX_MAX / 2)
 #define KR_COMM_NAME_MAX 128
 
+struct kr_coll_host;            /* host-shared collective state (coll_shm.c) */
+struct kr_coll_shm;             /* this communicator's area in it, if any */
+
 struct kr_comm {
     uint32_t magic;
     uint32_t id;                /* context id, agreed by all members */
@@ -22,6 +25,8 @@ struct kr_comm {
     void *errh;                 /* error handler, owned by the API layer */
     int refs;
     uint32_t coll_seq;          /* collectives started, for tags that never repeat soon */
+    struct kr_coll_host *host;  /* NULL when this host shares no memory among its ranks */
+    struct kr_coll_shm *shm;    /* NULL when the communicator has no shared area */
     char name[KR_COMM_NAME_MAX];
 };
 

@@ -103,15 +103,7 @@ MPI_Op kr_op_to_handle(const struct kr_op *op)
 /* The kernel for a predefined arithmetic op on a representation, or NULL. */
 static kr_op_kernel_fn *op_kernel(enum kr_op_code code, enum kr_dt_kind kind)
 {
-    kr_op_kernel_fn *fn = NULL;
-
-    if (code < KR_OP_MINLOC) {
-        fn = kr_op_int_kernels[code][kind];
-    }
-    if (fn == NULL && code < KR_OP_REPLACE) {
-        fn = kr_op_fp_kernels[code][kind];
-    }
-    return fn;
+    return code < KR_OP_REPLACE ? kr_op_kernels[code][kind] : NULL;
 }
 
 bool kr_op_valid_for(const struct kr_op *op, const struct kr_dt *dt)

@@ -67,10 +67,10 @@ int kr_pt2pt_progress(struct kr_pt2pt *pt)
     return n;
 }
 
-static void progress_sleep(struct kr_pt2pt *pt)
+static void progress_sleep(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg)
 {
     if (pt->sleeper != NULL) {
-        pt->sleeper->ops->wait(pt->sleeper, WAIT_SLEEP_MS);
+        pt->sleeper->ops->wait(pt->sleeper, WAIT_SLEEP_MS, done, arg);
     } else {
         /* Nothing to sleep on (a singleton): waiting can only be for ourselves; nap. */
         usleep(1000);
@@ -106,7 +106,7 @@ int kr_pt2pt_wait_until(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg)
             sched_yield();
             continue;
         }
-        progress_sleep(pt);
+        progress_sleep(pt, done, arg);
     }
     return 0;
 }

@@ -116,7 +116,9 @@ int kr_pt2pt_probe(struct kr_pt2pt *pt, int src, int tag, uint32_t ctx,
 int kr_pt2pt_progress(struct kr_pt2pt *pt);
 /* Wait for `req` to complete: spin briefly, then yield, then sleep until woken. */
 int kr_pt2pt_wait(struct kr_pt2pt *pt, struct kr_req *req);
-/* Wait, as above, until done(arg) returns true. */
+/* Wait, as above, until done(arg) returns true. `done` must be cheap and must not make
+ * progress itself. When another process makes it true, that process must publish, fence
+ * (seq_cst) and then wake this one (kr_host_shared.wake), or a sleeping waiter may miss it. */
 int kr_pt2pt_wait_until(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg);
 
 /* Drop the matching state of context `ctx` (its communicator was freed). */

@@ -4,6 +4,7 @@
 #ifndef KR_TRANSPORT_TPORT_H
 #define KR_TRANSPORT_TPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
@@ -44,6 +45,18 @@ struct kr_tport_job {
     int nlocal, local_rank;     /* ranks on this host; index of this one among them */
     const int *local_ranks;     /* job ranks on this host, ascending */
     int ncores;                 /* cores this host offers (for wait policy), >= 1 */
+    size_t host_shared_bytes;   /* memory to share among this host's ranks for upper layers
+                                 * (collectives); 0 = none wanted */
+};
+
+/* Memory every rank of this host maps (zeroed at creation), offered by a transport that has
+ * it, and a way to wake a local rank that sleeps in the transport's wait(). */
+struct kr_host_shared {
+    void *base;
+    size_t len;
+    struct kr_tport *tp;
+    /* Wake local rank `local` (index into the job's local ranks) if it sleeps in wait(). */
+    void (*wake)(struct kr_tport *tp, int local);
 };
 
 struct kr_tport_ops {
@@ -74,9 +87,15 @@ struct kr_tport_ops {
     /* Deliver arrived messages through cb->recv; returns how many (>= 0) or -errno. Never
      * sleeps. */
     int (*progress)(struct kr_tport *tp);
-    /* Sleep until something may have arrived for this process, or `timeout_ms` passes.
-     * Returns at once if something is already pending. For waits that have stopped spinning. */
-    int (*wait)(struct kr_tport *tp, int timeout_ms);
+    /* Sleep until something may have arrived for this process, or another rank woke us
+     * (kr_host_shared.wake), or `timeout_ms` passes. After announcing that it sleeps, the
+     * transport checks its own queues and `ready(arg)` and returns at once if either has
+     * something: whoever makes `ready` true publishes it, fences (seq_cst) and then wakes
+     * us, so no wakeup is lost. For waits that have stopped spinning. */
+    int (*wait)(struct kr_tport *tp, int timeout_ms, bool (*ready)(void *arg), void *arg);
+    /* The host-shared memory asked for with host_shared_bytes. NULL when the transport has
+     * none. Valid after start(). */
+    int (*host_shared)(struct kr_tport *tp, struct kr_host_shared *hs_out);
     /* Free everything, unlink anything named in the file system. */
     void (*close)(struct kr_tport *tp);
 };

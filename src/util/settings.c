@@ -278,25 +278,6 @@ int kr_settings_load_tables(const struct kr_setting *const *tables, char *const 
     return 0;
 }
 
-int kr_settings_load(char *err, size_t errlen)
-{
-    extern char **environ;
-    int ret;
-
-    ret = kr_settings_load_tables(kr_settings_all, environ, err, errlen);
-    if (ret != 0) {
-        return ret;
-    }
-    ret = kr_log_configure(kr_util_log_spec, err, errlen);
-    if (ret != 0) {
-        char msg[256];
-
-        snprintf(msg, sizeof(msg), "KURIR_LOG=%s: %s", kr_util_log_spec, err);
-        snprintf(err, errlen, "%s", msg);
-    }
-    return ret;
-}
-
 const char *kr_setting_format(const struct kr_setting *s, char *buf, size_t len)
 {
     switch (s->type) {

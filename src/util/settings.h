@@ -27,7 +27,7 @@ struct kr_setting {
     unsigned flags;
 };
 
-/* NULL-terminated list of every table (settings_list.c). */
+/* NULL-terminated list of every table of the MPI library (settings_list.c, in libkrcore). */
 extern const struct kr_setting *const kr_settings_all[];
 
 /* Parse `text` as `s` and store it. Returns 0 or -EINVAL with a message naming the variable
@@ -40,7 +40,7 @@ int kr_setting_parse(const struct kr_setting *s, const char *text, char *err, si
 int kr_settings_load_tables(const struct kr_setting *const *tables, char *const *envp,
                             char *err, size_t errlen);
 
-/* kr_settings_load_tables(kr_settings_all, environ, ...), then apply KURIR_LOG. */
+/* kr_settings_load_tables(kr_settings_all, environ, ...), then apply KURIR_LOG (libkrcore). */
 int kr_settings_load(char *err, size_t errlen);
 
 /* Full variable name of `s` ("KURIR_SHM_EAGER_LIMIT") into `buf`. */

@@ -3,12 +3,17 @@
 
 #include "settings.h"
 
+#include "log.h"
+
+#include <stdio.h>
+
 /* Declared here rather than by including each module's header: util stays at the bottom of
  * the layering and only needs the symbols. */
 extern const struct kr_setting kr_boot_settings[];
 extern const struct kr_setting kr_shm_settings[];
 extern const struct kr_setting kr_pt2pt_settings[];
 extern const struct kr_setting kr_coll_settings[];
+extern const struct kr_setting kr_coll_shm_settings[];
 extern const struct kr_setting kr_api_settings[];
 
 const struct kr_setting *const kr_settings_all[] = {
@@ -17,6 +22,26 @@ const struct kr_setting *const kr_settings_all[] = {
     kr_shm_settings,
     kr_pt2pt_settings,
     kr_coll_settings,
+    kr_coll_shm_settings,
     kr_api_settings,
     NULL
 };
+
+int kr_settings_load(char *err, size_t errlen)
+{
+    extern char **environ;
+    int ret;
+
+    ret = kr_settings_load_tables(kr_settings_all, environ, err, errlen);
+    if (ret != 0) {
+        return ret;
+    }
+    ret = kr_log_configure(kr_util_log_spec, err, errlen);
+    if (ret != 0) {
+        char msg[256];
+
+        snprintf(msg, sizeof(msg), "KURIR_LOG=%s: %s", kr_util_log_spec, err);
+        snprintf(err, errlen, "%s", msg);
+    }
+    return ret;
+}

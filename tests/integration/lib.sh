@@ -71,7 +71,9 @@ kr_no_leftovers() {
         pids=$(kr_marked_pids "$1")
         [ -z "$pids" ] && return 0
         if [ "$(kr_now_ms)" -gt "$deadline" ]; then
-            echo "  left behind: $(for p in $pids; do tr '\0' ' ' </proc/$p/cmdline 2>/dev/null; echo " (pid $p)"; done)"
+            for p in $pids; do
+                echo "  left behind: pid $p: $(tr '\0' ' ' 2>/dev/null </proc/$p/cmdline)"
+            done
             return 1
         fi
         sleep 0.05
@@ -110,7 +112,9 @@ kr_run() {
     kr_elapsed_ms=$(($(kr_now_ms) - start))
     # timeout(1) says 124 like mpirun --timeout does: tell them apart by the clock.
     kr_timed_out=0
-    if [ "$kr_rc" -eq 124 ] && [ "$kr_elapsed_ms" -ge "$(awk -v t="$t" 'BEGIN { printf "%d", t * 1000 - 50 }')" ]; then
+    local limit_ms
+    limit_ms=$(awk -v t="$t" 'BEGIN { printf "%d", t * 1000 - 50 }')
+    if [ "$kr_rc" -eq 124 ] && [ "$kr_elapsed_ms" -ge "$limit_ms" ]; then
         kr_timed_out=1
     fi
 }

@@ -46,7 +46,9 @@ run_line() {
     start=$(kr_now_ms)
     wait "$pid"
     rc=$?
-    if [ "$rc" -eq 124 ] && [ $(($(kr_now_ms) - start)) -ge $(printf '%.0f' "$(kr_scale "$timeout")")000 ]; then
+    local limit_ms
+    limit_ms=$(awk -v t="$(kr_scale "$timeout")" 'BEGIN { printf "%d", t * 1000 - 50 }')
+    if [ "$rc" -eq 124 ] && [ $(($(kr_now_ms) - start)) -ge "$limit_ms" ]; then
         why="timed out after $(kr_scale "$timeout") s"
     elif [ "$rc" -ne "$expect" ]; then
         why="exit status $rc, expected $expect"

@@ -35,7 +35,8 @@ static void frame_round_trip(void **state)
     kr_pmi2_frame_add_int(&f, "rc", 0);
     kr_pmi2_frame_add_bool(&f, "found", true);
     assert_int_equal(kr_pmi2_frame_end(&f), 0);
-    assert_string_equal(f.data, "59    cmd=kvs-put;key=addr-0;value=tcp://vm:5000;rc=0;found=TRUE;");
+    assert_string_equal(f.data,
+                        "59    cmd=kvs-put;key=addr-0;value=tcp://vm:5000;rc=0;found=TRUE;");
     len = kr_pmi2_len_parse(f.data);
     assert_int_equal(len, (int) f.len - KR_PMI2_LEN_DIGITS);
     assert_int_equal(kr_pmi2_msg_parse(f.data + 6, (size_t) len, &msg), 0);

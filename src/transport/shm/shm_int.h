@@ -24,8 +24,9 @@
  * rank. Everything inside is addressed by offsets from the segment base, since every process
  * maps it at a different address.
  *
- *   [shm_seg_hdr][shm_ctl x nlocal][ring 0][ring 1]...[ring nlocal-1]
+ *   [shm_seg_hdr][shm_ctl x nlocal][ring 0][ring 1]...[ring nlocal-1][host-shared region]
  *
+ * The host-shared region (zeroed, page aligned) belongs to the layers above (collectives).
  * Ring i is written by every other local rank (multi-producer) and read only by local rank i
  * (single consumer). A message is one record of 1..n consecutive slots; a record never wraps:
  * a producer that would cross the end first reserves the rest of the ring as a padding record.
@@ -35,6 +36,7 @@ struct shm_seg_hdr {
     uint32_t version;
     uint32_t nlocal;
     uint64_t ring_bytes;        /* size of each ring, a power of two >= 64 slots */
+    uint64_t shared_bytes;      /* size of the host-shared region */
     uint64_t seg_bytes;
     _Atomic uint32_t attached;  /* processes that mapped the segment; the last one unlinks */
 };
@@ -94,13 +96,15 @@ struct shm_ring {
 };
 
 /* shm_seg.c */
-size_t kr_shm_seg_size(uint32_t nlocal, size_t ring_bytes);
-int kr_shm_seg_create(struct shm_seg *seg, const char *name, uint32_t nlocal, size_t ring_bytes);
+size_t kr_shm_seg_size(uint32_t nlocal, size_t ring_bytes, size_t shared_bytes);
+int kr_shm_seg_create(struct shm_seg *seg, const char *name, uint32_t nlocal, size_t ring_bytes,
+                      size_t shared_bytes);
 int kr_shm_seg_attach(struct shm_seg *seg, const char *name, uint32_t nlocal);
 void kr_shm_seg_mark_attached(struct shm_seg *seg, uint32_t nlocal);
 void kr_shm_seg_detach(struct shm_seg *seg);
 struct shm_ctl *kr_shm_seg_ctl(const struct shm_seg *seg, uint32_t local);
 unsigned char *kr_shm_seg_ring(const struct shm_seg *seg, uint32_t local);
+void *kr_shm_seg_shared(const struct shm_seg *seg, size_t *len_out);
 
 /* shm_ring.c */
 void kr_shm_ring_init(struct shm_ring *r, struct shm_ctl *ctl, unsigned char *slots,

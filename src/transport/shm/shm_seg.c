@@ -19,14 +19,18 @@
 
 static size_t shm_seg_ctl_bytes(uint32_t nlocal)
 {
-    size_t b = (size_t) nlocal * sizeof(struct shm_ctl);
+    return ((size_t) nlocal * sizeof(struct shm_ctl) + 4095) & ~(size_t) 4095;
+}
 
+static size_t shm_seg_page_up(size_t b)
+{
     return (b + 4095) & ~(size_t) 4095;
 }
 
-size_t kr_shm_seg_size(uint32_t nlocal, size_t ring_bytes)
+size_t kr_shm_seg_size(uint32_t nlocal, size_t ring_bytes, size_t shared_bytes)
 {
-    return SHM_HDR_BYTES + shm_seg_ctl_bytes(nlocal) + (size_t) nlocal * ring_bytes;
+    return SHM_HDR_BYTES + shm_seg_ctl_bytes(nlocal) + (size_t) nlocal * ring_bytes
+           + shm_seg_page_up(shared_bytes);
 }
 
 struct shm_ctl *kr_shm_seg_ctl(const struct shm_seg *seg, uint32_t local)
@@ -40,6 +44,14 @@ unsigned char *kr_shm_seg_ring(const struct shm_seg *seg, uint32_t local)
 
     return (unsigned char *) seg->base + SHM_HDR_BYTES + shm_seg_ctl_bytes(h->nlocal)
            + (size_t) local * h->ring_bytes;
+}
+
+void *kr_shm_seg_shared(const struct shm_seg *seg, size_t *len_out)
+{
+    const struct shm_seg_hdr *h = seg->base;
+
+    *len_out = h->shared_bytes;
+    return kr_shm_seg_ring(seg, h->nlocal);
 }
 
 /* Fail early, with the number a user needs, rather than with SIGBUS on first touch. */
@@ -61,9 +73,10 @@ static int shm_seg_check_space(size_t need)
     return 0;
 }
 
-int kr_shm_seg_create(struct shm_seg *seg, const char *name, uint32_t nlocal, size_t ring_bytes)
+int kr_shm_seg_create(struct shm_seg *seg, const char *name, uint32_t nlocal, size_t ring_bytes,
+                      size_t shared_bytes)
 {
-    size_t len = kr_shm_seg_size(nlocal, ring_bytes);
+    size_t len = kr_shm_seg_size(nlocal, ring_bytes, shared_bytes);
     struct shm_seg_hdr *h;
     void *base;
     int fd, ret;
@@ -99,6 +112,7 @@ int kr_shm_seg_create(struct shm_seg *seg, const char *name, uint32_t nlocal, si
     h->version = SHM_SEG_VERSION;
     h->nlocal = nlocal;
     h->ring_bytes = ring_bytes;
+    h->shared_bytes = shared_bytes;
     h->seg_bytes = len;
     atomic_init(&h->attached, 1);
     seg->base = base;

@@ -126,7 +126,8 @@ static int shm_tport_open(const struct kr_tport_job *job, const struct kr_tport_
     shm_tport_segname(job, name, sizeof(name));
     snprintf(st->seg.name, sizeof(st->seg.name), "%s", name);
     if (job->local_rank == 0) {
-        ret = kr_shm_seg_create(&st->seg, name, (uint32_t) job->nlocal, shm_cfg.ring_size);
+        ret = kr_shm_seg_create(&st->seg, name, (uint32_t) job->nlocal, shm_cfg.ring_size,
+                                job->host_shared_bytes);
         if (ret != 0) {
             goto err_free;
         }
@@ -290,7 +291,8 @@ static int shm_tport_progress(struct kr_tport *tp)
 /* Sleep protocol: read the doorbell, announce that we sleep, re-check for work, then wait
  * for the doorbell to move. A producer publishes, fences, then reads `sleeping`; with our
  * fence between announcing and re-checking, one of us always sees the other. */
-static int shm_tport_wait(struct kr_tport *tp, int timeout_ms)
+static int shm_tport_wait(struct kr_tport *tp, int timeout_ms, bool (*ready)(void *arg),
+                          void *arg)
 {
     struct shm_tport *st = shm_tport_of(tp);
     struct shm_ring *blocked = st->blocked_on;
@@ -307,12 +309,35 @@ static int shm_tport_wait(struct kr_tport *tp, int timeout_ms)
         atomic_store_explicit(&blocked->ctl->space_wanted, 1, memory_order_release);
     }
     atomic_thread_fence(memory_order_seq_cst);
-    if (!kr_shm_inbox_ready(&st->inbox)
+    if (!kr_shm_inbox_ready(&st->inbox) && !ready(arg)
         && (blocked == NULL || !kr_shm_ring_has_space(blocked, 0))) {
         ret = kr_shm_ctl_sleep(st->ctl, seen, timeout_ms);
     }
     atomic_store_explicit(&st->ctl->sleeping, 0, memory_order_relaxed);
     return ret;
+}
+
+static void shm_tport_wake(struct kr_tport *tp, int local)
+{
+    struct shm_ctl *c = kr_shm_seg_ctl(&shm_tport_of(tp)->seg, (uint32_t) local);
+
+    /* The caller published what the sleeper waits for and fenced (seq_cst) before this. */
+    if (atomic_load_explicit(&c->sleeping, memory_order_relaxed) != 0) {
+        kr_shm_ctl_ring_doorbell(c);
+    }
+}
+
+static int shm_tport_host_shared(struct kr_tport *tp, struct kr_host_shared *hs_out)
+{
+    struct shm_tport *st = shm_tport_of(tp);
+
+    if (st->seg.base == NULL) {
+        return -ENOENT;
+    }
+    hs_out->base = kr_shm_seg_shared(&st->seg, &hs_out->len);
+    hs_out->tp = tp;
+    hs_out->wake = shm_tport_wake;
+    return 0;
 }
 
 static void shm_tport_close(struct kr_tport *tp)
@@ -326,14 +351,15 @@ static void shm_tport_close(struct kr_tport *tp)
 }
 
 const struct kr_tport_ops kr_shm_tport_ops = {
-    .name       = "shm",
-    .open       = shm_tport_open,
-    .start      = shm_tport_start,
-    .connect    = shm_tport_connect,
-    .max_eager  = shm_tport_max_eager,
-    .send_eager = shm_tport_send_eager,
-    .rndv_get   = shm_tport_rndv_get,
-    .progress   = shm_tport_progress,
-    .wait       = shm_tport_wait,
-    .close      = shm_tport_close,
+    .name        = "shm",
+    .open        = shm_tport_open,
+    .start       = shm_tport_start,
+    .connect     = shm_tport_connect,
+    .max_eager   = shm_tport_max_eager,
+    .send_eager  = shm_tport_send_eager,
+    .rndv_get    = shm_tport_rndv_get,
+    .progress    = shm_tport_progress,
+    .wait        = shm_tport_wait,
+    .host_shared = shm_tport_host_shared,
+    .close       = shm_tport_close,
 };

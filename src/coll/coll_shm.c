@@ -1,0 +1,318 @@
+/* Collectives through memory shared by the ranks of one host: a flat "arrive and wait"
+ * fence on a counter, with data slots beside it. One round costs each rank one atomic
+ * increment and one wait, whatever the order in which ranks are scheduled, which is what
+ * matters when the host runs more ranks than it has cores. */
+#include "config.h"
+
+#include "coll_int.h"
+
+#include "util/log.h"
+
+#include <errno.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SHM_AREA_LINE 64
+
+/*
+ * The host-shared region holds `nareas` areas; area 0 belongs to MPI_COMM_WORLD when all of
+ * its ranks are on this host, the others are claimed by communicators at creation.
+ *
+ *   area: [shm_area_hdr][slot(member 0, parity 0)][slot(0, 1)][slot(1, 0)]...
+ *
+ * - claimed: 0 = free; otherwise the number of members still holding the area. The creating
+ *   communicator's rank 0 claims it with compare-and-swap; each member releases its share
+ *   when it frees the communicator, so the area is reused only once nobody reads it.
+ * - arrived: members that reached the current round; the last one resets it and bumps gen.
+ * - gen: completed rounds. The bump is a release store after the last arrival (whose
+ *   acquire-release increment saw every member's slot writes), waiters load it with
+ *   acquire: after the wait every member's data of this round is visible.
+ * Round g writes slots of parity g & 1: a member can write the slots of round g + 2 only
+ * after every member arrived at round g + 1, i.e. finished reading round g.
+ */
+struct shm_area_hdr {
+    alignas(SHM_AREA_LINE) _Atomic uint32_t claimed;
+    alignas(SHM_AREA_LINE) _Atomic uint32_t arrived;
+    alignas(SHM_AREA_LINE) _Atomic uint32_t gen;
+};
+
+struct kr_coll_host {
+    struct kr_host_shared hs;
+    int nlocal;
+    int *local_of;              /* job rank -> local index, or -1 */
+    size_t area_bytes;
+    int nareas;
+};
+
+struct kr_coll_shm {
+    struct shm_area_hdr *hdr;
+    unsigned char *slots;
+    int *local;                 /* local index of each member, for wakeups */
+    uint32_t gen;               /* rounds this member completed */
+};
+
+static struct coll_shm_cfg {
+    bool enable;
+    size_t slot;
+    int nareas;
+} shm_cfg;
+
+const struct kr_setting kr_coll_shm_settings[] = {
+    { "COLL_SHM", KR_SET_BOOL, "yes", &shm_cfg.enable,
+      "barrier, reduce and allreduce through memory shared by the ranks of a host", NULL, 0 },
+    { "COLL_SHM_SIZE", KR_SET_SIZE, "16k", &shm_cfg.slot,
+      "largest reduction (bytes) done in shared memory; each local rank gets twice this per "
+      "area", NULL, 0 },
+    { "COLL_SHM_AREAS", KR_SET_INT, "8", &shm_cfg.nareas,
+      "shared collective areas per host: MPI_COMM_WORLD plus this many minus one other "
+      "communicators at a time", NULL, 0 },
+    { 0 }
+};
+
+static size_t shm_slot_bytes(void)
+{
+    return (shm_cfg.slot + SHM_AREA_LINE - 1) & ~(size_t) (SHM_AREA_LINE - 1);
+}
+
+size_t kr_coll_shm_bytes(int nlocal)
+{
+    if (!shm_cfg.enable || nlocal < 2 || shm_cfg.nareas < 1) {
+        return 0;
+    }
+    return (size_t) shm_cfg.nareas
+           * (sizeof(struct shm_area_hdr) + (size_t) nlocal * 2 * shm_slot_bytes());
+}
+
+int kr_coll_host_create(const struct kr_host_shared *hs, int job_size, int nlocal,
+                        const int *local_ranks, struct kr_coll_host **host_out)
+{
+    struct kr_coll_host *h;
+
+    if (kr_coll_shm_bytes(nlocal) == 0 || hs->len < kr_coll_shm_bytes(nlocal)) {
+        *host_out = NULL;
+        return 0;
+    }
+    h = calloc(1, sizeof(*h));
+    if (h == NULL) {
+        return -ENOMEM;
+    }
+    h->local_of = malloc(sizeof(int) * (size_t) job_size);
+    if (h->local_of == NULL) {
+        free(h);
+        return -ENOMEM;
+    }
+    for (int r = 0; r < job_size; r++) {
+        h->local_of[r] = -1;
+    }
+    for (int i = 0; i < nlocal; i++) {
+        h->local_of[local_ranks[i]] = i;
+    }
+    h->hs = *hs;
+    h->nlocal = nlocal;
+    h->nareas = shm_cfg.nareas;
+    h->area_bytes = sizeof(struct shm_area_hdr) + (size_t) nlocal * 2 * shm_slot_bytes();
+    *host_out = h;
+    return 0;
+}
+
+void kr_coll_host_destroy(struct kr_coll_host *host)
+{
+    if (host != NULL) {
+        free(host->local_of);
+        free(host);
+    }
+}
+
+static struct shm_area_hdr *shm_area(const struct kr_coll_host *h, int i)
+{
+    return (struct shm_area_hdr *) (void *) ((unsigned char *) h->hs.base
+                                             + (size_t) i * h->area_bytes);
+}
+
+/* Area index of `comm` if all its members are on this host and one is free: -1 otherwise.
+ * Run by the communicator's rank 0 only. */
+static int shm_area_claim(struct kr_comm *comm, bool world)
+{
+    struct kr_coll_host *h = comm->host;
+
+    if (world) {
+        return 0; /* reserved for MPI_COMM_WORLD: nothing else ever claims area 0 */
+    }
+    for (int i = 1; i < h->nareas; i++) {
+        struct shm_area_hdr *a = shm_area(h, i);
+        uint32_t free_val = 0;
+
+        if (atomic_compare_exchange_strong(&a->claimed, &free_val, (uint32_t) comm->size)) {
+            atomic_store_explicit(&a->arrived, 0, memory_order_relaxed);
+            atomic_store_explicit(&a->gen, 0, memory_order_relaxed);
+            return i;
+        }
+    }
+    return -1;
+}
+
+static bool shm_all_local(struct kr_comm *comm)
+{
+    for (int r = 0; r < comm->size; r++) {
+        if (comm->host->local_of[kr_comm_job_rank(comm, r)] < 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+int kr_coll_shm_attach(struct kr_comm *comm, bool world)
+{
+    struct kr_coll_shm *s;
+    int32_t area = -1;
+    int ret;
+
+    if (comm->host == NULL || comm->size < 2 || !shm_all_local(comm)) {
+        return 0;
+    }
+    if (comm->rank == 0) {
+        area = shm_area_claim(comm, world);
+    }
+    /* The claim (and its reset of the area) happens before this message, so every member
+     * that receives the index sees a clean area. */
+    if (!world) {
+        ret = kr_coll_bcast(comm, &area, sizeof(area), 0);
+        if (ret != 0) {
+            return ret;
+        }
+    } else {
+        area = 0;
+    }
+    if (area < 0) {
+        return 0;
+    }
+    s = calloc(1, sizeof(*s));
+    if (s == NULL || (s->local = malloc(sizeof(int) * (size_t) comm->size)) == NULL) {
+        free(s);
+        return -ENOMEM;
+    }
+    s->hdr = shm_area(comm->host, area);
+    s->slots = (unsigned char *) s->hdr + sizeof(struct shm_area_hdr);
+    for (int r = 0; r < comm->size; r++) {
+        s->local[r] = comm->host->local_of[kr_comm_job_rank(comm, r)];
+    }
+    comm->shm = s;
+    return 0;
+}
+
+void kr_coll_shm_detach(struct kr_comm *comm)
+{
+    struct kr_coll_shm *s = comm->shm;
+
+    if (s == NULL) {
+        return;
+    }
+    if (s->hdr != shm_area(comm->host, 0)) {
+        atomic_fetch_sub_explicit(&s->hdr->claimed, 1, memory_order_release);
+    }
+    free(s->local);
+    free(s);
+    comm->shm = NULL;
+}
+
+static unsigned char *shm_slot(const struct kr_comm *comm, int member, uint32_t gen)
+{
+    return comm->shm->slots + ((size_t) member * 2 + (gen & 1)) * shm_slot_bytes();
+}
+
+struct shm_wait {
+    struct shm_area_hdr *hdr;
+    uint32_t gen;
+};
+
+static bool shm_round_done(void *arg)
+{
+    struct shm_wait *w = arg;
+
+    return atomic_load_explicit(&w->hdr->gen, memory_order_acquire) != w->gen;
+}
+
+/* Arrive at this round and wait until every member has. */
+static int shm_fence(struct kr_comm *comm)
+{
+    struct kr_coll_shm *s = comm->shm;
+    struct shm_wait w = { s->hdr, s->gen };
+    uint32_t before;
+    int ret = 0;
+
+    before = atomic_fetch_add_explicit(&s->hdr->arrived, 1, memory_order_acq_rel);
+    if (before == (uint32_t) comm->size - 1) {
+        atomic_store_explicit(&s->hdr->arrived, 0, memory_order_relaxed);
+        atomic_store_explicit(&s->hdr->gen, w.gen + 1, memory_order_release);
+        /* Pairs with the fence in the transport's wait: a member either sees the new gen
+         * or is seen sleeping here. */
+        atomic_thread_fence(memory_order_seq_cst);
+        for (int r = 0; r < comm->size; r++) {
+            if (r != comm->rank) {
+                comm->host->hs.wake(comm->host->hs.tp, s->local[r]);
+            }
+        }
+    } else {
+        ret = kr_pt2pt_wait_until(comm->pt, shm_round_done, &w);
+    }
+    s->gen = w.gen + 1;
+    return ret;
+}
+
+bool kr_coll_shm_fits(const struct kr_comm *comm, size_t bytes)
+{
+    return comm->shm != NULL && bytes <= shm_slot_bytes();
+}
+
+int kr_coll_shm_barrier(struct kr_comm *comm)
+{
+    return shm_fence(comm);
+}
+
+/* Combine every member's slot in rank order into `out`. */
+static int shm_combine(struct kr_comm *comm, uint32_t gen, void *out, size_t count,
+                       const struct kr_dt *dt, const struct kr_op *op)
+{
+    size_t bytes = count * (size_t) dt->extent;
+    unsigned char *tmp;
+    int ret = 0;
+
+    memcpy(out, shm_slot(comm, 0, gen), bytes);
+    if (op->commute) {
+        /* out = s[j] op out: the same sequence on every member, so identical results. */
+        for (int j = 1; j < comm->size && ret == 0; j++) {
+            ret = kr_op_apply(op, dt, shm_slot(comm, j, gen), out, count);
+        }
+        return ret;
+    }
+    tmp = malloc(bytes);
+    if (tmp == NULL) {
+        return -ENOMEM;
+    }
+    for (int j = 1; j < comm->size && ret == 0; j++) {
+        memcpy(tmp, shm_slot(comm, j, gen), bytes);
+        ret = kr_op_apply(op, dt, out, tmp, count); /* tmp = out op s[j] */
+        memcpy(out, tmp, bytes);
+    }
+    free(tmp);
+    return ret;
+}
+
+int kr_coll_shm_reduce(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t count,
+                       const struct kr_dt *dt, const struct kr_op *op, int root)
+{
+    uint32_t gen = comm->shm->gen;
+    size_t bytes = count * (size_t) dt->extent;
+    int ret;
+
+    if (bytes > 0) {
+        memcpy(shm_slot(comm, comm->rank, gen), sbuf != NULL ? sbuf : rbuf, bytes);
+    }
+    ret = shm_fence(comm);
+    if (ret == 0 && bytes > 0 && (root < 0 || root == comm->rank)) {
+        ret = shm_combine(comm, gen, rbuf, count, dt, op);
+    }
+    return ret;
+}
