@@ -31,7 +31,7 @@ extern const struct kr_setting kr_shm_settings[];
 
 #define TEST_RING_BYTES 4096 /* 64 slots: the smallest ring the transport accepts */
 #define TEST_NSLOTS     (TEST_RING_BYTES / SHM_SLOT)
-#define TEST_PLEN_MAX   1024 /* more than any record of a TEST_RING_BYTES ring carries */
+#define TEST_PLEN_MAX   4096 /* more than any record of the rings in these tests carries */
 #define SINK_MAX        320
 #define MAX_KIDS        8
 
@@ -46,6 +46,7 @@ struct got {
 struct sink {
     struct got *v;
     int n;
+    bool overflow;
 };
 
 /* Everything a test may leave behind; the teardown undoes whatever is set. */
@@ -61,6 +62,7 @@ struct fx {
     pid_t kids[MAX_KIDS];
     int nkids;
     void *shared;               /* MAP_SHARED page for children's reports */
+    void *heap;                 /* a test's own allocation */
 };
 
 static unsigned fx_counter;
@@ -252,6 +254,7 @@ static int fx_teardown(void **state)
     if (fx->shared != NULL) {
         munmap(fx->shared, 4096);
     }
+    free(fx->heap);
     free(fx->sink.v);
     free(fx);
     return 0;
@@ -335,9 +338,9 @@ static void sink_deliver(void *arg, int src, const struct kr_wire_hdr *hdr, cons
     struct sink *s = arg;
     struct got *g;
 
-    /* Overflow is reported by the caller, which knows how many records it expects. */
+    /* Tests never deliver more; fail loudly (outside the callback) if one does. */
     if (s->n == SINK_MAX || len > TEST_PLEN_MAX) {
-        s->n++;
+        s->overflow = true;
         return;
     }
     g = &s->v[s->n++];
@@ -345,6 +348,14 @@ static void sink_deliver(void *arg, int src, const struct kr_wire_hdr *hdr, cons
     g->hdr = *hdr;
     g->len = len;
     memcpy(g->data, payload, len);
+}
+
+/* Record `i` of the last poll; it must have been delivered and kept. */
+static const struct got *sink_at(const struct fx *fx, int i)
+{
+    assert_false(fx->sink.overflow);
+    assert_true(i >= 0 && i < fx->sink.n);
+    return &fx->sink.v[i];
 }
 
 static int push_iov(struct shm_ring *r, int src, int tag, const struct iovec *iov, int iovcnt)
@@ -377,6 +388,7 @@ static int poll_into(struct fx *fx, int budget)
 
 static void check_got(const struct got *g, int src, int seed, size_t len)
 {
+    assert_true(len <= TEST_PLEN_MAX);
     assert_int_equal(g->src, src);
     assert_int_equal(g->hdr.type, 7);
     assert_int_equal(g->hdr.flags, 3);
@@ -496,7 +508,7 @@ static void seg_layout_attach_and_unlink(void **state)
     assert_int_equal(push_iov(&r, 1, 5, &iov, 1), 0);
     fx->sink.n = 0;
     assert_int_equal(kr_shm_inbox_poll(&in, 8, sink_deliver, &fx->sink), 1);
-    check_got(&fx->sink.v[0], 1, 5, sizeof(b));
+    check_got(sink_at(fx, 0), 1, 5, sizeof(b));
 
     /* The creator counts as attached; the third rank to attach removes the name. */
     kr_shm_seg_mark_attached(&fx->seg2, 3);
@@ -540,7 +552,7 @@ static void ring_every_size(void **state)
         assert_true(tail_of(fx) == want);
         assert_true(kr_shm_inbox_ready(&fx->inbox));
         assert_int_equal(poll_into(fx, 4), 1);
-        check_got(&fx->sink.v[0], 1, (int) plen, plen);
+        check_got(sink_at(fx, 0), 1, (int) plen, plen);
         assert_true(head_of(fx) == want);
         assert_false(kr_shm_inbox_ready(&fx->inbox));
         wraps_seen += pad != 0;
@@ -580,12 +592,12 @@ static void ring_iovec_gathers(void **state)
         assert_true(off <= max);
         assert_int_equal(push_iov(&fx->ring, 1, (int) (1000 + c), iov, 7), 0);
         assert_int_equal(poll_into(fx, 4), 1);
-        check_got(&fx->sink.v[0], 1, (int) (1000 + c), off);
+        check_got(sink_at(fx, 0), 1, (int) (1000 + c), off);
     }
     /* No iovec at all is an empty payload. */
     assert_int_equal(push_iov(&fx->ring, 1, 0, NULL, 0), 0);
     assert_int_equal(poll_into(fx, 4), 1);
-    check_got(&fx->sink.v[0], 1, 0, 0);
+    check_got(sink_at(fx, 0), 1, 0, 0);
 }
 
 /* Records of 3 slots do not divide a 64-slot ring: every lap ends with a 1-slot padding
@@ -615,8 +627,8 @@ static void ring_wraps_with_padding(void **state)
         /* Every other round, let two records pile up so padding sits between them. */
         if (i % 2 == 1) {
             assert_int_equal(poll_into(fx, 8), 2);
-            check_got(&fx->sink.v[0], 1, i - 1, 100);
-            check_got(&fx->sink.v[1], 1, i, 100);
+            check_got(sink_at(fx, 0), 1, i - 1, 100);
+            check_got(sink_at(fx, 1), 1, i, 100);
             assert_true(head_of(fx) == tail_of(fx));
         }
     }
@@ -638,7 +650,7 @@ static void ring_padding_sizes(void **state)
         assert_true(tail_of(fx) == t0 + pad + 16);
         assert_int_equal(slot_at(fx, t0)->src, -1);
         assert_int_equal(poll_into(fx, 8), 1);
-        check_got(&fx->sink.v[0], 1, (int) pad, max);
+        check_got(sink_at(fx, 0), 1, (int) pad, max);
         assert_true(head_of(fx) == t0 + pad + 16);
         assert_all_slots_free(fx);
     }
@@ -663,7 +675,7 @@ static void ring_full_then_recovers(void **state)
 
     /* One slot freed: a one-slot record fits again (has_space is a conservative bound). */
     assert_int_equal(poll_into(fx, 1), 1);
-    check_got(&fx->sink.v[0], 1, 0, 24);
+    check_got(sink_at(fx, 0), 1, 0, 24);
     assert_int_equal(push_pat(&fx->ring, 1, n, 24), 0);
     n++;
     assert_int_equal(push_pat(&fx->ring, 1, 999, 0), -EAGAIN);
@@ -671,7 +683,7 @@ static void ring_full_then_recovers(void **state)
     /* The rest comes out in order. */
     assert_int_equal(poll_into(fx, 1000), TEST_NSLOTS);
     for (int i = 0; i < TEST_NSLOTS; i++) {
-        check_got(&fx->sink.v[i], 1, i + 1, 24);
+        check_got(sink_at(fx, i), 1, i + 1, 24);
     }
     assert_true(kr_shm_ring_has_space(&fx->ring, max));
 
@@ -686,7 +698,7 @@ static void ring_full_then_recovers(void **state)
     assert_int_equal(push_pat(&fx->ring, 1, 4, max), 0);
     assert_int_equal(poll_into(fx, 100), 4);
     for (int i = 0; i < 4; i++) {
-        check_got(&fx->sink.v[i], 1, i + 1, max);
+        check_got(sink_at(fx, i), 1, i + 1, max);
     }
 }
 
@@ -710,13 +722,13 @@ static void ring_full_counts_padding(void **state)
     assert_true(atomic_load(&slot_at(fx, t)->ready) == SHM_FREE);
     assert_int_equal(poll_into(fx, 1000), 44);
     for (int i = 8; i < 52; i++) {
-        check_got(&fx->sink.v[i - 8], 1, i, 0);
+        check_got(sink_at(fx, i - 8), 1, i, 0);
     }
     assert_int_equal(push_pat(&fx->ring, 1, 100, max), 0);
     assert_true(tail_of(fx) == t + 12 + 16);
     assert_int_equal(slot_at(fx, t)->src, -1);
     assert_int_equal(poll_into(fx, 1000), 1);
-    check_got(&fx->sink.v[0], 1, 100, max);
+    check_got(sink_at(fx, 0), 1, 100, max);
 }
 
 /* Producers read the consumer's head only when their cached copy says the ring is full. */
@@ -755,7 +767,7 @@ static void ring_cached_head(void **state)
     assert_true(late.cached_head == 40);
     assert_true(fx->ring.cached_head == 10);
     assert_int_equal(poll_into(fx, 1000), 35);
-    check_got(&fx->sink.v[34], 2, seq, 0);
+    check_got(sink_at(fx, 34), 2, seq, 0);
 }
 
 static void ring_poll_budget_and_ready(void **state)
@@ -771,14 +783,14 @@ static void ring_poll_budget_and_ready(void **state)
     assert_true(kr_shm_inbox_ready(&fx->inbox));
     assert_int_equal(poll_into(fx, 3), 3);
     for (int i = 0; i < 3; i++) {
-        check_got(&fx->sink.v[i], 1, i, (size_t) i * 50);
+        check_got(sink_at(fx, i), 1, i, (size_t) i * 50);
     }
     /* The head is published after each poll, and only up to what was consumed. */
-    assert_true(head_of(fx) == 1 + 1 + 2);
+    assert_true(head_of(fx) == shm_rec_slots(0) + shm_rec_slots(50) + shm_rec_slots(100));
     assert_true(kr_shm_inbox_ready(&fx->inbox));
     assert_int_equal(poll_into(fx, 100), 7);
     for (int i = 3; i < 10; i++) {
-        check_got(&fx->sink.v[i - 3], 1, i, (size_t) i * 50);
+        check_got(sink_at(fx, i - 3), 1, i, (size_t) i * 50);
     }
     assert_true(head_of(fx) == tail_of(fx));
     assert_false(kr_shm_inbox_ready(&fx->inbox));
@@ -805,7 +817,7 @@ static void ring_clears_stale_positions(void **state)
     }
     assert_int_equal(push_iov(&fx->ring, 1, 0, &iov, 1), 0); /* slots 0..15 */
     assert_int_equal(poll_into(fx, 1), 1);
-    assert_true(fx->sink.v[0].len == max);
+    assert_true(sink_at(fx, 0)->len == max);
     while (tail_of(fx) < TEST_NSLOTS + 1) {
         assert_int_equal(push_iov(&fx->ring, 1, 0, &one, 1), 0);
         assert_int_equal(poll_into(fx, 1), 1);
@@ -849,7 +861,7 @@ static void ring_two_producers_interleave(void **state)
         poll_into(fx, (int) (rnd >> 60) + 1);
         assert_true(seq == total || fx->sink.n > 0);
         for (int i = 0; i < fx->sink.n; i++) {
-            const struct got *g = &fx->sink.v[i];
+            const struct got *g = sink_at(fx, i);
             int q = g->src - 10, s;
 
             assert_true(q == 0 || q == 1);
@@ -942,7 +954,7 @@ static void ring_sleep_woken_by_push(void **state)
     assert_true(dt < 1000);
     assert_true(atomic_load(&fx->ctl->doorbell) != seen);
     assert_int_equal(poll_into(fx, 8), 1);
-    check_got(&fx->sink.v[0], 1, 77, 300);
+    check_got(sink_at(fx, 0), 1, 77, 300);
 }
 
 /* ---- through the transport ops -------------------------------------------------------- */
@@ -1005,7 +1017,7 @@ static void tsink_recv(void *ctx, int src, const struct kr_wire_hdr *hdr, const 
 
 static int tport_send(struct kr_tep *ep, int tag, size_t len)
 {
-    unsigned char buf[TEST_PLEN_MAX * 4];
+    unsigned char buf[TEST_PLEN_MAX];
     struct kr_wire_hdr hdr = { .type = 7, .flags = 3, .ctx = 42, .src = 1, .tag = tag };
     struct iovec iov[2] = { { buf, len / 2 }, { buf + len / 2, len - len / 2 } };
 
@@ -1052,7 +1064,7 @@ static void tport_pair_in_process(void **state)
     fx->sink.n = 0;
     assert_int_equal(fx->tp[0]->ops->progress(fx->tp[0]), 1);
     assert_int_equal(fx->sink.n, 1);
-    check_got(&fx->sink.v[0], 1, 3, 1000);
+    check_got(sink_at(fx, 0), 1, 3, 1000);
 
     /* Fill rank 0's ring (256 one-slot records), then the sender's wait really sleeps. */
     while (tport_send(ep, n, 0) == 0) {
@@ -1070,7 +1082,7 @@ static void tport_pair_in_process(void **state)
         k = fx->tp[0]->ops->progress(fx->tp[0]);
         assert_true(k > 0 && k <= 64);
         for (int i = 0; i < k; i++) {
-            check_got(&fx->sink.v[i], 1, got + i, 0);
+            check_got(sink_at(fx, i), 1, got + i, 0);
         }
         got += k;
     }
@@ -1080,6 +1092,34 @@ static void tport_pair_in_process(void **state)
     fx->tp[0]->ops->close(fx->tp[0]);
     fx->tp[0] = NULL;
     assert_false(shm_name_exists(seg));
+}
+
+/* A sender refused for a large record must sleep in wait() even though smaller records
+ * would still fit: only the consumer can make room, and it wakes the sender when it does. */
+static void tport_blocked_sender_sleeps_until_record_fits(void **state)
+{
+    struct fx *fx = *state;
+    struct kr_tport_cb cb = { &fx->sink, tsink_recv };
+    struct kr_tep *ep;
+    uint64_t t0;
+    size_t max;
+    int n = 0;
+
+    assert_int_equal(tport_open(fx, 0, 2, &cb, &fx->tp[0]), 0);
+    assert_int_equal(tport_open(fx, 1, 2, &cb, &fx->tp[1]), 0);
+    assert_int_equal(fx->tp[1]->ops->start(fx->tp[1]), 0);
+    assert_int_equal(fx->tp[1]->ops->connect(fx->tp[1], 0, &ep), 0);
+    max = ep->tp->ops->max_eager(ep);
+    /* 246 one-slot records: 10 slots stay free, fewer than the 64 the largest record needs. */
+    for (n = 0; n < 246; n++) {
+        assert_int_equal(tport_send(ep, n, 0), 0);
+    }
+    assert_int_equal(tport_send(ep, n, max), -EAGAIN);
+    assert_int_equal(tport_send(ep, n, 0), 0);
+    assert_int_equal(tport_send(ep, n + 1, max), -EAGAIN);
+    t0 = now_ms();
+    assert_int_equal(fx->tp[1]->ops->wait(fx->tp[1], 200, never_ready, NULL), 0);
+    assert_true(now_ms() - t0 >= 180);
 }
 
 struct tkid_arg {
@@ -1136,7 +1176,7 @@ static void tport_wait_woken_by_send(void **state)
     fx->sink.n = 0;
     assert_int_equal(fx->tp[0]->ops->progress(fx->tp[0]), 1);
     assert_true(dt < 1000);
-    check_got(&fx->sink.v[0], 1, 9, 2000);
+    check_got(sink_at(fx, 0), 1, 9, 2000);
     assert_int_equal(fx_reap(fx, kid, 10000), 0);
     assert_false(shm_name_exists(tport_segname(fx, seg, sizeof(seg))));
 }
@@ -1204,7 +1244,7 @@ static void tport_space_waiter_woken_by_drain(void **state)
         k = fx->tp[0]->ops->progress(fx->tp[0]);
         assert_true(k >= 0);
         for (int i = 0; i < k; i++) {
-            check_got(&fx->sink.v[i], 1, got + i, 0);
+            check_got(sink_at(fx, i), 1, got + i, 0);
         }
         got += k;
     }
@@ -1413,6 +1453,7 @@ static void ring_stress_three_producers(void **state)
     int idle = 0;
 
     assert_non_null(sink);
+    fx->heap = sink;
     assert_true(sizeof(*rep) * (STRESS_PRODUCERS + 1) <= 4096);
     assert_int_equal(tport_open(fx, 0, STRESS_PRODUCERS + 1, &cb, &fx->tp[0]), 0);
     assert_int_equal(fx->tp[0]->ops->connect(fx->tp[0], 0, &self_ep), 0);
@@ -1456,9 +1497,10 @@ static void ring_stress_three_producers(void **state)
                      (unsigned long long) sink->got, (unsigned long long) total);
         }
         {
+            struct kr_tport *tp = fx->tp[0];
             uint64_t t0 = now_ms();
 
-            assert_int_equal(fx->tp[0]->ops->wait(fx->tp[0], STRESS_WAIT_MS, never_ready, NULL), 0);
+            assert_int_equal(tp->ops->wait(tp, STRESS_WAIT_MS, never_ready, NULL), 0);
             cons_waits++;
             if (first != 0 && now_ms() - t0 >= STRESS_WAIT_MS * 9 / 10) {
                 cons_long++;
@@ -1496,7 +1538,6 @@ static void ring_stress_three_producers(void **state)
     fx->tp[0] = NULL;
     kr_shm_seg_detach(&fx->seg);
     assert_false(shm_name_exists(seg));
-    free(sink);
 }
 
 int main(void)
@@ -1524,6 +1565,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(ctl_sleep_times_out, fx_setup_ring, fx_teardown),
         cmocka_unit_test_setup_teardown(ring_sleep_woken_by_push, fx_setup_ring, fx_teardown),
         cmocka_unit_test_setup_teardown(tport_pair_in_process, fx_setup_tport, fx_teardown),
+        cmocka_unit_test_setup_teardown(tport_blocked_sender_sleeps_until_record_fits,
+                                        fx_setup_tport, fx_teardown),
         cmocka_unit_test_setup_teardown(tport_wait_woken_by_send, fx_setup_tport, fx_teardown),
         cmocka_unit_test_setup_teardown(tport_space_waiter_woken_by_drain, fx_setup_tport,
                                         fx_teardown),

@@ -173,8 +173,11 @@ static int loop_tport_send_eager(struct kr_tep *ep, const struct kr_wire_hdr *hd
     m->hdr = *hdr;
     m->len = len;
     for (int i = 0; i < iovcnt; i++) {
-        memcpy(m->payload + off, iov[i].iov_base, iov[i].iov_len);
-        off += iov[i].iov_len;
+        /* An empty piece may have a NULL base (MPI allows it with count 0): no memcpy. */
+        if (iov[i].iov_len > 0) {
+            memcpy(m->payload + off, iov[i].iov_base, iov[i].iov_len);
+            off += iov[i].iov_len;
+        }
     }
     *dst->tailp = m;
     dst->tailp = &m->next;

@@ -171,7 +171,9 @@ int kr_shm_seg_attach(struct shm_seg *seg, const char *name, uint32_t nlocal)
     }
     seg->base = base;
     seg->len = (size_t) st.st_size;
-    snprintf(seg->name, sizeof(seg->name), "%s", name);
+    if (seg->name != name) { /* callers may pass seg->name itself; snprintf must not overlap */
+        snprintf(seg->name, sizeof(seg->name), "%s", name);
+    }
     seg->linked = true;
     return 0;
 

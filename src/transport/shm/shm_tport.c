@@ -42,6 +42,7 @@ struct shm_tep {
     struct shm_ring ring;       /* the peer's inbound ring; we are one of its producers */
     pid_t pid;
     bool ready;
+    size_t refused;             /* payload bytes the ring last refused, 0 after a success */
 };
 
 struct shm_tport {
@@ -53,7 +54,7 @@ struct shm_tport {
     int rank, nlocal, local_rank;
     int *local_of;              /* job rank -> local index, or -1 (job size entries) */
     struct shm_tep *eps;        /* by local index */
-    struct shm_ring *blocked_on; /* ring that refused our last send, until one succeeds */
+    int nrefused;               /* endpoints whose `refused` is set */
     size_t max_eager;
     bool cma;
 };
@@ -216,7 +217,13 @@ static int shm_tport_send_eager(struct kr_tep *ep, const struct kr_wire_hdr *hdr
         plen += iov[i].iov_len;
     }
     ret = kr_shm_ring_push(&se->ring, st->rank, hdr, iov, iovcnt, plen);
-    st->blocked_on = ret == -EAGAIN ? &se->ring : NULL;
+    if (ret == -EAGAIN) {
+        st->nrefused += se->refused == 0;
+        se->refused = plen + 1; /* + 1: a refused empty payload still counts */
+    } else if (se->refused != 0) {
+        st->nrefused--;
+        se->refused = 0;
+    }
     return ret;
 }
 
@@ -259,11 +266,11 @@ static void shm_tport_wake_space_waiters(struct shm_tport *st)
     /* Order our head update before reading space_wanted (pairs with the fence in
      * shm_tport_wait on the producer side). */
     atomic_thread_fence(memory_order_seq_cst);
-    /* Acquire pairs with the waiter's release store: its `sleeping` flag is visible too. */
-    if (atomic_load_explicit(&st->ctl->space_wanted, memory_order_acquire) == 0) {
+    /* One atomic read-and-clear, so a flag set meanwhile is never wiped unseen. Acquire pairs
+     * with the waiters' release: their `sleeping` flags are visible too. */
+    if (atomic_exchange_explicit(&st->ctl->space_wanted, 0, memory_order_acq_rel) == 0) {
         return;
     }
-    atomic_store_explicit(&st->ctl->space_wanted, 0, memory_order_relaxed);
     for (int i = 0; i < st->nlocal; i++) {
         struct shm_ctl *c = kr_shm_seg_ctl(&st->seg, (uint32_t) i);
 
@@ -288,6 +295,29 @@ static int shm_tport_progress(struct kr_tport *tp)
     return n;
 }
 
+/* Ask the consumers of every ring that refused us to wake us when they free space; true if
+ * one already has room for what it refused. */
+static bool shm_tport_space_back(struct shm_tport *st)
+{
+    bool back = false;
+
+    for (int i = 0; st->nrefused > 0 && i < st->nlocal; i++) {
+        struct shm_tep *ep = &st->eps[i];
+
+        if (ep->refused != 0) {
+            /* Release: whoever sees space_wanted also sees our `sleeping` flag. */
+            atomic_exchange_explicit(&ep->ring.ctl->space_wanted, 1, memory_order_acq_rel);
+        }
+    }
+    atomic_thread_fence(memory_order_seq_cst);
+    for (int i = 0; st->nrefused > 0 && i < st->nlocal && !back; i++) {
+        struct shm_tep *ep = &st->eps[i];
+
+        back = ep->refused != 0 && kr_shm_ring_has_space(&ep->ring, ep->refused - 1);
+    }
+    return back;
+}
+
 /* Sleep protocol: read the doorbell, announce that we sleep, re-check for work, then wait
  * for the doorbell to move. A producer publishes, fences, then reads `sleeping`; with our
  * fence between announcing and re-checking, one of us always sees the other. */
@@ -295,7 +325,6 @@ static int shm_tport_wait(struct kr_tport *tp, int timeout_ms, bool (*ready)(voi
                           void *arg)
 {
     struct shm_tport *st = shm_tport_of(tp);
-    struct shm_ring *blocked = st->blocked_on;
     uint32_t seen;
     int ret = 0;
 
@@ -304,13 +333,8 @@ static int shm_tport_wait(struct kr_tport *tp, int timeout_ms, bool (*ready)(voi
     }
     seen = atomic_load_explicit(&st->ctl->doorbell, memory_order_acquire);
     atomic_store_explicit(&st->ctl->sleeping, 1, memory_order_relaxed);
-    if (blocked != NULL) {
-        /* Release: whoever sees space_wanted also sees our `sleeping` flag. */
-        atomic_store_explicit(&blocked->ctl->space_wanted, 1, memory_order_release);
-    }
     atomic_thread_fence(memory_order_seq_cst);
-    if (!kr_shm_inbox_ready(&st->inbox) && !ready(arg)
-        && (blocked == NULL || !kr_shm_ring_has_space(blocked, 0))) {
+    if (!shm_tport_space_back(st) && !kr_shm_inbox_ready(&st->inbox) && !ready(arg)) {
         ret = kr_shm_ctl_sleep(st->ctl, seen, timeout_ms);
     }
     atomic_store_explicit(&st->ctl->sleeping, 0, memory_order_relaxed);
