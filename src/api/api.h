@@ -112,8 +112,10 @@ static inline size_t kr_api_bytes(MPI_Count count, const struct kr_dt *dt)
 
 /* --- status ---------------------------------------------------------------------------- */
 
-/* MPI_Status.MPI_internal holds the byte count (words 0-1) and the cancelled flag (word 2). */
-void kr_api_status_set(MPI_Status *st, const struct kr_status *ks);
+/* MPI_Status.MPI_internal holds the count in bytes of data (words 0-1) and the cancelled flag
+ * (word 2). `dt` is the receive's datatype (NULL: count the bytes as they arrived): padding of
+ * pair types travels on the wire but is not data. */
+void kr_api_status_set(MPI_Status *st, const struct kr_status *ks, const struct kr_dt *dt);
 void kr_api_status_empty(MPI_Status *st);
 size_t kr_api_status_bytes(const MPI_Status *st);
 

@@ -152,9 +152,21 @@ int kr_api_check_op(const char *call, struct kr_comm *comm, MPI_Op h, const stru
     return MPI_SUCCESS;
 }
 
-void kr_api_status_set(MPI_Status *st, const struct kr_status *ks)
+/* Bytes of data in `wire` bytes of elements of `dt`, leaving out padding. */
+static uint64_t api_data_bytes(uint64_t wire, const struct kr_dt *dt)
 {
-    uint64_t count = ks->count;
+    uint64_t stride = dt != NULL ? kr_api_stride(dt) : 1, rem;
+
+    if (dt == NULL || stride == dt->size || stride == 0) {
+        return wire;
+    }
+    rem = wire % stride;
+    return wire / stride * dt->size + (rem < dt->size ? rem : dt->size);
+}
+
+void kr_api_status_set(MPI_Status *st, const struct kr_status *ks, const struct kr_dt *dt)
+{
+    uint64_t count = api_data_bytes(ks->count, dt);
 
     if (st == MPI_STATUS_IGNORE) {
         return;
@@ -171,7 +183,7 @@ void kr_api_status_empty(MPI_Status *st)
 {
     struct kr_status ks = { .source = MPI_PROC_NULL, .tag = MPI_ANY_TAG };
 
-    kr_api_status_set(st, &ks);
+    kr_api_status_set(st, &ks, NULL);
 }
 
 size_t kr_api_status_bytes(const MPI_Status *st)

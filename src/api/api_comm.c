@@ -148,13 +148,14 @@ int PMPI_Comm_get_name(MPI_Comm h, char *name, int *resultlen)
 
     kr_api_check_running("MPI_Comm_get_name");
     ret = kr_api_check_comm("MPI_Comm_get_name", h, &comm);
-    if (ret == MPI_SUCCESS && (name == NULL || resultlen == NULL)) {
-        ret = kr_api_error(comm, MPI_ERR_ARG, "MPI_Comm_get_name: %s is NULL",
-                           name == NULL ? "comm_name" : "resultlen");
+    if (ret != MPI_SUCCESS) {
+        return ret;
     }
-    if (ret == MPI_SUCCESS) {
-        snprintf(name, MPI_MAX_OBJECT_NAME, "%s", comm->name);
-        *resultlen = (int) strlen(name);
+    if (name == NULL || resultlen == NULL) {
+        return kr_api_error(comm, MPI_ERR_ARG, "MPI_Comm_get_name: %s is NULL",
+                            name == NULL ? "comm_name" : "resultlen");
     }
-    return ret;
+    snprintf(name, MPI_MAX_OBJECT_NAME, "%s", comm->name);
+    *resultlen = (int) strlen(name);
+    return MPI_SUCCESS;
 }

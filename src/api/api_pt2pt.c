@@ -84,7 +84,7 @@ int PMPI_Recv(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_
     if (ret != 0) {
         return kr_api_fail(comm, "MPI_Recv", ret);
     }
-    kr_api_status_set(status, &st);
+    kr_api_status_set(status, &st, dt);
     return st.error == 0 ? MPI_SUCCESS : pt2pt_recv_error("MPI_Recv", comm, &st, cap);
 }
 
@@ -138,7 +138,7 @@ int PMPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int
         kr_api_status_empty(status);
         return MPI_SUCCESS;
     }
-    kr_api_status_set(status, &rreq.status);
+    kr_api_status_set(status, &rreq.status, rdt);
     return rreq.status.error == 0 ? MPI_SUCCESS
                                   : pt2pt_recv_error("MPI_Sendrecv", comm, &rreq.status, cap);
 }
@@ -159,12 +159,12 @@ int PMPI_Get_count(const MPI_Status *status, MPI_Datatype type, int *count)
         return ret;
     }
     bytes = kr_api_status_bytes(status);
-    if (kr_api_stride(dt) == 0) {
+    if (dt->size == 0) {
         *count = 0;
-    } else if (bytes % kr_api_stride(dt) != 0 || bytes / kr_api_stride(dt) > INT_MAX) {
+    } else if (bytes % dt->size != 0 || bytes / dt->size > INT_MAX) {
         *count = MPI_UNDEFINED;
     } else {
-        *count = (int) (bytes / kr_api_stride(dt));
+        *count = (int) (bytes / dt->size);
     }
     return MPI_SUCCESS;
 }
@@ -200,7 +200,7 @@ int PMPI_Iprobe(int source, int tag, MPI_Comm h, int *flag, MPI_Status *status)
         return kr_api_fail(comm, "MPI_Iprobe", ret);
     }
     if (*flag) {
-        kr_api_status_set(status, &st);
+        kr_api_status_set(status, &st, NULL);
     }
     return MPI_SUCCESS;
 }
@@ -231,6 +231,6 @@ int PMPI_Probe(int source, int tag, MPI_Comm h, MPI_Status *status)
     if (ret != 0) {
         return kr_api_fail(comm, "MPI_Probe", ret);
     }
-    kr_api_status_set(status, &st);
+    kr_api_status_set(status, &st, NULL);
     return MPI_SUCCESS;
 }

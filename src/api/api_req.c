@@ -81,6 +81,7 @@ static int req_start(const char *call, const void *buf, int count, MPI_Datatype 
         return kr_api_fail(comm, call, -ENOMEM);
     }
     req->owner = comm;
+    req->owner2 = dt;
     if (recv) {
         ret = kr_pt2pt_irecv(comm->pt, req, (void *) buf, kr_api_bytes(count, dt), rank, tag,
                              kr_comm_ctx_pt2pt(comm));
@@ -123,7 +124,7 @@ static int req_finish(const char *call, MPI_Request *request, MPI_Status *status
     int ret = MPI_SUCCESS;
 
     if (recv) {
-        kr_api_status_set(status, &st);
+        kr_api_status_set(status, &st, req->owner2);
     } else if (status != MPI_STATUS_IGNORE) {
         status->MPI_internal[2] = st.cancelled;
     }
@@ -146,7 +147,7 @@ static void req_status_empty(MPI_Status *status)
 {
     struct kr_status ks = { .source = MPI_ANY_SOURCE, .tag = MPI_ANY_TAG };
 
-    kr_api_status_set(status, &ks);
+    kr_api_status_set(status, &ks, NULL);
 }
 
 KR_WEAK_ALIAS(Wait)

@@ -20,7 +20,7 @@ static struct pt2pt_cfg {
 const struct kr_setting kr_pt2pt_settings[] = {
     { "WAIT_SPIN", KR_SET_INT, "20000", &pt2pt_cfg.spin,
       "empty polls a waiting rank spins through before it starts yielding the CPU", NULL, 0 },
-    { "WAIT_SPIN_OVERSUB", KR_SET_INT, "50", &pt2pt_cfg.spin_oversub,
+    { "WAIT_SPIN_OVERSUB", KR_SET_INT, "20", &pt2pt_cfg.spin_oversub,
       "the same when the host runs more ranks than it has cores", NULL, 0 },
     { "WAIT_YIELD_US", KR_SET_INT, "1000", &pt2pt_cfg.yield_us,
       "microseconds a waiting rank keeps yielding (sched_yield) before it sleeps until woken",

@@ -2,7 +2,10 @@
 # Integration runner: launches every line of testlist with mpirun and checks the exit status,
 # that no process of the job is left behind and that nothing new appears in /dev/shm or /tmp.
 # Usage: run.sh [TESTLIST] [FILTER]   (FILTER: only lines containing it)
-# Testlist lines (MPICH style):  <prog> <np> [timeout=S] [env=K=V]... [expect=CODE] [args=...]
+# Testlist lines (MPICH style):
+#   <prog> <np> [timeout=S] [env=K=V]... [expect=CODE] [match=ERE]... [args=...]
+#   match= : the job's output (stdout and stderr) must have a line matching the extended
+#   regular expression (no spaces: write '.' or '[ ]'); @HOST@ stands for this host's name.
 #   <prog> is tests/integration/progs/<prog>, or tests/integration/<prog> when it holds a '/';
 #   args= takes the rest of the line. Default timeout 60 s, scaled by KURIR_TEST_TIMEOUT_MULT.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
@@ -13,12 +16,14 @@ filter=${2:-}
 skipped=0
 
 run_line() {
-    local prog=$1 np=$2 timeout=60 expect=0 args="" envs=() path mark before pid rc why=""
+    local prog=$1 np=$2 timeout=60 expect=0 args="" envs=() matches=() path mark before pid rc
+    local why=""
     shift 2
     while [ $# -gt 0 ]; do
         case $1 in
         timeout=*) timeout=${1#timeout=} ;;
         expect=*) expect=${1#expect=} ;;
+        match=*) matches+=("${1#match=}") ;;
         env=*) envs+=(-x "${1#env=}") ;;
         args=*) args="${1#args=}${2:+ ${*:2}}"; break ;;
         *) echo "run.sh: bad testlist field '$1' in: $prog $np ..." >&2; return 2 ;;
@@ -53,6 +58,13 @@ run_line() {
     elif [ "$rc" -ne "$expect" ]; then
         why="exit status $rc, expected $expect"
     fi
+    local m
+    for m in "${matches[@]}"; do
+        m=${m//@HOST@/$HOST}
+        if ! grep -Eq -- "$m" "$kr_out"; then
+            why="${why:+$why; }no output line matches '$m'"
+        fi
+    done
     if ! kr_no_leftovers "$mark" >>"$kr_out"; then
         why="${why:+$why; }processes left behind"
     fi

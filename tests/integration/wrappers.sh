@@ -10,7 +10,7 @@ set -u
 
 w=$KURIR_BUILDDIR/launcher/wrappers
 fails=0
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/kurir-wrappers.XXXXXX") || exit 99
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/krtest-wrappers.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM HUP
 

@@ -148,12 +148,14 @@ int kr_shm_inbox_poll(struct shm_inbox *in, int budget, kr_shm_deliver_fn fn, vo
         if (rec->src >= 0) {
             fn(arg, rec->src, &rec->hdr, rec->payload, rec->plen);
             n++;
-        }
-        /* Clear the first word of every slot of the record: a later record starting on one
-         * of them must never find stale payload that looks like its position. */
-        for (uint32_t i = 0; i < ns; i++) {
-            atomic_store_explicit(&ring_rec(in->slots, in->nslots, h + i)->ready, SHM_FREE,
-                                  memory_order_relaxed);
+            /* A later record may start on any slot: clear the first word of the slots our
+             * payload covered, so stale payload never looks like a published position. The
+             * first slot keeps its own (old) position, which can never match again, and a
+             * padding record writes nothing beyond its first slot. */
+            for (uint32_t i = 1; i < ns; i++) {
+                atomic_store_explicit(&ring_rec(in->slots, in->nslots, h + i)->ready, SHM_FREE,
+                                      memory_order_relaxed);
+            }
         }
         h += ns;
     }

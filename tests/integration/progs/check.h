@@ -45,21 +45,21 @@ static inline void check_fail(const char *file, int line, const char *fmt, ...)
 }
 
 /* CHECK(cond, "printf format", ...): fail with the message when cond is false. */
-#define CHECK(cond, ...)                                                                   \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            check_fail(__FILE__, __LINE__, __VA_ARGS__);                                   \
-        }                                                                                  \
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            check_fail(__FILE__, __LINE__, __VA_ARGS__);                                           \
+        }                                                                                          \
     } while (0)
 
 /* CHECK_MPI(call): the call must return MPI_SUCCESS. */
-#define CHECK_MPI(call)                                                                    \
-    do {                                                                                   \
-        int check_ret_ = (call);                                                           \
-        if (check_ret_ != MPI_SUCCESS) {                                                   \
-            check_fail(__FILE__, __LINE__, "%s returned %d (%s)", #call, check_ret_,       \
-                       check_errstr(check_ret_));                                          \
-        }                                                                                  \
+#define CHECK_MPI(call)                                                                            \
+    do {                                                                                           \
+        int check_ret_ = (call);                                                                   \
+        if (check_ret_ != MPI_SUCCESS) {                                                           \
+            check_fail(__FILE__, __LINE__, "%s returned %d (%s)", #call, check_ret_,               \
+                       check_errstr(check_ret_));                                                  \
+        }                                                                                          \
     } while (0)
 
 /* The text of an error code, for messages. Not reentrant. */
@@ -94,15 +94,15 @@ static inline void check_fill(void *buf, size_t len, unsigned seed)
 
 /* Compares buf against check_fill(seed); fails naming the first wrong offset and how many
  * bytes differ. `what` says which message this was. */
-#define CHECK_PATTERN(buf, len, seed, ...)                                                 \
+#define CHECK_PATTERN(buf, len, seed, ...)                                                         \
     check_pattern(__FILE__, __LINE__, (buf), (len), (seed), __VA_ARGS__)
 
 static inline void check_pattern(const char *file, int line, const void *buf, size_t len,
-                          unsigned seed, const char *fmt, ...)
+                                 unsigned seed, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
 static inline void check_pattern(const char *file, int line, const void *buf, size_t len,
-                          unsigned seed, const char *fmt, ...)
+                                 unsigned seed, const char *fmt, ...)
 {
     const unsigned char *p = buf;
     size_t first = 0, nbad = 0;
@@ -123,24 +123,28 @@ static inline void check_pattern(const char *file, int line, const void *buf, si
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
-    check_fail(file, line, "%s: %zu of %zu bytes wrong, first at offset %zu: got 0x%02x, "
-               "want 0x%02x", what, nbad, len, first, p[first], check_pat(seed, first));
+    check_fail(file, line,
+               "%s: %zu of %zu bytes wrong, first at offset %zu: got 0x%02x, "
+               "want 0x%02x",
+               what, nbad, len, first, p[first], check_pat(seed, first));
 }
 
 /* Bytes that must stay untouched: fill with a guard value, check later. */
 #define CHECK_GUARD_BYTE 0xa5
 
-#define CHECK_GUARD(buf, len, ...)                                                         \
-    do {                                                                                   \
-        const unsigned char *check_g_ = (const unsigned char *) (buf);                     \
-        for (size_t check_i_ = 0; check_i_ < (size_t) (len); check_i_++) {                 \
-            if (check_g_[check_i_] != CHECK_GUARD_BYTE) {                                  \
-                char check_w_[256];                                                        \
-                snprintf(check_w_, sizeof(check_w_), __VA_ARGS__);                         \
-                check_fail(__FILE__, __LINE__, "%s: byte %zu past the end was written "    \
-                           "(0x%02x)", check_w_, check_i_, check_g_[check_i_]);            \
-            }                                                                              \
-        }                                                                                  \
+#define CHECK_GUARD(buf, len, ...)                                                                 \
+    do {                                                                                           \
+        const unsigned char *check_g_ = (const unsigned char *) (buf);                             \
+        for (size_t check_i_ = 0; check_i_ < (size_t) (len); check_i_++) {                         \
+            if (check_g_[check_i_] != CHECK_GUARD_BYTE) {                                          \
+                char check_w_[256];                                                                \
+                snprintf(check_w_, sizeof(check_w_), __VA_ARGS__);                                 \
+                check_fail(__FILE__, __LINE__,                                                     \
+                           "%s: byte %zu past the end was written "                                \
+                           "(0x%02x)",                                                             \
+                           check_w_, check_i_, check_g_[check_i_]);                                \
+            }                                                                                      \
+        }                                                                                          \
     } while (0)
 
 #endif /* KR_TEST_CHECK_H */

@@ -8,8 +8,7 @@
 static int rank, np, nchecked;
 
 /* The call's return must be an error of class `want`. */
-#define EXPECT(want, call)                                                                 \
-    expect_class(__FILE__, __LINE__, #call, (call), (want), #want)
+#define EXPECT(want, call) expect_class(__FILE__, __LINE__, #call, (call), (want), #want)
 
 static void expect_class(const char *file, int line, const char *text, int ret, int want,
                          const char *want_name)
@@ -30,15 +29,15 @@ static void expect_class(const char *file, int line, const char *text, int ret, 
     memset(str, 0, sizeof(str));
     if (MPI_Error_string(ret, str, &len) != MPI_SUCCESS || len <= 0 || str[0] == '\0'
         || len != (int) strlen(str) || len >= MPI_MAX_ERROR_STRING) {
-        check_fail(file, line, "%s: MPI_Error_string(%d) gives length %d, \"%s\"", text, ret,
-                   len, str);
+        check_fail(file, line, "%s: MPI_Error_string(%d) gives length %d, \"%s\"", text, ret, len,
+                   str);
     }
     nchecked++;
 }
 
 static void pt2pt_errors(MPI_Comm comm)
 {
-    int buf[4] = { 0 }, flag;
+    int buf[4] = {0}, flag;
     MPI_Request req = MPI_REQUEST_NULL;
     MPI_Status st;
 
@@ -51,8 +50,8 @@ static void pt2pt_errors(MPI_Comm comm)
     EXPECT(MPI_ERR_RANK, MPI_Irecv(buf, 1, MPI_INT, -7, 0, comm, &req));
     EXPECT(MPI_ERR_RANK, MPI_Probe(np, 0, comm, &st));
     EXPECT(MPI_ERR_RANK, MPI_Iprobe(np, 0, comm, &flag, &st));
-    EXPECT(MPI_ERR_RANK, MPI_Sendrecv(buf, 1, MPI_INT, np, 0, buf + 1, 1, MPI_INT, rank, 0,
-                                      comm, &st));
+    EXPECT(MPI_ERR_RANK,
+           MPI_Sendrecv(buf, 1, MPI_INT, np, 0, buf + 1, 1, MPI_INT, rank, 0, comm, &st));
 
     EXPECT(MPI_ERR_COUNT, MPI_Send(buf, -1, MPI_INT, rank, 0, comm));
     EXPECT(MPI_ERR_COUNT, MPI_Recv(buf, -1, MPI_INT, rank, 0, comm, &st));
@@ -80,7 +79,7 @@ static void pt2pt_errors(MPI_Comm comm)
 static void comm_errors(void)
 {
     MPI_Comm c = MPI_COMM_WORLD;
-    int buf[2] = { 0, 0 }, size;
+    int buf[2] = {0, 0}, size;
     MPI_Status st;
 
     /* Errors on MPI_COMM_NULL go to MPI_COMM_WORLD's handler. */
@@ -107,9 +106,9 @@ static void comm_errors(void)
 /* Every rank makes the same mistake, so nobody is left waiting in a collective. */
 static void coll_errors(MPI_Comm comm)
 {
-    int in[4] = { 1, 1, 1, 1 }, out[4];
-    double din[2] = { 1.0, 2.0 }, dout[2];
-    float fin[2] = { 1.0f, 2.0f }, fout[2];
+    int in[4] = {1, 1, 1, 1}, out[4];
+    double din[2] = {1.0, 2.0}, dout[2];
+    float fin[2] = {1.0f, 2.0f}, fout[2];
 
     EXPECT(MPI_ERR_ROOT, MPI_Bcast(in, 1, MPI_INT, np, comm));
     EXPECT(MPI_ERR_ROOT, MPI_Bcast(in, 1, MPI_INT, -1, comm));
@@ -144,14 +143,18 @@ int main(int argc, char **argv)
     MPI_Comm_size(MPI_COMM_WORLD, &np);
 
     CHECK_MPI(MPI_Comm_get_errhandler(MPI_COMM_WORLD, &eh));
-    CHECK(eh == MPI_ERRORS_ARE_FATAL, "MPI_COMM_WORLD starts with handler %p, want "
-          "MPI_ERRORS_ARE_FATAL", (void *) eh);
+    CHECK(eh == MPI_ERRORS_ARE_FATAL,
+          "MPI_COMM_WORLD starts with handler %p, want "
+          "MPI_ERRORS_ARE_FATAL",
+          (void *) eh);
     CHECK_MPI(MPI_Errhandler_free(&eh));
     CHECK(eh == MPI_ERRHANDLER_NULL, "MPI_Errhandler_free did not set the handle to null");
     CHECK_MPI(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
     CHECK_MPI(MPI_Comm_get_errhandler(MPI_COMM_WORLD, &eh));
-    CHECK(eh == MPI_ERRORS_RETURN, "MPI_Comm_get_errhandler gives %p after setting "
-          "MPI_ERRORS_RETURN", (void *) eh);
+    CHECK(eh == MPI_ERRORS_RETURN,
+          "MPI_Comm_get_errhandler gives %p after setting "
+          "MPI_ERRORS_RETURN",
+          (void *) eh);
     CHECK_MPI(MPI_Errhandler_free(&eh));
 
     CHECK_MPI(MPI_Error_class(MPI_SUCCESS, &cls));
@@ -166,8 +169,7 @@ int main(int argc, char **argv)
     /* A duplicate inherits MPI_ERRORS_RETURN. */
     CHECK_MPI(MPI_Comm_dup(MPI_COMM_WORLD, &dup));
     CHECK_MPI(MPI_Comm_get_errhandler(dup, &eh));
-    CHECK(eh == MPI_ERRORS_RETURN, "MPI_Comm_dup did not copy the error handler (%p)",
-          (void *) eh);
+    CHECK(eh == MPI_ERRORS_RETURN, "MPI_Comm_dup did not copy the error handler (%p)", (void *) eh);
     CHECK_MPI(MPI_Errhandler_free(&eh));
     pt2pt_errors(dup);
     coll_errors(dup);
@@ -179,8 +181,8 @@ int main(int argc, char **argv)
         MPI_Status st;
 
         CHECK_MPI(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st));
-        CHECK(!flag, "a failed call sent a message: source %d tag %d is waiting",
-              st.MPI_SOURCE, st.MPI_TAG);
+        CHECK(!flag, "a failed call sent a message: source %d tag %d is waiting", st.MPI_SOURCE,
+              st.MPI_TAG);
     }
     CHECK_MPI(MPI_Allreduce(&one, &sum, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD));
     CHECK(sum == np, "MPI_Allreduce after the errors gives %d, want %d", sum, np);

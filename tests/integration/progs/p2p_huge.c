@@ -69,8 +69,8 @@ int main(int argc, char **argv)
     if (ok && rank <= 1) {
         buf = malloc(BYTES);
         if (buf == NULL) {
-            fprintf(stderr, "p2p_huge: note: skipped, rank %d cannot allocate %zu bytes\n",
-                    rank, BYTES);
+            fprintf(stderr, "p2p_huge: note: skipped, rank %d cannot allocate %zu bytes\n", rank,
+                    BYTES);
             ok = 0;
         }
     }
@@ -101,14 +101,17 @@ int main(int argc, char **argv)
         CHECK_MPI(MPI_Get_count(&st, MPI_DOUBLE, &cnt));
         CHECK(cnt == (int) COUNT, "MPI_Get_count(MPI_DOUBLE) gives %d, want %ld", cnt, COUNT);
         CHECK_MPI(MPI_Get_count(&st, MPI_BYTE, &cnt));
-        CHECK(cnt == MPI_UNDEFINED, "MPI_Get_count(MPI_BYTE) of %zu bytes gives %d, want "
-              "MPI_UNDEFINED (%d)", BYTES, cnt, MPI_UNDEFINED);
+        CHECK(cnt == MPI_UNDEFINED,
+              "MPI_Get_count(MPI_BYTE) of %zu bytes gives %d, want "
+              "MPI_UNDEFINED (%d)",
+              BYTES, cnt, MPI_UNDEFINED);
         for (size_t off = 0; off < BYTES; off += PAGE) {
             uint64_t w, want = page_word(off / PAGE);
             memcpy(&w, buf + off, sizeof(w));
-            CHECK(w == want, "page at offset %zu (%.2f GiB) starts with 0x%016llx, want "
-                  "0x%016llx", off, (double) off / (1 << 30), (unsigned long long) w,
-                  (unsigned long long) want);
+            CHECK(w == want,
+                  "page at offset %zu (%.2f GiB) starts with 0x%016llx, want "
+                  "0x%016llx",
+                  off, (double) off / (1 << 30), (unsigned long long) w, (unsigned long long) want);
         }
         CHECK(buf[BYTES - 1] == last_byte(), "last byte (offset %zu) is 0x%02x, want 0x%02x",
               BYTES - 1, buf[BYTES - 1], last_byte());

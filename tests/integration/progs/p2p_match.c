@@ -20,28 +20,31 @@ static void any_source_any_tag(void)
     for (int i = 0; i <= rank && i < 64; i++) {
         sbuf[i] = rank * 1000 + i;
     }
-    CHECK_MPI(MPI_Isend(sbuf, rank + 1 < 64 ? rank + 1 : 64, MPI_INT, 0, 100 + rank,
-                        MPI_COMM_WORLD, &req));
+    CHECK_MPI(MPI_Isend(sbuf, rank + 1 < 64 ? rank + 1 : 64, MPI_INT, 0, 100 + rank, MPI_COMM_WORLD,
+                        &req));
     if (rank == 0) {
-        char seen[64] = { 0 };
+        char seen[64] = {0};
 
         for (int n = 0; n < np; n++) {
             memset(rbuf, 0xff, sizeof(rbuf));
-            CHECK_MPI(MPI_Recv(rbuf, 64, MPI_INT, MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD,
-                               &st));
+            CHECK_MPI(
+                MPI_Recv(rbuf, 64, MPI_INT, MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &st));
             CHECK(st.MPI_SOURCE >= 0 && st.MPI_SOURCE < np, "ANY_SOURCE: status source %d",
                   st.MPI_SOURCE);
-            CHECK(!seen[st.MPI_SOURCE], "ANY_SOURCE: second message from rank %d",
-                  st.MPI_SOURCE);
+            CHECK(!seen[st.MPI_SOURCE], "ANY_SOURCE: second message from rank %d", st.MPI_SOURCE);
             seen[st.MPI_SOURCE] = 1;
-            CHECK(st.MPI_TAG == 100 + st.MPI_SOURCE, "ANY_TAG: status tag %d from rank %d, "
-                  "want %d", st.MPI_TAG, st.MPI_SOURCE, 100 + st.MPI_SOURCE);
+            CHECK(st.MPI_TAG == 100 + st.MPI_SOURCE,
+                  "ANY_TAG: status tag %d from rank %d, "
+                  "want %d",
+                  st.MPI_TAG, st.MPI_SOURCE, 100 + st.MPI_SOURCE);
             CHECK_MPI(MPI_Get_count(&st, MPI_INT, &cnt));
             CHECK(cnt == st.MPI_SOURCE + 1, "ANY_SOURCE: count %d from rank %d, want %d", cnt,
                   st.MPI_SOURCE, st.MPI_SOURCE + 1);
             for (int i = 0; i < cnt; i++) {
-                CHECK(rbuf[i] == st.MPI_SOURCE * 1000 + i, "ANY_SOURCE: element %d from rank "
-                      "%d is %d", i, st.MPI_SOURCE, rbuf[i]);
+                CHECK(rbuf[i] == st.MPI_SOURCE * 1000 + i,
+                      "ANY_SOURCE: element %d from rank "
+                      "%d is %d",
+                      i, st.MPI_SOURCE, rbuf[i]);
             }
         }
     }
@@ -67,7 +70,7 @@ static void any_source_any_tag(void)
 
 static void proc_null(void)
 {
-    int buf[4] = { 11, 22, 33, 44 }, cnt = -1;
+    int buf[4] = {11, 22, 33, 44}, cnt = -1;
     MPI_Request req;
     MPI_Status st;
     int flag = 0;
@@ -76,8 +79,8 @@ static void proc_null(void)
     memset(&st, 0x5a, sizeof(st));
     CHECK_MPI(MPI_Recv(buf, 4, MPI_INT, MPI_PROC_NULL, 1, MPI_COMM_WORLD, &st));
     CHECK(st.MPI_SOURCE == MPI_PROC_NULL && st.MPI_TAG == MPI_ANY_TAG,
-          "MPI_Recv from MPI_PROC_NULL: status source %d tag %d, want %d and %d",
-          st.MPI_SOURCE, st.MPI_TAG, MPI_PROC_NULL, MPI_ANY_TAG);
+          "MPI_Recv from MPI_PROC_NULL: status source %d tag %d, want %d and %d", st.MPI_SOURCE,
+          st.MPI_TAG, MPI_PROC_NULL, MPI_ANY_TAG);
     CHECK_MPI(MPI_Get_count(&st, MPI_INT, &cnt));
     CHECK(cnt == 0, "MPI_Recv from MPI_PROC_NULL: count %d", cnt);
     CHECK(buf[0] == 11 && buf[3] == 44, "MPI_Recv from MPI_PROC_NULL wrote the buffer");
@@ -94,8 +97,8 @@ static void proc_null(void)
     CHECK(cnt == 0, "MPI_Irecv from MPI_PROC_NULL: count %d", cnt);
 
     /* Both sides null, then a non-periodic shift where the ends talk to MPI_PROC_NULL. */
-    CHECK_MPI(MPI_Sendrecv(buf, 4, MPI_INT, MPI_PROC_NULL, 2, buf, 4, MPI_INT, MPI_PROC_NULL,
-                           2, MPI_COMM_WORLD, &st));
+    CHECK_MPI(MPI_Sendrecv(buf, 4, MPI_INT, MPI_PROC_NULL, 2, buf, 4, MPI_INT, MPI_PROC_NULL, 2,
+                           MPI_COMM_WORLD, &st));
     CHECK(st.MPI_SOURCE == MPI_PROC_NULL, "MPI_Sendrecv null/null: status source %d",
           st.MPI_SOURCE);
     {
@@ -103,17 +106,16 @@ static void proc_null(void)
         int from = rank > 0 ? rank - 1 : MPI_PROC_NULL;
         int out = rank, in = -7;
 
-        CHECK_MPI(MPI_Sendrecv(&out, 1, MPI_INT, to, 3, &in, 1, MPI_INT, from, 3,
-                               MPI_COMM_WORLD, &st));
+        CHECK_MPI(
+            MPI_Sendrecv(&out, 1, MPI_INT, to, 3, &in, 1, MPI_INT, from, 3, MPI_COMM_WORLD, &st));
         CHECK_MPI(MPI_Get_count(&st, MPI_INT, &cnt));
         if (from == MPI_PROC_NULL) {
             CHECK(in == -7 && cnt == 0 && st.MPI_SOURCE == MPI_PROC_NULL,
-                  "shift from MPI_PROC_NULL: value %d count %d source %d", in, cnt,
-                  st.MPI_SOURCE);
+                  "shift from MPI_PROC_NULL: value %d count %d source %d", in, cnt, st.MPI_SOURCE);
         } else {
             CHECK(in == from && cnt == 1 && st.MPI_SOURCE == from && st.MPI_TAG == 3,
-                  "shift: value %d count %d source %d tag %d, want %d", in, cnt,
-                  st.MPI_SOURCE, st.MPI_TAG, from);
+                  "shift: value %d count %d source %d tag %d, want %d", in, cnt, st.MPI_SOURCE,
+                  st.MPI_TAG, from);
         }
     }
 }
@@ -141,7 +143,8 @@ static void big_check(const char *what, int i, int cnt, int want, int from)
 {
     CHECK(cnt == want && big_in[0] == from && big_in[1] == 1 && big_in[cnt - 1] == cnt - 1,
           "%s: message %d has count %d, first %d, last %d; want the big message of count %d "
-          "from rank %d", what, i, cnt, big_in[0], big_in[cnt > 0 ? cnt - 1 : 0], want, from);
+          "from rank %d",
+          what, i, cnt, big_in[0], big_in[cnt > 0 ? cnt - 1 : 0], want, from);
 }
 
 /* N messages, same source and tag, every 16th a rendezvous-sized one: they must arrive in the
@@ -160,8 +163,7 @@ static void in_order(int any_source)
         small_out[i][0] = rank;
         small_out[i][1] = i;
         if (i % 16 == 5) {
-            CHECK_MPI(MPI_Isend(big_out, big_len(i), MPI_INT, right, 9, MPI_COMM_WORLD,
-                                &reqs[i]));
+            CHECK_MPI(MPI_Isend(big_out, big_len(i), MPI_INT, right, 9, MPI_COMM_WORLD, &reqs[i]));
         } else {
             CHECK_MPI(MPI_Isend(small_out[i], 2, MPI_INT, right, 9, MPI_COMM_WORLD, &reqs[i]));
         }
@@ -171,14 +173,14 @@ static void in_order(int any_source)
         CHECK_MPI(MPI_Recv(big_in, (int) (BIG / sizeof(int)), MPI_INT,
                            any_source ? MPI_ANY_SOURCE : left, 9, MPI_COMM_WORLD, &st));
         CHECK_MPI(MPI_Get_count(&st, MPI_INT, &cnt));
-        CHECK(st.MPI_SOURCE == left, "%s: message %d from rank %d, want %d", what, i,
-              st.MPI_SOURCE, left);
+        CHECK(st.MPI_SOURCE == left, "%s: message %d from rank %d, want %d", what, i, st.MPI_SOURCE,
+              left);
         if (i % 16 == 5) {
             big_check(what, i, cnt, big_len(i), left);
         } else {
             CHECK(cnt == 2 && big_in[0] == left && big_in[1] == i,
-                  "%s: message %d has count %d (%d,%d), want 2 (%d,%d)", what, i, cnt,
-                  big_in[0], big_in[1], left, i);
+                  "%s: message %d has count %d (%d,%d), want 2 (%d,%d)", what, i, cnt, big_in[0],
+                  big_in[1], left, i);
         }
     }
     CHECK_MPI(MPI_Waitall(NSTREAM, reqs, MPI_STATUSES_IGNORE));
@@ -186,11 +188,9 @@ static void in_order(int any_source)
     /* Alternating small and big in one stream. */
     for (int i = 0; i < 64; i++) {
         if (i % 2 == 1) {
-            CHECK_MPI(MPI_Isend(big_out, big_len(i), MPI_INT, right, 10, MPI_COMM_WORLD,
-                                &reqs[i]));
+            CHECK_MPI(MPI_Isend(big_out, big_len(i), MPI_INT, right, 10, MPI_COMM_WORLD, &reqs[i]));
         } else {
-            CHECK_MPI(MPI_Isend(small_out[i], 2, MPI_INT, right, 10, MPI_COMM_WORLD,
-                                &reqs[i]));
+            CHECK_MPI(MPI_Isend(small_out[i], 2, MPI_INT, right, 10, MPI_COMM_WORLD, &reqs[i]));
         }
     }
     for (int i = 0; i < 64; i++) {
@@ -202,8 +202,8 @@ static void in_order(int any_source)
             big_check("alternating stream", i, cnt, big_len(i), left);
         } else {
             CHECK(cnt == 2 && big_in[0] == left && big_in[1] == i,
-                  "alternating stream: message %d has count %d (%d,%d), want 2 (%d,%d)", i,
-                  cnt, big_in[0], big_in[1], left, i);
+                  "alternating stream: message %d has count %d (%d,%d), want 2 (%d,%d)", i, cnt,
+                  big_in[0], big_in[1], left, i);
         }
     }
     CHECK_MPI(MPI_Waitall(64, reqs, MPI_STATUSES_IGNORE));
@@ -218,15 +218,15 @@ static void tags_out_of_order(void)
     static int bufs[3 * ROUNDS][2];
     MPI_Request reqs[3 * ROUNDS];
     MPI_Status st;
-    const int order[3] = { 3, 1, 2 };
+    const int order[3] = {3, 1, 2};
 
     for (int m = 0; m < 3 * ROUNDS; m++) {
         int tag = 1 + m % 3;
         bufs[m][0] = tag;
         bufs[m][1] = m / 3;
         if (m % 7 == 0) {
-            CHECK_MPI(MPI_Isend(big_out, big_len(m), MPI_INT, right, tag, MPI_COMM_WORLD,
-                                &reqs[m]));
+            CHECK_MPI(
+                MPI_Isend(big_out, big_len(m), MPI_INT, right, tag, MPI_COMM_WORLD, &reqs[m]));
         } else {
             CHECK_MPI(MPI_Isend(bufs[m], 2, MPI_INT, right, tag, MPI_COMM_WORLD, &reqs[m]));
         }
@@ -240,8 +240,8 @@ static void tags_out_of_order(void)
             CHECK_MPI(MPI_Recv(big_in, (int) (BIG / sizeof(int)), MPI_INT, left, tag,
                                MPI_COMM_WORLD, &st));
             CHECK_MPI(MPI_Get_count(&st, MPI_INT, &cnt));
-            CHECK(st.MPI_TAG == tag, "tags out of order: asked for tag %d, status says %d",
-                  tag, st.MPI_TAG);
+            CHECK(st.MPI_TAG == tag, "tags out of order: asked for tag %d, status says %d", tag,
+                  st.MPI_TAG);
             if (m % 7 == 0) {
                 big_check("tags out of order", m, cnt, big_len(m), left);
             } else {
@@ -259,7 +259,7 @@ static void tags_out_of_order(void)
  * into a buffer of exactly the probed size. */
 static void probe_then_recv(void)
 {
-    static const int sizes[] = { 0, 1, 100, 2047, 2048, 2049, 65536, BIG / 4 + 3 };
+    static const int sizes[] = {0, 1, 100, 2047, 2048, 2049, 65536, BIG / 4 + 3};
     const int nsizes = (int) (sizeof(sizes) / sizeof(sizes[0]));
     MPI_Request *reqs = malloc((size_t) nsizes * sizeof(*reqs));
     int **out = malloc((size_t) nsizes * sizeof(*out));
@@ -281,7 +281,7 @@ static void probe_then_recv(void)
         CHECK_MPI(MPI_Isend(out[k], sizes[k], MPI_INT, 0, 200 + k, MPI_COMM_WORLD, &reqs[k]));
     }
     if (rank == 0) {
-        int next_k[64] = { 0 };     /* per source: next size index expected (per-tag order) */
+        int next_k[64] = {0}; /* per source: next size index expected (per-tag order) */
 
         for (int n = 0; n < np * nsizes; n++) {
             int cnt, cnt2, *in, src, tag, k, mode = n % 3;
@@ -296,13 +296,11 @@ static void probe_then_recv(void)
                     s = (s + 1) % np;
                 }
                 CHECK_MPI(MPI_Probe(s, MPI_ANY_TAG, MPI_COMM_WORLD, &st));
-                CHECK(st.MPI_SOURCE == s, "MPI_Probe(source %d) gave source %d", s,
-                      st.MPI_SOURCE);
+                CHECK(st.MPI_SOURCE == s, "MPI_Probe(source %d) gave source %d", s, st.MPI_SOURCE);
             } else {
                 flag = 0;
                 while (!flag) {
-                    CHECK_MPI(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag,
-                                         &st));
+                    CHECK_MPI(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st));
                 }
             }
             src = st.MPI_SOURCE;
@@ -312,8 +310,10 @@ static void probe_then_recv(void)
             /* Messages from one source all differ in tag, but that source sent them in
              * order of k; a probe by source with any tag must see the oldest first. */
             CHECK(k >= 0 && k < nsizes, "probe: tag %d from rank %d", tag, src);
-            CHECK(k == next_k[src], "probe: from rank %d got tag %d before tag %d (the "
-                  "non-overtaking rule)", src, tag, 200 + next_k[src]);
+            CHECK(k == next_k[src],
+                  "probe: from rank %d got tag %d before tag %d (the "
+                  "non-overtaking rule)",
+                  src, tag, 200 + next_k[src]);
             next_k[src]++;
             CHECK_MPI(MPI_Get_count(&st, MPI_INT, &cnt));
             CHECK(cnt == sizes[k], "probe: rank %d tag %d count %d, want %d", src, tag, cnt,
@@ -326,8 +326,10 @@ static void probe_then_recv(void)
                   "recv after probe: source %d tag %d count %d, probe said %d %d %d",
                   st2.MPI_SOURCE, st2.MPI_TAG, cnt2, src, tag, cnt);
             for (int i = 0; i < cnt; i++) {
-                CHECK(in[i] == src * 1000003 + k * 1009 + i, "recv after probe: rank %d tag "
-                      "%d element %d is %d", src, tag, i, in[i]);
+                CHECK(in[i] == src * 1000003 + k * 1009 + i,
+                      "recv after probe: rank %d tag "
+                      "%d element %d is %d",
+                      src, tag, i, in[i]);
             }
             free(in);
         }
@@ -342,7 +344,7 @@ static void probe_then_recv(void)
 
 static void self_sends(void)
 {
-    static const int sizes[] = { 0, 1, 1000, 8191, 8192, 8193, 100000, 1 << 20 };
+    static const int sizes[] = {0, 1, 1000, 8191, 8192, 8193, 100000, 1 << 20};
     MPI_Request req;
     MPI_Status st;
     int cnt;
@@ -360,8 +362,8 @@ static void self_sends(void)
         CHECK_MPI(MPI_Wait(&req, MPI_STATUS_IGNORE));
         CHECK_MPI(MPI_Get_count(&st, MPI_BYTE, &cnt));
         CHECK(st.MPI_SOURCE == rank && st.MPI_TAG == 50 && cnt == (int) n,
-              "self Isend/Recv %zu bytes: source %d tag %d count %d", n, st.MPI_SOURCE,
-              st.MPI_TAG, cnt);
+              "self Isend/Recv %zu bytes: source %d tag %d count %d", n, st.MPI_SOURCE, st.MPI_TAG,
+              cnt);
         CHECK_PATTERN(b, n, (unsigned) (k + 1), "self Isend/Recv %zu bytes", n);
         CHECK_GUARD(b + n, 16, "self Isend/Recv %zu bytes", n);
 
@@ -389,7 +391,7 @@ static void self_sends(void)
 
 static void zero_bytes(void)
 {
-    int x = 5, y[4] = { 9, 9, 9, 9 }, cnt = -1, vals[10];
+    int x = 5, y[4] = {9, 9, 9, 9}, cnt = -1, vals[10];
     MPI_Request req, reqs[10];
     MPI_Status st;
 
@@ -419,10 +421,57 @@ static void zero_bytes(void)
         y[0] = -1;
         CHECK_MPI(MPI_Recv(y, 1, MPI_INT, rank, 62, MPI_COMM_WORLD, &st));
         CHECK_MPI(MPI_Get_count(&st, MPI_INT, &cnt));
-        CHECK(cnt == i % 2 && (cnt == 0 || y[0] == i), "self stream with zero-byte messages: "
-              "message %d count %d value %d", i, cnt, y[0]);
+        CHECK(cnt == i % 2 && (cnt == 0 || y[0] == i),
+              "self stream with zero-byte messages: "
+              "message %d count %d value %d",
+              i, cnt, y[0]);
     }
     CHECK_MPI(MPI_Waitall(10, reqs, MPI_STATUSES_IGNORE));
+}
+
+/* MPI_Wait/Waitall on MPI_REQUEST_NULL give an empty status (source MPI_ANY_SOURCE, tag
+ * MPI_ANY_TAG, count 0); MPI_Get_count is MPI_UNDEFINED when the bytes are not a whole number
+ * of the type. */
+static void null_requests_and_counts(void)
+{
+    unsigned char out[7] = {1, 2, 3, 4, 5, 6, 7}, in[8];
+    MPI_Request reqs[4] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL, MPI_REQUEST_NULL, MPI_REQUEST_NULL};
+    MPI_Status st[4];
+    int cnt = 0;
+
+    memset(st, 0x5a, sizeof(st));
+    CHECK_MPI(MPI_Wait(&reqs[0], &st[0]));
+    CHECK_MPI(MPI_Get_count(&st[0], MPI_INT, &cnt));
+    CHECK(st[0].MPI_SOURCE == MPI_ANY_SOURCE && st[0].MPI_TAG == MPI_ANY_TAG && cnt == 0,
+          "MPI_Wait on MPI_REQUEST_NULL: status source %d tag %d count %d", st[0].MPI_SOURCE,
+          st[0].MPI_TAG, cnt);
+
+    memset(st, 0x5a, sizeof(st));
+    CHECK_MPI(MPI_Irecv(in, 8, MPI_BYTE, left, 70, MPI_COMM_WORLD, &reqs[1]));
+    CHECK_MPI(MPI_Isend(out, 7, MPI_BYTE, right, 70, MPI_COMM_WORLD, &reqs[2]));
+    CHECK_MPI(MPI_Waitall(4, reqs, st));
+    for (int i = 0; i < 4; i += 3) {
+        CHECK_MPI(MPI_Get_count(&st[i], MPI_BYTE, &cnt));
+        CHECK(st[i].MPI_SOURCE == MPI_ANY_SOURCE && st[i].MPI_TAG == MPI_ANY_TAG && cnt == 0,
+              "MPI_Waitall: the status of null request %d has source %d tag %d count %d", i,
+              st[i].MPI_SOURCE, st[i].MPI_TAG, cnt);
+    }
+    CHECK(st[1].MPI_SOURCE == left && st[1].MPI_TAG == 70,
+          "MPI_Waitall: receive status "
+          "source %d tag %d",
+          st[1].MPI_SOURCE, st[1].MPI_TAG);
+    CHECK_MPI(MPI_Get_count(&st[1], MPI_BYTE, &cnt));
+    CHECK(cnt == 7 && memcmp(in, out, 7) == 0, "MPI_Waitall: received count %d", cnt);
+    CHECK_MPI(MPI_Get_count(&st[1], MPI_INT, &cnt));
+    CHECK(cnt == MPI_UNDEFINED,
+          "MPI_Get_count(MPI_INT) of 7 bytes gives %d, want "
+          "MPI_UNDEFINED",
+          cnt);
+    CHECK_MPI(MPI_Get_count(&st[1], MPI_SHORT, &cnt));
+    CHECK(cnt == MPI_UNDEFINED,
+          "MPI_Get_count(MPI_SHORT) of 7 bytes gives %d, want "
+          "MPI_UNDEFINED",
+          cnt);
 }
 
 int main(int argc, char **argv)
@@ -450,6 +499,8 @@ int main(int argc, char **argv)
     self_sends();
     MPI_Barrier(MPI_COMM_WORLD);
     zero_bytes();
+    MPI_Barrier(MPI_COMM_WORLD);
+    null_requests_and_counts();
     MPI_Barrier(MPI_COMM_WORLD);
     MPI_Finalize();
     return 0;

@@ -55,9 +55,10 @@ static void add_boundary(size_t limit)
 
 static void make_sizes(void)
 {
-    static const size_t fixed[] = { 0, 1, 2, 3, 7, 8, 63, 64, 65, 255, 256, 257, 1023, 1024,
-                                    4095, 4096, 4097, 7900, 8000, 8100, 8200, 8300, 16384,
-                                    65536, 65537, 262144, 1048576, 1048577, 16777216 };
+    static const size_t fixed[] = {0,     1,      2,       3,       7,       8,    63,    64,
+                                   65,    255,    256,     257,     1023,    1024, 4095,  4096,
+                                   4097,  7900,   8000,    8100,    8200,    8300, 16384, 65536,
+                                   65537, 262144, 1048576, 1048577, 16777216};
     /* The test reads the variable only to aim at the boundary it sets. */
     const char *env = getenv("KURIR_SHM_EAGER_LIMIT");
 
@@ -78,15 +79,15 @@ static unsigned char *xmalloc(size_t n)
     return p;
 }
 
-static void recv_check(const unsigned char *buf, size_t n, const MPI_Status *st, int src,
-                       int tag, unsigned seed, const char *what)
+static void recv_check(const unsigned char *buf, size_t n, const MPI_Status *st, int src, int tag,
+                       unsigned seed, const char *what)
 {
     int cnt;
 
     CHECK_MPI(MPI_Get_count(st, MPI_BYTE, &cnt));
     CHECK(st->MPI_SOURCE == src && st->MPI_TAG == tag && cnt == (int) n,
-          "%s %zu bytes: status source %d tag %d count %d, want %d %d %zu", what, n,
-          st->MPI_SOURCE, st->MPI_TAG, cnt, src, tag, n);
+          "%s %zu bytes: status source %d tag %d count %d, want %d %d %zu", what, n, st->MPI_SOURCE,
+          st->MPI_TAG, cnt, src, tag, n);
     CHECK_PATTERN(buf, n, seed, "%s %zu bytes from rank %d", what, n, src);
     CHECK_GUARD(buf + n, GUARD, "%s %zu bytes from rank %d", what, n, src);
 }
@@ -157,10 +158,9 @@ static void sendrecv_both_ways(size_t n, int tag)
     recv_check(r, n, &st, left, tag, (unsigned) (left * 131 + tag), "Sendrecv ring shift");
 
     memset(r, CHECK_GUARD_BYTE, n + GUARD);
-    CHECK_MPI(MPI_Sendrecv(s, (int) n, MPI_BYTE, partner, tag + 1, r, (int) n, MPI_BYTE,
-                           partner, tag + 1, MPI_COMM_WORLD, &st));
-    recv_check(r, n, &st, partner, tag + 1, (unsigned) (partner * 131 + tag),
-               "Sendrecv exchange");
+    CHECK_MPI(MPI_Sendrecv(s, (int) n, MPI_BYTE, partner, tag + 1, r, (int) n, MPI_BYTE, partner,
+                           tag + 1, MPI_COMM_WORLD, &st));
+    recv_check(r, n, &st, partner, tag + 1, (unsigned) (partner * 131 + tag), "Sendrecv exchange");
     free(s);
     free(r);
 }
@@ -170,7 +170,7 @@ static void sendrecv_both_ways(size_t n, int tag)
 #define NOUT 1000
 static void many_outstanding(int recv_first)
 {
-    static const size_t cyc[] = { 0, 1, 100, 8191, 8192, 8193, 20000, 64, 70000 };
+    static const size_t cyc[] = {0, 1, 100, 8191, 8192, 8193, 20000, 64, 70000};
     const int ncyc = (int) (sizeof(cyc) / sizeof(cyc[0]));
     MPI_Request *req = malloc(2 * NOUT * sizeof(*req));
     MPI_Status *st = malloc(2 * NOUT * sizeof(*st));
@@ -200,9 +200,10 @@ static void many_outstanding(int recv_first)
     }
     CHECK_MPI(MPI_Waitall(2 * NOUT, req, st));
     for (int i = 0; i < NOUT; i++) {
-        recv_check(r[i], cyc[i % ncyc], &st[i], left, 1000 + i,
-                   (unsigned) (left * 100003 + i), recv_first ? "1000 outstanding, receives "
-                   "first" : "1000 outstanding, sends first");
+        recv_check(r[i], cyc[i % ncyc], &st[i], left, 1000 + i, (unsigned) (left * 100003 + i),
+                   recv_first ? "1000 outstanding, receives "
+                                "first"
+                              : "1000 outstanding, sends first");
         free(s[i]);
         free(r[i]);
     }
@@ -234,9 +235,10 @@ static void test_polling(size_t n, int tag)
             CHECK_MPI(MPI_Test(&sreq, &sdone, &sst));
         }
         polls++;
-        CHECK(polls % 1024 != 0 || MPI_Wtime() - t0 < 60.0, "MPI_Test loop on %zu bytes: no "
-              "completion after 60 s and %ld polls (receive %s, send %s)", n, polls,
-              rdone ? "done" : "pending", sdone ? "done" : "pending");
+        CHECK(polls % 1024 != 0 || MPI_Wtime() - t0 < 60.0,
+              "MPI_Test loop on %zu bytes: no "
+              "completion after 60 s and %ld polls (receive %s, send %s)",
+              n, polls, rdone ? "done" : "pending", sdone ? "done" : "pending");
     }
     CHECK(rreq == MPI_REQUEST_NULL && sreq == MPI_REQUEST_NULL,
           "MPI_Test did not set completed requests to MPI_REQUEST_NULL");

@@ -9,18 +9,18 @@
 static int rank, np, left, right;
 
 struct tcase {
-    size_t msg;                 /* bytes sent */
-    size_t room;                /* bytes the receive buffer holds */
+    size_t msg;  /* bytes sent */
+    size_t room; /* bytes the receive buffer holds */
 };
 
 static const struct tcase cases[] = {
-    { 1, 0 },                   /* a 1-byte message into a zero-length receive */
-    { 100, 50 },                /* eager into eager */
-    { 8192, 8191 },             /* right at the default eager limit */
-    { 8193, 8192 },
-    { 65536, 16 },              /* rendezvous into a tiny buffer */
-    { 1 << 20, 100000 },        /* rendezvous into a buffer larger than the eager limit */
-    { 4 << 20, (4 << 20) - 1 },
+    {1, 0},       /* a 1-byte message into a zero-length receive */
+    {100, 50},    /* eager into eager */
+    {8192, 8191}, /* right at the default eager limit */
+    {8193, 8192},
+    {65536, 16},       /* rendezvous into a tiny buffer */
+    {1 << 20, 100000}, /* rendezvous into a buffer larger than the eager limit */
+    {4 << 20, (4 << 20) - 1},
 };
 
 static int errclass(int ret)
@@ -34,7 +34,7 @@ static int errclass(int ret)
 /* A short message right after the truncated one, on the next tag: it must be received whole. */
 static void follow_up(int tag, const char *what)
 {
-    int out[3] = { rank, tag, 12345 }, in[3] = { -1, -1, -1 };
+    int out[3] = {rank, tag, 12345}, in[3] = {-1, -1, -1};
     MPI_Request req;
     MPI_Status st;
     int cnt;
@@ -43,11 +43,11 @@ static void follow_up(int tag, const char *what)
     CHECK_MPI(MPI_Recv(in, 3, MPI_INT, MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &st));
     CHECK_MPI(MPI_Wait(&req, MPI_STATUS_IGNORE));
     CHECK_MPI(MPI_Get_count(&st, MPI_INT, &cnt));
-    CHECK(st.MPI_SOURCE == left && st.MPI_TAG == tag && cnt == 3 && in[0] == left
-          && in[1] == tag && in[2] == 12345,
+    CHECK(st.MPI_SOURCE == left && st.MPI_TAG == tag && cnt == 3 && in[0] == left && in[1] == tag
+              && in[2] == 12345,
           "after %s: the next message has source %d tag %d count %d (%d,%d,%d), want source "
-          "%d tag %d count 3 (%d,%d,12345)", what, st.MPI_SOURCE, st.MPI_TAG, cnt, in[0], in[1],
-          in[2], left, tag, left, tag);
+          "%d tag %d count 3 (%d,%d,12345)",
+          what, st.MPI_SOURCE, st.MPI_TAG, cnt, in[0], in[1], in[2], left, tag, left, tag);
 }
 
 /* mode 0: Isend, then blocking MPI_Recv truncates. mode 1: Irecv, blocking Send, MPI_Wait on
