@@ -8,7 +8,7 @@ int kr_coll_barrier(struct kr_comm *comm)
 {
     int n = comm->size, r = comm->rank, tag = kr_coll_tag(comm);
 
-    if (comm->shm != NULL) {
+    if (comm->shm != NULL && kr_coll_cfg.barrier != KR_COLL_BARRIER_DISSEMINATION) {
         return kr_coll_shm_barrier(comm);
     }
     for (int k = 1; k < n; k <<= 1) {

@@ -97,7 +97,13 @@ int kr_coll_bcast(struct kr_comm *comm, void *buf, size_t bytes, int root)
     if (comm->size == 1) {
         return 0;
     }
-    if (algo == KR_COLL_BCAST_AUTO) {
+    /* Two ranks: one single-copy message beats two copies through shared memory. */
+    if (comm->shm != NULL && (algo == KR_COLL_BCAST_SHM
+                              || (algo == KR_COLL_BCAST_AUTO && comm->size > 2
+                                  && bytes >= kr_coll_cfg.bcast_shm_min))) {
+        return kr_coll_shm_bcast(comm, buf, bytes, root);
+    }
+    if (algo == KR_COLL_BCAST_AUTO || algo == KR_COLL_BCAST_SHM) {
         algo = bytes >= kr_coll_cfg.bcast_pipeline_min && comm->size > 2
                    ? KR_COLL_BCAST_SCATTER_ALLGATHER : KR_COLL_BCAST_BINOMIAL;
     }

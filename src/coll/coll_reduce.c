@@ -36,7 +36,7 @@ int kr_coll_reduce(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t co
         }
         return 0;
     }
-    if (kr_coll_shm_fits(comm, bytes)) {
+    if (kr_coll_shm_reduce_ok(comm, dt) && kr_coll_cfg.reduce != KR_COLL_REDUCE_BINOMIAL) {
         return kr_coll_shm_reduce(comm, sbuf, rbuf, count, dt, op, root);
     }
     mem = malloc(2 * bytes + 1);
@@ -171,7 +171,8 @@ int kr_coll_allreduce(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t
     size_t bytes = count * (size_t) dt->extent;
     int tag = kr_coll_tag(comm), algo = kr_coll_cfg.allreduce;
 
-    if (comm->size > 1 && count > 0 && kr_coll_shm_fits(comm, bytes)) {
+    if (comm->size > 1 && count > 0 && kr_coll_shm_reduce_ok(comm, dt)
+        && (algo == KR_COLL_ALLREDUCE_AUTO || algo == KR_COLL_ALLREDUCE_SHM)) {
         return kr_coll_shm_reduce(comm, sbuf, rbuf, count, dt, op, -1);
     }
     if (sbuf != NULL && bytes > 0) {
@@ -180,7 +181,7 @@ int kr_coll_allreduce(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t
     if (comm->size == 1 || count == 0) {
         return 0;
     }
-    if (algo == KR_COLL_ALLREDUCE_AUTO) {
+    if (algo == KR_COLL_ALLREDUCE_AUTO || algo == KR_COLL_ALLREDUCE_SHM) {
         algo = bytes >= kr_coll_cfg.allreduce_ring_min && count >= (size_t) comm->size
                    && op->commute ? KR_COLL_ALLREDUCE_RING : KR_COLL_ALLREDUCE_RECDBL;
     }

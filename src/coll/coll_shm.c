@@ -4,7 +4,7 @@
  * matters when the host runs more ranks than it has cores. */
 #include "config.h"
 
-#include "coll_int.h"
+#include "coll_shm_int.h"
 
 #include "util/log.h"
 
@@ -38,6 +38,7 @@ struct shm_area_hdr {
     alignas(SHM_AREA_LINE) _Atomic uint32_t gen;
 };
 
+
 struct kr_coll_host {
     struct kr_host_shared hs;
     int nlocal;
@@ -46,12 +47,6 @@ struct kr_coll_host {
     int nareas;
 };
 
-struct kr_coll_shm {
-    struct shm_area_hdr *hdr;
-    unsigned char *slots;
-    int *local;                 /* local index of each member, for wakeups */
-    uint32_t gen;               /* rounds this member completed */
-};
 
 static struct coll_shm_cfg {
     bool enable;
@@ -62,16 +57,16 @@ static struct coll_shm_cfg {
 const struct kr_setting kr_coll_shm_settings[] = {
     { "COLL_SHM", KR_SET_BOOL, "yes", &shm_cfg.enable,
       "barrier, reduce and allreduce through memory shared by the ranks of a host", NULL, 0 },
-    { "COLL_SHM_SIZE", KR_SET_SIZE, "16k", &shm_cfg.slot,
-      "largest reduction (bytes) done in shared memory; each local rank gets twice this per "
-      "area", NULL, 0 },
+    { "COLL_SHM_SIZE", KR_SET_SIZE, "32k", &shm_cfg.slot,
+      "bytes each local rank can put into a shared collective area per round (longer messages "
+      "go in chunks); each rank gets twice this per area", NULL, 0 },
     { "COLL_SHM_AREAS", KR_SET_INT, "8", &shm_cfg.nareas,
       "shared collective areas per host: MPI_COMM_WORLD plus this many minus one other "
       "communicators at a time", NULL, 0 },
     { 0 }
 };
 
-static size_t shm_slot_bytes(void)
+size_t kr_coll_shm_slot_bytes(void)
 {
     return (shm_cfg.slot + SHM_AREA_LINE - 1) & ~(size_t) (SHM_AREA_LINE - 1);
 }
@@ -82,7 +77,7 @@ size_t kr_coll_shm_bytes(int nlocal)
         return 0;
     }
     return (size_t) shm_cfg.nareas
-           * (sizeof(struct shm_area_hdr) + (size_t) nlocal * 2 * shm_slot_bytes());
+           * (sizeof(struct shm_area_hdr) + (size_t) nlocal * 2 * kr_coll_shm_slot_bytes());
 }
 
 int kr_coll_host_create(const struct kr_host_shared *hs, int job_size, int nlocal,
@@ -112,7 +107,7 @@ int kr_coll_host_create(const struct kr_host_shared *hs, int job_size, int nloca
     h->hs = *hs;
     h->nlocal = nlocal;
     h->nareas = shm_cfg.nareas;
-    h->area_bytes = sizeof(struct shm_area_hdr) + (size_t) nlocal * 2 * shm_slot_bytes();
+    h->area_bytes = sizeof(struct shm_area_hdr) + (size_t) nlocal * 2 * kr_coll_shm_slot_bytes();
     *host_out = h;
     return 0;
 }
@@ -217,9 +212,9 @@ void kr_coll_shm_detach(struct kr_comm *comm)
     comm->shm = NULL;
 }
 
-static unsigned char *shm_slot(const struct kr_comm *comm, int member, uint32_t gen)
+unsigned char *kr_coll_shm_slot(const struct kr_comm *comm, int member, uint32_t gen)
 {
-    return comm->shm->slots + ((size_t) member * 2 + (gen & 1)) * shm_slot_bytes();
+    return comm->shm->slots + ((size_t) member * 2 + (gen & 1)) * kr_coll_shm_slot_bytes();
 }
 
 struct shm_wait {
@@ -235,7 +230,7 @@ static bool shm_round_done(void *arg)
 }
 
 /* Arrive at this round and wait until every member has. */
-static int shm_fence(struct kr_comm *comm)
+int kr_coll_shm_fence(struct kr_comm *comm)
 {
     struct kr_coll_shm *s = comm->shm;
     struct shm_wait w = { s->hdr, s->gen };
@@ -258,61 +253,5 @@ static int shm_fence(struct kr_comm *comm)
         ret = kr_pt2pt_wait_until(comm->pt, shm_round_done, &w);
     }
     s->gen = w.gen + 1;
-    return ret;
-}
-
-bool kr_coll_shm_fits(const struct kr_comm *comm, size_t bytes)
-{
-    return comm->shm != NULL && bytes <= shm_slot_bytes();
-}
-
-int kr_coll_shm_barrier(struct kr_comm *comm)
-{
-    return shm_fence(comm);
-}
-
-/* Combine every member's slot in rank order into `out`. */
-static int shm_combine(struct kr_comm *comm, uint32_t gen, void *out, size_t count,
-                       const struct kr_dt *dt, const struct kr_op *op)
-{
-    size_t bytes = count * (size_t) dt->extent;
-    unsigned char *tmp;
-    int ret = 0;
-
-    memcpy(out, shm_slot(comm, 0, gen), bytes);
-    if (op->commute) {
-        /* out = s[j] op out: the same sequence on every member, so identical results. */
-        for (int j = 1; j < comm->size && ret == 0; j++) {
-            ret = kr_op_apply(op, dt, shm_slot(comm, j, gen), out, count);
-        }
-        return ret;
-    }
-    tmp = malloc(bytes);
-    if (tmp == NULL) {
-        return -ENOMEM;
-    }
-    for (int j = 1; j < comm->size && ret == 0; j++) {
-        memcpy(tmp, shm_slot(comm, j, gen), bytes);
-        ret = kr_op_apply(op, dt, out, tmp, count); /* tmp = out op s[j] */
-        memcpy(out, tmp, bytes);
-    }
-    free(tmp);
-    return ret;
-}
-
-int kr_coll_shm_reduce(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t count,
-                       const struct kr_dt *dt, const struct kr_op *op, int root)
-{
-    uint32_t gen = comm->shm->gen;
-    size_t bytes = count * (size_t) dt->extent;
-    int ret;
-
-    if (bytes > 0) {
-        memcpy(shm_slot(comm, comm->rank, gen), sbuf != NULL ? sbuf : rbuf, bytes);
-    }
-    ret = shm_fence(comm);
-    if (ret == 0 && bytes > 0 && (root < 0 || root == comm->rank)) {
-        ret = shm_combine(comm, gen, rbuf, count, dt, op);
-    }
     return ret;
 }

@@ -7,15 +7,23 @@
 
 struct kr_coll_cfg kr_coll_cfg;
 
-static const char *const coll_bcast_algos[] = { "auto", "binomial", "scatter_allgather", NULL };
-static const char *const coll_allreduce_algos[] = { "auto", "recursive_doubling", "ring", NULL };
+static const char *const coll_barrier_algos[] = { "auto", "shm", "dissemination", NULL };
+static const char *const coll_bcast_algos[] = { "auto", "shm", "binomial", "scatter_allgather",
+                                                NULL };
+static const char *const coll_reduce_algos[] = { "auto", "shm", "binomial", NULL };
+static const char *const coll_allreduce_algos[] = { "auto", "shm", "recursive_doubling", "ring",
+                                                    NULL };
 static const char *const coll_alltoall_algos[] = { "auto", "postall", "pairwise", NULL };
 static const char *const coll_allgather_algos[] = { "auto", "ring", "recursive_doubling",
                                                     NULL };
 
 const struct kr_setting kr_coll_settings[] = {
+    { "COLL_BARRIER", KR_SET_ENUM, "auto", &kr_coll_cfg.barrier,
+      "barrier algorithm", coll_barrier_algos, 0 },
     { "COLL_BCAST", KR_SET_ENUM, "auto", &kr_coll_cfg.bcast,
       "broadcast algorithm", coll_bcast_algos, 0 },
+    { "COLL_REDUCE", KR_SET_ENUM, "auto", &kr_coll_cfg.reduce,
+      "reduce algorithm", coll_reduce_algos, 0 },
     { "COLL_ALLREDUCE", KR_SET_ENUM, "auto", &kr_coll_cfg.allreduce,
       "allreduce algorithm", coll_allreduce_algos, 0 },
     { "COLL_ALLTOALL", KR_SET_ENUM, "auto", &kr_coll_cfg.alltoall,
@@ -26,6 +34,9 @@ const struct kr_setting kr_coll_settings[] = {
       "message size from which the automatic allreduce uses the ring", NULL, 0 },
     { "COLL_BCAST_PIPELINE_MIN", KR_SET_SIZE, "512k", &kr_coll_cfg.bcast_pipeline_min,
       "message size from which the automatic broadcast uses scatter + allgather", NULL, 0 },
+    { "COLL_BCAST_SHM_MIN", KR_SET_SIZE, "8k", &kr_coll_cfg.bcast_shm_min,
+      "message size from which a broadcast among ranks of one host goes through shared "
+      "memory (smaller ones use a binomial tree of messages)", NULL, 0 },
     { "COLL_ALLTOALL_PAIRWISE_MIN", KR_SET_SIZE, "32k", &kr_coll_cfg.alltoall_pairwise_min,
       "block size from which the automatic alltoall exchanges pairwise", NULL, 0 },
     { 0 }

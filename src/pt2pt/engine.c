@@ -26,6 +26,7 @@ int kr_pt2pt_create(int rank, int size, struct kr_pt2pt **pt_out)
     pt->rank = rank;
     pt->size = size;
     kr_list_init(&pt->busy);
+    kr_list_init(&pt->coop);
     *pt_out = pt;
     return 0;
 }

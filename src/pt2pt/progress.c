@@ -17,6 +17,8 @@ static struct pt2pt_cfg {
     int yield_us;
 } pt2pt_cfg;
 
+size_t kr_pt2pt_coop_min;
+
 const struct kr_setting kr_pt2pt_settings[] = {
     { "WAIT_SPIN", KR_SET_INT, "20000", &pt2pt_cfg.spin,
       "empty polls a waiting rank spins through before it starts yielding the CPU", NULL, 0 },
@@ -25,6 +27,9 @@ const struct kr_setting kr_pt2pt_settings[] = {
     { "WAIT_YIELD_US", KR_SET_INT, "1000", &pt2pt_cfg.yield_us,
       "microseconds a waiting rank keeps yielding (sched_yield) before it sleeps until woken",
       NULL, 0 },
+    { "RNDV_COOP_MIN", KR_SET_SIZE, "128k", &kr_pt2pt_coop_min,
+      "message size from which sender and receiver copy a large message together (both "
+      "processes move chunks at once, where the transport can); 0 turns it off", NULL, 0 },
     { 0 }
 };
 
@@ -56,6 +61,9 @@ int kr_pt2pt_progress(struct kr_pt2pt *pt)
             return ret;
         }
         n += ret;
+    }
+    if (!kr_list_empty(&pt->coop)) {
+        n += kr_proto_coop_poll(pt);
     }
     if (!kr_list_empty(&pt->busy)) {
         struct kr_list *pos, *tmp;

@@ -194,7 +194,71 @@ int kr_proto_sendq_drain(struct kr_pt2pt *pt, struct pt2pt_peer *peer)
     return n;
 }
 
-/* A matched RTS: read the data in one copy if the transport can, else ask for a push. */
+/* The copy is done (or failed): tell the sender and complete the receive. */
+static void proto_rndv_finish(struct kr_pt2pt *pt, struct kr_req *req, uint64_t sreq, int err)
+{
+    int ret = proto_send_ctrl(pt, req->peer, PT2PT_FIN, &sreq, sizeof(sreq));
+
+    if (err == 0) {
+        err = ret;
+    }
+    if (err != 0) {
+        req->status.error = err;
+    }
+    kr_req_finish(pt, req);
+}
+
+/* Large transfer: ask the sender to help, copy our share, and finish now or from progress.
+ * Returns -EBUSY (no slot) or -ENOSYS when the transport cannot; the caller falls back. */
+static int proto_rndv_coop(struct kr_pt2pt *pt, struct pt2pt_peer *peer, struct kr_req *req,
+                           const struct pt2pt_rts *rts, size_t n)
+{
+    struct kr_rndv_key key = { rts->key.addr, n };
+    struct pt2pt_cts_coop cc = { rts->sreq, 0 };
+    int ret, done;
+
+    ret = peer->tp->ops->coop_open(peer->ep, &key, req->buf, &cc.ticket);
+    if (ret != 0) {
+        return ret;
+    }
+    req->ticket = cc.ticket;
+    req->remote = rts->sreq;
+    ret = proto_send_ctrl(pt, req->peer, PT2PT_CTS_COOP, &cc, sizeof(cc));
+    if (ret == 0) {
+        ret = peer->tp->ops->coop_work(peer->ep, cc.ticket, NULL);
+    }
+    done = peer->tp->ops->coop_done(peer->ep, cc.ticket);
+    if (ret < 0 || done != 0) {
+        proto_rndv_finish(pt, req, rts->sreq, ret < 0 ? ret : done < 0 ? done : 0);
+        return 0;
+    }
+    req->state = PT2PT_ST_RECV_COOP;
+    kr_list_push_back(&pt->coop, &req->link);
+    return 0;
+}
+
+/* Receives whose sender still copies its last chunks: complete those that landed. */
+int kr_proto_coop_poll(struct kr_pt2pt *pt)
+{
+    struct kr_list *pos, *tmp;
+    int n = 0;
+
+    kr_list_for_each_safe(pos, tmp, &pt->coop) {
+        struct kr_req *req = kr_container_of(pos, struct kr_req, link);
+        struct pt2pt_peer *peer = &pt->peers[req->peer];
+        int done = peer->tp->ops->coop_done(peer->ep, req->ticket);
+
+        if (done != 0) {
+            kr_list_del(&req->link);
+            proto_rndv_finish(pt, req, req->remote, done < 0 ? done : 0);
+            n++;
+        }
+    }
+    return n;
+}
+
+/* A matched RTS: read the data in one copy if the transport can (with the sender's help for
+ * large messages), else ask for a push. */
 static void proto_rndv_pull(struct kr_pt2pt *pt, struct kr_req *req, const struct pt2pt_rts *rts)
 {
     struct pt2pt_peer *peer;
@@ -202,27 +266,27 @@ static void proto_rndv_pull(struct kr_pt2pt *pt, struct kr_req *req, const struc
     int ret;
 
     ret = kr_proto_peer_connect(pt, req->peer, &peer);
+    if (ret == 0 && peer->tp->ops->coop_open != NULL && kr_pt2pt_coop_min > 0
+        && n >= kr_pt2pt_coop_min && proto_rndv_coop(pt, peer, req, rts, n) == 0) {
+        return;
+    }
     if (ret == 0 && peer->tp->ops->rndv_get != NULL && n > 0) {
         struct iovec iov = { req->buf, n };
 
         ret = peer->tp->ops->rndv_get(peer->ep, &rts->key, &iov, 1);
         if (ret != -ENOSYS && ret != -EPERM) {
-            if (ret != 0) {
-                req->status.error = ret;
-            }
-            ret = proto_send_ctrl(pt, req->peer, PT2PT_FIN, &rts->sreq, sizeof(rts->sreq));
-            kr_req_finish(pt, req);
+            proto_rndv_finish(pt, req, rts->sreq, ret);
             return;
         }
         ret = 0;
     }
-    if (ret != 0 || n == 0) {
-        if (ret != 0) {
-            req->status.error = ret;
-        } else {
-            proto_send_ctrl(pt, req->peer, PT2PT_FIN, &rts->sreq, sizeof(rts->sreq));
-        }
+    if (ret != 0) {
+        req->status.error = ret;
         kr_req_finish(pt, req);
+        return;
+    }
+    if (n == 0) {
+        proto_rndv_finish(pt, req, rts->sreq, 0);
         return;
     }
     struct pt2pt_cts cts = { rts->sreq, (uint64_t) (uintptr_t) req, n };
@@ -324,6 +388,24 @@ static void proto_recv_data(struct kr_pt2pt *pt, const void *payload, size_t len
     }
 }
 
+/* The receiver asks us to help copy a large message: copy chunks until none is left. The
+ * send completes when FIN arrives (the receiver's chunks may still be landing now). */
+static void proto_recv_cts_coop(struct kr_pt2pt *pt, int src, const void *payload)
+{
+    struct pt2pt_peer *peer = &pt->peers[src];
+    struct pt2pt_cts_coop cc;
+    struct kr_req *req;
+    int ret;
+
+    memcpy(&cc, payload, sizeof(cc));
+    req = (struct kr_req *) (uintptr_t) cc.sreq;
+    ret = peer->tp->ops->coop_work(peer->ep, cc.ticket, req->buf);
+    if (ret < 0) {
+        KR_LOG_ERR(CORE, "copying a %zu-byte message to rank %d failed: %s", req->len, src,
+                   strerror(-ret));
+    }
+}
+
 static void proto_recv_cts(struct kr_pt2pt *pt, int src, const void *payload)
 {
     struct pt2pt_cts cts;
@@ -361,6 +443,9 @@ void kr_proto_recv_cb(void *ctx, int src, const struct kr_wire_hdr *hdr, const v
         break;
     case PT2PT_DATA:
         proto_recv_data(pt, payload, len);
+        break;
+    case PT2PT_CTS_COOP:
+        proto_recv_cts_coop(pt, src, payload);
         break;
     default:
         KR_LOG_ERR(CORE, "unknown message type %u from rank %d", hdr->type, src);

@@ -62,6 +62,7 @@ struct kr_req {
     int peer;                   /* job rank on the other side */
     uint64_t seq;               /* posting order, for ANY_SOURCE matching */
     uint64_t remote;            /* cookie of the peer's request in rendezvous */
+    uint64_t ticket;            /* transport's cooperative-copy ticket (receiver side) */
     struct kr_list link;        /* posted queue, or a peer's send queue */
     struct kr_req *pool_next;
 };

@@ -13,6 +13,12 @@ enum pt2pt_wire_type {
     PT2PT_FIN,          /* payload: sender's cookie; the receiver has the data */
     PT2PT_CTS,          /* payload: struct pt2pt_cts; no single copy: please push the data */
     PT2PT_DATA,         /* payload: struct pt2pt_data_hdr + bytes of a pushed message */
+    PT2PT_CTS_COOP,     /* payload: struct pt2pt_cts_coop; help copy, then wait for FIN */
+};
+
+struct pt2pt_cts_coop {
+    uint64_t sreq;
+    uint64_t ticket;            /* the transport's cooperative-copy ticket */
 };
 
 struct pt2pt_rts {
@@ -39,6 +45,7 @@ enum pt2pt_state {
     PT2PT_ST_SEND_PUSH,         /* CTS received; pushing DATA fragments */
     PT2PT_ST_RECV_POSTED,       /* in the posted queue */
     PT2PT_ST_RECV_PULL,         /* matched an RTS, CTS sent, waiting for DATA */
+    PT2PT_ST_RECV_COOP,         /* matched an RTS, copying together with the sender */
 };
 
 /* A control message that could not go out at once (FIN, CTS): queued until there is space. */
@@ -92,6 +99,7 @@ struct kr_pt2pt {
     struct kr_tport *sleeper;   /* transport whose wait() we block in */
     struct pt2pt_match_ctx *ctxs[KR_CTX_MAX];
     struct kr_list busy;        /* peers with queued sends */
+    struct kr_list coop;        /* receives whose cooperative copy may still be landing */
     struct kr_req *pool;        /* free requests */
     struct pt2pt_req_chunk *chunks; /* every block of requests ever allocated */
     bool oversubscribed;
@@ -113,6 +121,10 @@ void kr_proto_deliver_unexp(struct kr_pt2pt *pt, struct kr_req *req, struct pt2p
 int kr_proto_send_start(struct kr_pt2pt *pt, struct kr_req *req);
 int kr_proto_sendq_drain(struct kr_pt2pt *pt, struct pt2pt_peer *peer);
 int kr_proto_peer_connect(struct kr_pt2pt *pt, int rank, struct pt2pt_peer **peer_out);
+int kr_proto_coop_poll(struct kr_pt2pt *pt);
+
+/* progress.c */
+extern size_t kr_pt2pt_coop_min;
 
 /* req.c */
 void kr_req_finish(struct kr_pt2pt *pt, struct kr_req *req);

@@ -84,6 +84,22 @@ struct kr_tport_ops {
      * another -errno. NULL when the transport has no single-copy path. */
     int (*rndv_get)(struct kr_tep *ep, const struct kr_rndv_key *key,
                     const struct iovec *dst, int ndst);
+    /* Cooperative single copy, for large contiguous transfers: both processes copy at once.
+     * The receiver opens a transfer of the peer's buffer `key` into `dst` and sends the
+     * returned ticket to the peer; then each side calls coop_work, which claims chunks one at
+     * a time and copies them (the receiver reads, the sender writes) until none is left; the
+     * receiver polls coop_done until every claimed chunk has landed. The receiver never
+     * depends on the sender taking part: if it does not, the receiver copies everything.
+     * coop_open returns -EBUSY when no transfer slot is free (use rndv_get). NULL when the
+     * transport cannot do this. */
+    int (*coop_open)(struct kr_tep *ep, const struct kr_rndv_key *key, void *dst,
+                     uint64_t *ticket_out);
+    /* Copy chunks of `ticket`: the receiver passes src NULL, the sender its buffer. Returns
+     * the chunks copied (0 for a ticket that is already finished or stale) or -errno. */
+    int (*coop_work)(struct kr_tep *ep, uint64_t ticket, const void *src);
+    /* Receiver: 1 when every chunk has landed (the ticket is closed then), 0 if not yet, or
+     * -errno if a chunk failed. */
+    int (*coop_done)(struct kr_tep *ep, uint64_t ticket);
     /* Deliver arrived messages through cb->recv; returns how many (>= 0) or -errno. Never
      * sleeps. */
     int (*progress)(struct kr_tport *tp);

@@ -41,6 +41,30 @@ struct shm_seg_hdr {
     _Atomic uint32_t attached;  /* processes that mapped the segment; the last one unlinks */
 };
 
+#define SHM_COOP_SLOTS 8                    /* cooperative copies a rank can receive at once */
+#define SHM_COOP_CHUNK (64 * 1024)          /* bytes claimed and copied at a time */
+
+/*
+ * A cooperative copy into the memory of the slot's owner, the receiver (shm_coop.c). The owner
+ * fills the fields, then publishes `claim` = gen << 32 (release). Either process then claims
+ * chunk indexes by compare-and-swap on `claim` (acquire), which also checks the generation: a
+ * stale ticket never claims anything. A process that claimed chunk i copies it (the receiver
+ * with process_vm_readv, the sender with process_vm_writev) and adds 1 to `done` (release);
+ * the owner reuses the slot only when `done` reached `nchunks` (acquire), so no copy is in
+ * flight then. `busy` and the generation counter are the owner's own bookkeeping.
+ */
+struct shm_coop {
+    alignas(SHM_LINE) _Atomic uint64_t claim;
+    _Atomic uint32_t done;
+    _Atomic int32_t error;      /* first -errno a chunk met, else 0 */
+    uint32_t nchunks;
+    uint32_t gen;
+    uint64_t len;
+    uint64_t raddr;             /* destination, in the owner's address space */
+    uint64_t saddr;             /* source, in the sender's address space */
+    bool busy;
+};
+
 /*
  * Control block of local rank i (the consumer of ring i). Each group of fields that changes
  * hands sits on its own cache line so producers and the consumer do not false-share:
@@ -61,6 +85,7 @@ struct shm_ctl {
     int32_t pid;                /* for process_vm_readv */
     int32_t job_rank;
     uint64_t probe_addr;        /* address of a word holding SHM_SEG_MAGIC, for the CMA probe */
+    struct shm_coop coop[SHM_COOP_SLOTS]; /* cooperative copies into this rank */
 };
 
 /* First slot of a record. `ready` is the record's ring position once it is complete. */
@@ -134,6 +159,13 @@ bool kr_shm_ring_has_space(struct shm_ring *r, size_t plen);
 /* Doorbell: wake the owner of `ctl` if it sleeps. */
 void kr_shm_ctl_ring_doorbell(struct shm_ctl *ctl);
 int kr_shm_ctl_sleep(struct shm_ctl *ctl, uint32_t seen, int timeout_ms);
+
+/* shm_coop.c */
+int kr_shm_coop_open(struct shm_ctl *mine, const struct kr_rndv_key *key, void *dst,
+                     uint64_t *ticket_out);
+int kr_shm_coop_work(struct shm_ctl *owner, uint64_t ticket, pid_t peer, const void *src);
+int kr_shm_coop_done(struct shm_ctl *mine, uint64_t ticket);
+bool kr_shm_coop_landed(struct shm_ctl *mine);
 
 /* shm_cma.c */
 int kr_shm_cma_get(pid_t pid, const struct kr_rndv_key *key, const struct iovec *dst, int ndst);

@@ -70,6 +70,14 @@ static struct shm_tep *shm_tep_of(struct kr_tep *ep)
     return (struct shm_tep *) (void *) ep;
 }
 
+static pid_t shm_tep_pid(struct shm_tep *se)
+{
+    if (se->pid == 0) {
+        se->pid = (pid_t) se->ring.ctl->pid;
+    }
+    return se->pid;
+}
+
 static void shm_tport_segname(const struct kr_tport_job *job, char *buf, size_t len)
 {
     snprintf(buf, len, "/kurir-%s-n%d", job->jobid, job->node);
@@ -237,10 +245,7 @@ static int shm_tport_rndv_get(struct kr_tep *ep, const struct kr_rndv_key *key,
     if (!st->cma) {
         return -ENOSYS;
     }
-    if (se->pid == 0) {
-        se->pid = (pid_t) se->ring.ctl->pid;
-    }
-    ret = kr_shm_cma_get(se->pid, key, dst, ndst);
+    ret = kr_shm_cma_get(shm_tep_pid(se), key, dst, ndst);
     if (ret == -EPERM || ret == -ENOSYS) {
         KR_LOG_INFO(SHM, "process_vm_readv from pid %d refused (%s); copying through shared "
                     "memory from now on", (int) se->pid, strerror(-ret));
@@ -250,6 +255,41 @@ static int shm_tport_rndv_get(struct kr_tep *ep, const struct kr_rndv_key *key,
                    (unsigned long long) key->len, (int) se->pid, strerror(-ret));
     }
     return ret;
+}
+
+static int shm_tport_coop_open(struct kr_tep *ep, const struct kr_rndv_key *key, void *dst,
+                               uint64_t *ticket_out)
+{
+    struct shm_tport *st = shm_tport_of(ep->tp);
+
+    if (!st->cma) {
+        return -ENOSYS;
+    }
+    return kr_shm_coop_open(st->ctl, key, dst, ticket_out);
+}
+
+static int shm_tport_coop_work(struct kr_tep *ep, uint64_t ticket, const void *src)
+{
+    struct shm_tep *se = shm_tep_of(ep);
+    struct shm_tport *st = shm_tport_of(ep->tp);
+    /* The slot lives with the receiver: our own control block, or the peer's. */
+    struct shm_ctl *owner = src == NULL ? st->ctl : se->ring.ctl;
+    int n = kr_shm_coop_work(owner, ticket, shm_tep_pid(se), src);
+
+    if (src != NULL && n > 0) {
+        /* The receiver may have gone to sleep waiting for our chunks: publish (done counts,
+         * released above), fence, then wake it (pairs with the fence in shm_tport_wait). */
+        atomic_thread_fence(memory_order_seq_cst);
+        if (atomic_load_explicit(&owner->sleeping, memory_order_relaxed) != 0) {
+            kr_shm_ctl_ring_doorbell(owner);
+        }
+    }
+    return n;
+}
+
+static int shm_tport_coop_done(struct kr_tep *ep, uint64_t ticket)
+{
+    return kr_shm_coop_done(shm_tport_of(ep->tp)->ctl, ticket);
 }
 
 static void shm_tport_deliver(void *arg, int src, const struct kr_wire_hdr *hdr,
@@ -334,7 +374,8 @@ static int shm_tport_wait(struct kr_tport *tp, int timeout_ms, bool (*ready)(voi
     seen = atomic_load_explicit(&st->ctl->doorbell, memory_order_acquire);
     atomic_store_explicit(&st->ctl->sleeping, 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_seq_cst);
-    if (!shm_tport_space_back(st) && !kr_shm_inbox_ready(&st->inbox) && !ready(arg)) {
+    if (!shm_tport_space_back(st) && !kr_shm_inbox_ready(&st->inbox) && !ready(arg)
+        && !kr_shm_coop_landed(st->ctl)) {
         ret = kr_shm_ctl_sleep(st->ctl, seen, timeout_ms);
     }
     atomic_store_explicit(&st->ctl->sleeping, 0, memory_order_relaxed);
@@ -382,6 +423,9 @@ const struct kr_tport_ops kr_shm_tport_ops = {
     .max_eager   = shm_tport_max_eager,
     .send_eager  = shm_tport_send_eager,
     .rndv_get    = shm_tport_rndv_get,
+    .coop_open   = shm_tport_coop_open,
+    .coop_work   = shm_tport_coop_work,
+    .coop_done   = shm_tport_coop_done,
     .progress    = shm_tport_progress,
     .wait        = shm_tport_wait,
     .host_shared = shm_tport_host_shared,

@@ -1,0 +1,146 @@
+/* Collective algorithms over a communicator's shared area (coll_shm.c): barrier, reduce and
+ * allreduce (small vectors: every member combines all slots; long vectors: chunked reduce-
+ * scatter + allgather through the slots), and broadcast of long messages in chunks. */
+#include "config.h"
+
+#include "coll_shm_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int kr_coll_shm_barrier(struct kr_comm *comm)
+{
+    return kr_coll_shm_fence(comm);
+}
+
+/* out = slot[0] op slot[1] op ... op slot[n-1] over `count` elements at element offset `at`
+ * of the slots of round `gen`, in rank order. */
+static int shm_combine(struct kr_comm *comm, uint32_t gen, size_t at, void *out, size_t count,
+                       const struct kr_dt *dt, const struct kr_op *op)
+{
+    size_t ext = (size_t) dt->extent, bytes = count * ext;
+    unsigned char *tmp;
+    int ret = 0;
+
+    memcpy(out, kr_coll_shm_slot(comm, 0, gen) + at * ext, bytes);
+    if (op->commute) {
+        /* out = s[j] op out: one sequence, the same wherever it runs. */
+        for (int j = 1; j < comm->size && ret == 0; j++) {
+            ret = kr_op_apply(op, dt, kr_coll_shm_slot(comm, j, gen) + at * ext, out, count);
+        }
+        return ret;
+    }
+    tmp = malloc(bytes);
+    if (tmp == NULL) {
+        return -ENOMEM;
+    }
+    for (int j = 1; j < comm->size && ret == 0; j++) {
+        memcpy(tmp, kr_coll_shm_slot(comm, j, gen) + at * ext, bytes);
+        ret = kr_op_apply(op, dt, out, tmp, count); /* tmp = out op s[j] */
+        memcpy(out, tmp, bytes);
+    }
+    free(tmp);
+    return ret;
+}
+
+/* One round: every member combines every slot (short vectors; no second fence needed). */
+static int shm_reduce_short(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t count,
+                            const struct kr_dt *dt, const struct kr_op *op, int root)
+{
+    uint32_t gen = comm->shm->gen;
+    int ret;
+
+    memcpy(kr_coll_shm_slot(comm, comm->rank, gen), sbuf != NULL ? sbuf : rbuf,
+           count * (size_t) dt->extent);
+    ret = kr_coll_shm_fence(comm);
+    if (ret == 0 && (root < 0 || root == comm->rank)) {
+        ret = shm_combine(comm, gen, 0, rbuf, count, dt, op);
+    }
+    return ret;
+}
+
+/* Elements [part_off(j), part_off(j + 1)) of a chunk of `c` elements are combined by member j. */
+static size_t shm_part_off(size_t c, int n, int j)
+{
+    size_t q = c / (size_t) n, rem = c % (size_t) n;
+
+    return (size_t) j * q + ((size_t) j < rem ? (size_t) j : rem);
+}
+
+/* Long vectors, chunk by chunk: everyone copies its chunk in and fences; member j combines part
+ * j of every slot into its own slot of the next round and fences; everyone (or only the root)
+ * copies all parts out. Work per member is O(chunk), not O(members x chunk). */
+static int shm_reduce_long(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t count,
+                           const struct kr_dt *dt, const struct kr_op *op, int root)
+{
+    size_t ext = (size_t) dt->extent, per = kr_coll_shm_slot_bytes() / ext;
+    const unsigned char *in = sbuf != NULL ? sbuf : rbuf;
+    unsigned char *out = rbuf;
+    int n = comm->size, me = comm->rank, ret = 0;
+
+    for (size_t off = 0; off < count && ret == 0; off += per) {
+        size_t c = count - off < per ? count - off : per;
+        size_t p0 = shm_part_off(c, n, me), pn = shm_part_off(c, n, me + 1) - p0;
+        uint32_t g_in = comm->shm->gen, g_part;
+
+        memcpy(kr_coll_shm_slot(comm, me, g_in), in + off * ext, c * ext);
+        ret = kr_coll_shm_fence(comm);
+        g_part = comm->shm->gen;
+        if (ret == 0 && pn > 0) {
+            ret = shm_combine(comm, g_in, p0, kr_coll_shm_slot(comm, me, g_part) + p0 * ext, pn,
+                              dt, op);
+        }
+        if (ret == 0) {
+            ret = kr_coll_shm_fence(comm);
+        }
+        for (int j = 0; ret == 0 && j < n && (root < 0 || root == me); j++) {
+            size_t q0 = shm_part_off(c, n, j), qn = shm_part_off(c, n, j + 1) - q0;
+
+            memcpy(out + (off + q0) * ext, kr_coll_shm_slot(comm, j, g_part) + q0 * ext,
+                   qn * ext);
+        }
+    }
+    return ret;
+}
+
+bool kr_coll_shm_reduce_ok(const struct kr_comm *comm, const struct kr_dt *dt)
+{
+    return comm->shm != NULL && (size_t) dt->extent <= kr_coll_shm_slot_bytes();
+}
+
+int kr_coll_shm_reduce(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t count,
+                       const struct kr_dt *dt, const struct kr_op *op, int root)
+{
+    size_t bytes = count * (size_t) dt->extent;
+
+    /* One round where every member combines every slot wins while that work is small; past
+     * it, two rounds per chunk with each member combining only its part. */
+    if (bytes <= kr_coll_shm_slot_bytes() && bytes * (size_t) comm->size <= 64 * 1024) {
+        return shm_reduce_short(comm, sbuf, rbuf, count, dt, op, root);
+    }
+    return shm_reduce_long(comm, sbuf, rbuf, count, dt, op, root);
+}
+
+/* The root copies chunk after chunk into its slot; after each fence everyone copies it out.
+ * Parity alternation lets the root fill the next chunk while others still read this one. */
+int kr_coll_shm_bcast(struct kr_comm *comm, void *buf, size_t bytes, int root)
+{
+    size_t per = kr_coll_shm_slot_bytes();
+    unsigned char *b = buf;
+    int ret = 0;
+
+    for (size_t off = 0; off < bytes && ret == 0; off += per) {
+        size_t c = bytes - off < per ? bytes - off : per;
+        uint32_t gen = comm->shm->gen;
+
+        if (comm->rank == root) {
+            memcpy(kr_coll_shm_slot(comm, root, gen), b + off, c);
+        }
+        ret = kr_coll_shm_fence(comm);
+        if (ret == 0 && comm->rank != root) {
+            memcpy(b + off, kr_coll_shm_slot(comm, root, gen), c);
+        }
+    }
+    return ret;
+}
