@@ -25,6 +25,15 @@ int kr_pt2pt_create(int rank, int size, struct kr_pt2pt **pt_out)
     }
     pt->rank = rank;
     pt->size = size;
+    /* Every sender may fill its share of the unexpected-message budget, never less than a
+     * few eager messages' worth. */
+    pt->credit_limit = (int64_t) (kr_pt2pt_unexp_limit / (size_t) (size > 1 ? size - 1 : 1));
+    if (pt->credit_limit < 64 * 1024) {
+        pt->credit_limit = 64 * 1024;
+    }
+    for (int i = 0; i < size; i++) {
+        pt->peers[i].credit = pt->credit_limit;
+    }
     kr_list_init(&pt->busy);
     kr_list_init(&pt->coop);
     *pt_out = pt;

@@ -18,6 +18,7 @@ static struct pt2pt_cfg {
 } pt2pt_cfg;
 
 size_t kr_pt2pt_coop_min;
+size_t kr_pt2pt_unexp_limit;
 
 const struct kr_setting kr_pt2pt_settings[] = {
     { "WAIT_SPIN", KR_SET_INT, "20000", &pt2pt_cfg.spin,
@@ -27,6 +28,10 @@ const struct kr_setting kr_pt2pt_settings[] = {
     { "WAIT_YIELD_US", KR_SET_INT, "1000", &pt2pt_cfg.yield_us,
       "microseconds a waiting rank keeps yielding (sched_yield) before it sleeps until woken",
       NULL, 0 },
+    { "UNEXPECTED_LIMIT", KR_SET_SIZE, "256m", &kr_pt2pt_unexp_limit,
+      "memory a rank may spend on small messages that arrived before their receive was posted; "
+      "each sender gets its share, and beyond it its messages wait for the receive "
+      "(rendezvous)", NULL, 0 },
     { "RNDV_COOP_MIN", KR_SET_SIZE, "128k", &kr_pt2pt_coop_min,
       "message size from which sender and receiver copy a large message together (both "
       "processes move chunks at once, where the transport can); 0 turns it off", NULL, 0 },

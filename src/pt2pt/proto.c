@@ -40,6 +40,39 @@ static void proto_peer_busy(struct kr_pt2pt *pt, struct pt2pt_peer *peer)
     }
 }
 
+bool kr_proto_credit_take(struct pt2pt_peer *peer, size_t len)
+{
+    int64_t cost = (int64_t) (len + PT2PT_UNEXP_COST);
+
+    if (peer->credit < cost) {
+        return false;
+    }
+    peer->credit -= cost;
+    return true;
+}
+
+static void proto_credit_refund(struct pt2pt_peer *peer, size_t len)
+{
+    peer->credit += (int64_t) (len + PT2PT_UNEXP_COST);
+}
+
+static int proto_send_ctrl(struct kr_pt2pt *pt, int rank, uint8_t type, const void *payload,
+                           size_t plen);
+
+/* An eager message from `rank` was matched: give its cost back to the sender, in batches. */
+static void proto_credit_return(struct kr_pt2pt *pt, int rank, size_t len)
+{
+    struct pt2pt_peer *peer = &pt->peers[rank];
+
+    peer->owed += len + PT2PT_UNEXP_COST;
+    if (peer->owed >= (uint64_t) pt->credit_limit / 4) {
+        uint64_t amount = peer->owed;
+
+        peer->owed = 0;
+        proto_send_ctrl(pt, rank, PT2PT_CREDIT, &amount, sizeof(amount));
+    }
+}
+
 static int proto_send_ctrl(struct kr_pt2pt *pt, int rank, uint8_t type, const void *payload,
                            size_t plen)
 {
@@ -106,11 +139,30 @@ static int proto_send_try(struct pt2pt_peer *peer, struct kr_req *req)
     if (req->state == PT2PT_ST_SEND_PUSH) {
         return proto_push(peer, req);
     }
-    if (req->len <= peer->max_eager) {
+    if ((req->flags & KR_REQ_F_SYNC) != 0 && req->len + sizeof(uint64_t) <= peer->max_eager
+        && kr_proto_credit_take(peer, req->len)) {
+        uint64_t cookie = (uint64_t) (uintptr_t) req;
+        struct iovec iov[2] = { { &cookie, sizeof(cookie) }, { req->buf, req->len } };
+
+        /* Synchronous: the message goes now, the send completes when the ACK comes back. */
+        hdr.type = PT2PT_EAGER_SYNC;
+        req->state = PT2PT_ST_SEND_WAIT_FIN;
+        ret = peer->tp->ops->send_eager(peer->ep, &hdr, iov, 2);
+        if (ret != 0) {
+            req->state = PT2PT_ST_SEND_QUEUED;
+            proto_credit_refund(peer, req->len);
+        }
+        return ret;
+    }
+    if ((req->flags & KR_REQ_F_SYNC) == 0 && req->len <= peer->max_eager
+        && kr_proto_credit_take(peer, req->len)) {
         struct iovec iov = { req->buf, req->len };
 
         hdr.type = PT2PT_EAGER;
         ret = peer->tp->ops->send_eager(peer->ep, &hdr, &iov, 1);
+        if (ret != 0) {
+            proto_credit_refund(peer, req->len);
+        }
         return ret == 0 ? 1 : ret;
     } else {
         struct pt2pt_rts rts = {
@@ -300,9 +352,9 @@ static void proto_rndv_pull(struct kr_pt2pt *pt, struct kr_req *req, const struc
     }
 }
 
-/* A receive met its message (eager data or an RTS). */
+/* A receive met its message: eager data (whose sender may want an ACK: `sync`) or an RTS. */
 static void proto_matched(struct kr_pt2pt *pt, struct kr_req *req, int peer,
-                          const struct kr_wire_hdr *hdr, const void *payload)
+                          const struct kr_wire_hdr *hdr, const void *payload, uint64_t sync)
 {
     size_t n = hdr->len <= req->len ? hdr->len : req->len;
 
@@ -315,6 +367,10 @@ static void proto_matched(struct kr_pt2pt *pt, struct kr_req *req, int peer,
         if (n > 0) {
             memcpy(req->buf, payload, n);
         }
+        if (sync != 0) {
+            proto_send_ctrl(pt, peer, PT2PT_ACK, &sync, sizeof(sync));
+        }
+        proto_credit_return(pt, peer, hdr->len);
         kr_req_finish(pt, req);
     } else {
         proto_rndv_pull(pt, req, payload);
@@ -329,24 +385,33 @@ void kr_proto_deliver_unexp(struct kr_pt2pt *pt, struct kr_req *req, struct pt2p
 
     kr_match_unexp_remove(u);
     proto_matched(pt, req, u->peer, &hdr, u->type == PT2PT_EAGER ? (void *) u->data
-                                                                  : (void *) &u->rts);
+                                                                  : (void *) &u->rts, u->sync);
     free(u);
 }
 
-static void proto_recv_msg(struct kr_pt2pt *pt, int peer, const struct kr_wire_hdr *hdr,
+static void proto_recv_msg(struct kr_pt2pt *pt, int peer, const struct kr_wire_hdr *wire,
                            const void *payload, size_t len)
 {
-    struct pt2pt_match_ctx *mc = kr_match_ctx_get(pt, hdr->ctx);
+    struct pt2pt_match_ctx *mc = kr_match_ctx_get(pt, wire->ctx);
+    struct kr_wire_hdr h = *wire, *hdr = &h;
     struct pt2pt_unexp *u;
     struct kr_req *req;
+    uint64_t sync = 0;
 
     if (mc == NULL) {
         KR_LOG_ERR(MATCH, "out of memory matching a message from rank %d", peer);
         abort();
     }
+    if (h.type == PT2PT_EAGER_SYNC) {
+        /* From here on a synchronous message is an eager one with a cookie to ACK. */
+        memcpy(&sync, payload, sizeof(sync));
+        payload = (const char *) payload + sizeof(sync);
+        len -= sizeof(sync);
+        h.type = PT2PT_EAGER;
+    }
     req = kr_match_posted_take(mc, hdr->src, hdr->tag);
     if (req != NULL) {
-        proto_matched(pt, req, peer, hdr, payload);
+        proto_matched(pt, req, peer, hdr, payload, sync);
         return;
     }
     u = malloc(sizeof(*u) + (hdr->type == PT2PT_EAGER ? len : 0));
@@ -359,6 +424,7 @@ static void proto_recv_msg(struct kr_pt2pt *pt, int peer, const struct kr_wire_h
     u->tag = hdr->tag;
     u->peer = peer;
     u->type = hdr->type;
+    u->sync = sync;
     u->len = hdr->len;
     if (hdr->type == PT2PT_EAGER) {
         if (len > 0) {
@@ -431,9 +497,15 @@ void kr_proto_recv_cb(void *ctx, int src, const struct kr_wire_hdr *hdr, const v
 
     switch (hdr->type) {
     case PT2PT_EAGER:
+    case PT2PT_EAGER_SYNC:
     case PT2PT_RTS:
         proto_recv_msg(pt, src, hdr, payload, len);
         break;
+    case PT2PT_CREDIT:
+        memcpy(&cookie, payload, sizeof(cookie));
+        pt->peers[src].credit += (int64_t) cookie;
+        break;
+    case PT2PT_ACK:
     case PT2PT_FIN:
         memcpy(&cookie, payload, sizeof(cookie));
         kr_req_finish(pt, (struct kr_req *) (uintptr_t) cookie);

@@ -69,6 +69,7 @@ struct kr_req {
 
 #define KR_REQ_F_POOLED       0x1   /* allocated by kr_req_alloc */
 #define KR_REQ_F_FREE_ON_DONE 0x2   /* the user freed it while active: recycle on completion */
+#define KR_REQ_F_SYNC         0x4   /* send: complete only once the receive has matched it */
 
 /* Create an engine for job rank `rank` of `size`. */
 int kr_pt2pt_create(int rank, int size, struct kr_pt2pt **pt_out);
@@ -107,6 +108,24 @@ int kr_pt2pt_send(struct kr_pt2pt *pt, const void *buf, size_t len, int peer, in
                   uint32_t ctx);
 int kr_pt2pt_recv(struct kr_pt2pt *pt, void *buf, size_t cap, int src, int tag, uint32_t ctx,
                   struct kr_status *st_out);
+/* Withdraw a receive that has not matched yet: it completes at once with status.cancelled.
+ * Returns 0, or -EBUSY when it is too late (matched, or a send). */
+int kr_pt2pt_cancel(struct kr_pt2pt *pt, struct kr_req *req);
+
+/* A message taken off the unexpected queue by a matched probe; only kr_pt2pt_imrecv may
+ * receive it. */
+struct kr_pt2pt_msg;
+
+/* Matched probe: like iprobe, but a found message is dequeued into *msg_out, so no other
+ * receive can take it. */
+int kr_pt2pt_improbe(struct kr_pt2pt *pt, int src, int tag, uint32_t ctx, int *flag_out,
+                     struct kr_pt2pt_msg **msg_out, struct kr_status *st_out);
+int kr_pt2pt_mprobe(struct kr_pt2pt *pt, int src, int tag, uint32_t ctx,
+                    struct kr_pt2pt_msg **msg_out, struct kr_status *st_out);
+/* Receive the message `msg` (consumed) into `buf`. */
+int kr_pt2pt_imrecv(struct kr_pt2pt *pt, struct kr_req *req, void *buf, size_t cap,
+                    struct kr_pt2pt_msg *msg);
+
 /* Is a matching message waiting? Sets *flag_out and, if so, its envelope in *st_out. */
 int kr_pt2pt_iprobe(struct kr_pt2pt *pt, int src, int tag, uint32_t ctx, int *flag_out,
                     struct kr_status *st_out);

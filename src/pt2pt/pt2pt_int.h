@@ -14,7 +14,13 @@ enum pt2pt_wire_type {
     PT2PT_CTS,          /* payload: struct pt2pt_cts; no single copy: please push the data */
     PT2PT_DATA,         /* payload: struct pt2pt_data_hdr + bytes of a pushed message */
     PT2PT_CTS_COOP,     /* payload: struct pt2pt_cts_coop; help copy, then wait for FIN */
+    PT2PT_EAGER_SYNC,   /* payload: sender's cookie (8 bytes) + the message; answer ACK */
+    PT2PT_ACK,          /* payload: sender's cookie; an EAGER_SYNC message was matched */
+    PT2PT_CREDIT,       /* payload: 8-byte count of eager bytes the receiver has consumed */
 };
+
+/* What one eager message costs the receiver while it waits unexpected, beyond its bytes. */
+#define PT2PT_UNEXP_COST 128
 
 struct pt2pt_cts_coop {
     uint64_t sreq;
@@ -56,10 +62,19 @@ struct pt2pt_ctrl {
     uint64_t payload[3];
 };
 
+/*
+ * Eager credit: a receiver cannot refuse what arrives, so a sender may have at most `credit`
+ * bytes (message plus PT2PT_UNEXP_COST each) of eager messages to this peer that the peer has
+ * not matched yet; past that it sends by rendezvous, which costs the receiver almost nothing
+ * until the receive is posted. The receiver counts what it matched in `owed` and returns it in
+ * a CREDIT message once that is a quarter of the allowance.
+ */
 struct pt2pt_peer {
     struct kr_tport *tp;        /* route; NULL = unreachable */
     struct kr_tep *ep;          /* connected lazily */
     size_t max_eager;
+    int64_t credit;             /* sender side: eager bytes we may still send to this peer */
+    uint64_t owed;              /* receiver side: matched bytes not yet returned to it */
     struct kr_list ctrlq;       /* struct pt2pt_ctrl waiting for space; go first */
     struct kr_list sendq;       /* kr_req.link: sends in posting order */
     struct kr_list busy_link;   /* in engine->busy while either queue is not empty */
@@ -73,6 +88,7 @@ struct pt2pt_unexp {
     int src, tag;               /* communicator rank, tag */
     int peer;                   /* job rank of the sender */
     uint8_t type;               /* PT2PT_EAGER or PT2PT_RTS */
+    uint64_t sync;              /* sender's cookie to ACK once matched (EAGER_SYNC), or 0 */
     size_t len;                 /* message length */
     struct pt2pt_rts rts;       /* PT2PT_RTS only */
     unsigned char data[];       /* PT2PT_EAGER only: len bytes */
@@ -100,6 +116,7 @@ struct kr_pt2pt {
     struct pt2pt_match_ctx *ctxs[KR_CTX_MAX];
     struct kr_list busy;        /* peers with queued sends */
     struct kr_list coop;        /* receives whose cooperative copy may still be landing */
+    int64_t credit_limit;       /* eager allowance each receiver gives each sender */
     struct kr_req *pool;        /* free requests */
     struct pt2pt_req_chunk *chunks; /* every block of requests ever allocated */
     bool oversubscribed;
@@ -122,9 +139,12 @@ int kr_proto_send_start(struct kr_pt2pt *pt, struct kr_req *req);
 int kr_proto_sendq_drain(struct kr_pt2pt *pt, struct pt2pt_peer *peer);
 int kr_proto_peer_connect(struct kr_pt2pt *pt, int rank, struct pt2pt_peer **peer_out);
 int kr_proto_coop_poll(struct kr_pt2pt *pt);
+/* May an eager message of `len` bytes go to `peer` now? Takes the credit if so. */
+bool kr_proto_credit_take(struct pt2pt_peer *peer, size_t len);
 
 /* progress.c */
 extern size_t kr_pt2pt_coop_min;
+extern size_t kr_pt2pt_unexp_limit;
 
 /* req.c */
 void kr_req_finish(struct kr_pt2pt *pt, struct kr_req *req);

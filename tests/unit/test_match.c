@@ -4,12 +4,14 @@
 #include "config.h"
 
 #include "pt2pt/pt2pt_int.h"
+#include "util/settings.h"
 #include "transport/loop/loop.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -607,6 +609,7 @@ static void unexp_find_by_source_and_arrival(void **state)
 
 int main(void)
 {
+    char err[256];
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(any_source_posted_before_specific, world_setup,
                                         world_teardown),
@@ -630,5 +633,10 @@ int main(void)
         cmocka_unit_test(unexp_find_by_source_and_arrival),
     };
 
+    /* The engine reads its limits (eager credit, ...) from the settings: use the defaults. */
+    if (kr_settings_load(err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,12 +5,14 @@
 #include "config.h"
 
 #include "pt2pt/pt2pt_int.h"
+#include "util/settings.h"
 #include "transport/loop/loop.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -673,6 +675,7 @@ static void request_pool_reuse(void **state)
 
 int main(void)
 {
+    char err[256];
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(eager_sizes_both_ways, world2, world_teardown),
         cmocka_unit_test_setup_teardown(rndv_sizes_both_ways, world2, world_teardown),
@@ -687,5 +690,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(request_pool_reuse, world2, world_teardown),
     };
 
+    /* The engine reads its limits (eager credit, ...) from the settings: use the defaults. */
+    if (kr_settings_load(err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
