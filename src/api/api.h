@@ -15,6 +15,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Define MPI_<name> as a weak alias of PMPI_<name>, so a profiler can supply MPI_<name> and
  * still reach ours through PMPI_<name>. The library itself never calls MPI_* names. */
@@ -75,10 +76,114 @@ static inline void kr_api_check_running(const char *call)
 /* Leave the job with `code`, telling the launcher why (MPI_Abort, fatal errors). */
 void kr_api_abort(int code, const char *msg) __attribute__((noreturn));
 
-/* --- handles (api_handle.c) ------------------------------------------------------------ */
+/* Error classes and codes the program adds (MPI_Add_error_class/code/string). Values above
+ * MPI_ERR_LASTCODE, handed out in order and never reused. Each returns 0 or a negative errno:
+ * -EINVAL for an argument that names no suitable class or code (a predefined one, for
+ * kr_api_err_set_string), -ENOSPC when the table is full, -ENOMEM. */
+int kr_api_err_add_class(int *class_out);
+int kr_api_err_add_code(int errclass, int *code_out);
+int kr_api_err_set_string(int code, const char *text);
+
+/* The class of `code` (a predefined class maps to itself), or -1 if `code` is no error code. */
+int kr_api_err_class(int code);
+
+/* The largest error code or class in use: MPI_ERR_LASTCODE until the program adds one. This
+ * is the value of MPI_COMM_WORLD's MPI_LASTUSEDCODE attribute. */
+int kr_api_err_lastused(void);
+
+/* --- error handlers (api_err.c) -------------------------------------------------------- */
+
+#define KR_ERRH_MAGIC 0x6b724568u /* "krEh": a live user error handler */
+
+/* The kind of object a user handler may be attached to: the kind of its create call. */
+enum kr_errh_kind { KR_ERRH_COMM = 0, KR_ERRH_WIN, KR_ERRH_FILE, KR_ERRH_SESSION };
+
+/* A user error handler (MPI_Comm_create_errhandler and, later, its Win/File/Session
+ * siblings); the user's MPI_Errhandler is its address. Predefined handlers are not objects:
+ * they stay their ABI constants wherever a handler is stored. `refs` counts the user's handles
+ * (create and every get_errhandler give one; MPI_Errhandler_free drops one) and every object
+ * the handler is attached to; the last release frees it. */
+struct kr_errh {
+    uint32_t magic; /* KR_ERRH_MAGIC while alive */
+    enum kr_errh_kind kind;
+    union {
+        MPI_Comm_errhandler_function *comm;
+        MPI_Win_errhandler_function *win;
+        MPI_File_errhandler_function *file;
+        MPI_Session_errhandler_function *session;
+    } fn;
+    int refs;
+};
+
+/* The user handler behind `h`, or NULL for a predefined, null or invalid handle. */
+struct kr_errh *kr_api_errh(MPI_Errhandler h);
+
+/* Take or drop one reference on the handler an object stores in its `errh` (a predefined
+ * MPI_Errhandler value or a struct kr_errh *; predefined ones are not counted). Whoever
+ * copies a handler into an object (MPI_Comm_dup, MPI_Comm_split, ...) retains it, and whoever
+ * destroys the object releases it. */
+void kr_api_errh_retain(void *errh);
+void kr_api_errh_release(void *errh);
+
+/* --- handles (api_check.c) ------------------------------------------------------------- */
 
 struct kr_comm *kr_api_comm(MPI_Comm h);           /* NULL if invalid or MPI_COMM_NULL */
 MPI_Comm kr_api_comm_handle(struct kr_comm *c);
+
+/* --- Fortran integers for handles (api_htab.c, api_f2c.c) ------------------------------ */
+
+/* Handle kinds, for the table that gives user handles (addresses) Fortran integers. */
+enum kr_api_hkind {
+    KR_API_H_COMM = 0,
+    KR_API_H_TYPE,
+    KR_API_H_GROUP,
+    KR_API_H_REQUEST,
+    KR_API_H_OP,
+    KR_API_H_INFO,
+    KR_API_H_ERRH,
+    KR_API_H_MESSAGE,
+    KR_API_H_WIN,
+    KR_API_H_FILE,
+    KR_API_H_SESSION,
+    KR_API_H_NKINDS
+};
+
+/* A predefined handle's Fortran integer is its ABI value (1..4095). A user handle's is
+ * (generation << KR_API_FINT_SLOT_BITS) | (KR_HANDLE_USER_MIN + slot): never in the reserved
+ * range, always a positive int, and the generation (bumped when a slot is freed) makes an
+ * integer kept after its object died miss the slot's next occupant, for 512 reuses. */
+#define KR_API_FINT_SLOT_BITS 22
+#define KR_API_FINT_MAX_SLOTS ((1u << KR_API_FINT_SLOT_BITS) - KR_HANDLE_USER_MIN)
+
+struct kr_api_hslot;
+
+/* Slots (index -> object) grow on demand; freed slots are reused first; an open-addressing
+ * hash finds an object's slot. All state is in the struct, so one lock can guard it later.
+ * Zero-initialised is empty. */
+struct kr_api_htab {
+    struct kr_api_hslot *slots;
+    uint32_t nslots, cap; /* slots handed out so far, slots allocated */
+    uint32_t free_head;   /* first free slot + 1; 0 when none */
+    uint32_t *hash;       /* per bucket: slot + 1, 0 = empty */
+    uint32_t hmask;       /* buckets - 1; 0 before the first insert */
+    uint32_t nlive;       /* objects in the table */
+};
+
+/* The Fortran integer of `obj` (>= KR_HANDLE_USER_MIN), giving it a slot on first use; the
+ * same object of the same kind gets the same integer until it is forgotten. Returns
+ * -ENOSPC when every slot is taken, -ENOMEM. */
+int kr_api_htab_put(struct kr_api_htab *t, enum kr_api_hkind kind, void *obj);
+/* The object whose integer is `fint`: 0, -ENOENT if its object was forgotten since, or -EINVAL
+ * if `fint` was never a user integer of this kind. *obj_out is set only on success. */
+int kr_api_htab_get(const struct kr_api_htab *t, enum kr_api_hkind kind, int fint, void **obj_out);
+/* `obj` is dying: free its slot (nothing happens if it never had one). */
+void kr_api_htab_forget(struct kr_api_htab *t, enum kr_api_hkind kind, const void *obj);
+/* Free the table's memory; it is empty and usable again afterwards. */
+void kr_api_htab_fini(struct kr_api_htab *t);
+
+/* The process's table (api_f2c.c). Every free of a user object that MPI_X_c2f may have seen
+ * calls this, so that MPI_X_f2c of its integer gives the null handle, not a dangling one. */
+void kr_api_handle_forget(enum kr_api_hkind kind, const void *obj);
 
 /* --- argument checks (api_check.c); each returns MPI_SUCCESS or reports the error ------ */
 
@@ -95,6 +200,23 @@ int kr_api_check_root(const char *call, struct kr_comm *comm, int root);
 int kr_api_check_tag(const char *call, struct kr_comm *comm, int tag, bool any);
 int kr_api_check_op(const char *call, struct kr_comm *comm, MPI_Op h, const struct kr_dt *dt,
                     struct kr_op **op_out);
+
+/* --- datatype checks (api_check.c, datatype block) ------------------------------------- */
+
+/* True when point-to-point and collectives can move `dt` today: predefined types, and
+ * contiguous derived types whose data starts at the buffer address (true_lb 0), which the
+ * byte-moving paths handle as they are. kr_api_check_type refuses the rest as "not supported
+ * yet". TODO(#3): widen this as pt2pt and coll learn to pack through kr_dt_pack/kr_dt_iov. */
+bool kr_api_dt_supported(const struct kr_dt *dt);
+
+/* A valid datatype handle (MPI_ERR_TYPE otherwise, naming MPI_DATATYPE_NULL when it is);
+ * with `committed`, it must also be committed. Accepts every derived type: for the calls that
+ * do not communicate (Pack, Get_elements, Type_* constructors and queries). */
+int kr_api_check_dt(const char *call, struct kr_comm *comm, MPI_Datatype h, bool committed,
+                    struct kr_dt **dt_out);
+
+/* An argument that must not be NULL (`what` names it): MPI_ERR_ARG otherwise. */
+int kr_api_check_ptr(const char *call, const void *p, const char *what);
 
 /* Bytes one element occupies in a buffer. Types accepted so far are contiguous, or predefined
  * pair types whose padding (MPI_DOUBLE_INT: 12 bytes of data in 16) travels along: both sides

@@ -11,7 +11,9 @@ struct kr_api_cfg kr_api_cfg;
 
 const struct kr_setting kr_api_settings[] = {
     { "API_CHECKS", KR_SET_BOOL, "yes", &kr_api_cfg.check_args,
-      "check the arguments of every MPI call (no: skip the checks for speed)", NULL, 0 },
+      "check the arguments of every MPI call (no: skip the checks that cost time: counts, "
+      "tags, buffer sizes; handles, NULL pointers and error-code values are always checked, "
+      "since a bad one would crash)", NULL, 0 },
     { 0 }
 };
 
@@ -67,17 +69,13 @@ int kr_api_check_count(const char *call, struct kr_comm *comm, MPI_Count count)
 int kr_api_check_type(const char *call, struct kr_comm *comm, MPI_Datatype h,
                       struct kr_dt **dt_out)
 {
-    struct kr_dt *dt = kr_dt_from_handle(h);
+    struct kr_dt *dt;
+    int ret = kr_api_check_dt(call, comm, h, true, &dt);
 
-    if (dt == NULL) {
-        return kr_api_error(comm, MPI_ERR_TYPE, "%s: %s is not a valid datatype", call,
-                            h == MPI_DATATYPE_NULL ? "MPI_DATATYPE_NULL" : "the datatype");
+    if (ret != MPI_SUCCESS) {
+        return ret;
     }
-    if ((dt->flags & KR_DT_F_COMMITTED) == 0) {
-        return kr_api_error(comm, MPI_ERR_TYPE, "%s: datatype %s is not committed", call,
-                            kr_dt_name(dt));
-    }
-    if (!kr_dt_is_contig(dt) && (dt->flags & KR_DT_F_PREDEFINED) == 0) {
+    if (!kr_api_dt_supported(dt)) {
         return kr_api_error(comm, MPI_ERR_TYPE, "%s: non-contiguous datatype %s is not "
                             "supported yet", call, kr_dt_name(dt));
     }
@@ -190,4 +188,38 @@ size_t kr_api_status_bytes(const MPI_Status *st)
 {
     return (size_t) ((uint64_t) (uint32_t) st->MPI_internal[0]
                      | (uint64_t) (uint32_t) st->MPI_internal[1] << 32);
+}
+
+/* ---- datatype checks ----------------------------------------------------------------------
+ * Shared by the datatype calls (api_dt*.c, api_pack.c) and by kr_api_check_type above. */
+
+bool kr_api_dt_supported(const struct kr_dt *dt)
+{
+    return (dt->flags & KR_DT_F_PREDEFINED) != 0 || (kr_dt_is_contig(dt) && dt->true_lb == 0);
+}
+
+int kr_api_check_dt(const char *call, struct kr_comm *comm, MPI_Datatype h, bool committed,
+                    struct kr_dt **dt_out)
+{
+    struct kr_dt *dt = kr_dt_from_handle(h);
+
+    if (dt == NULL) {
+        return kr_api_error(comm, MPI_ERR_TYPE, "%s: %s is not a valid datatype", call,
+                            h == MPI_DATATYPE_NULL ? "MPI_DATATYPE_NULL" : "the datatype");
+    }
+    if (committed && (dt->flags & KR_DT_F_COMMITTED) == 0) {
+        return kr_api_error(comm, MPI_ERR_TYPE, "%s: datatype %s is not committed (call "
+                            "MPI_Type_commit first)", call, kr_dt_name(dt)[0] != '\0'
+                            ? kr_dt_name(dt) : "(unnamed)");
+    }
+    *dt_out = dt;
+    return MPI_SUCCESS;
+}
+
+int kr_api_check_ptr(const char *call, const void *p, const char *what)
+{
+    if (p == NULL) {
+        return kr_api_error(NULL, MPI_ERR_ARG, "%s: %s is NULL", call, what);
+    }
+    return MPI_SUCCESS;
 }

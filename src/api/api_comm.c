@@ -40,10 +40,11 @@ int PMPI_Comm_rank(MPI_Comm h, int *rank)
     return ret;
 }
 
-/* A new communicator inherits its parent's error handler. */
+/* A new communicator inherits its parent's error handler (and holds a reference to it). */
 static void comm_inherit(struct kr_comm *parent, struct kr_comm *child)
 {
     child->errh = parent->errh;
+    kr_api_errh_retain(child->errh);
 }
 
 KR_WEAK_ALIAS(Comm_dup)
@@ -118,6 +119,8 @@ int PMPI_Comm_free(MPI_Comm *h)
         return kr_api_error(comm, MPI_ERR_COMM, "MPI_Comm_free: %s cannot be freed",
                             comm == kr_api.world ? "MPI_COMM_WORLD" : "MPI_COMM_SELF");
     }
+    kr_api_errh_release(comm->errh);
+    kr_api_handle_forget(KR_API_H_COMM, comm);
     kr_comm_free(comm, &kr_api.ids);
     *h = MPI_COMM_NULL;
     return MPI_SUCCESS;

@@ -1,6 +1,7 @@
-/* Error classes, error handlers and the way a failed call is reported: the message names the
- * call, the argument, the rank and the host; MPI_ERRORS_ARE_FATAL (the default) then ends the
- * job, MPI_ERRORS_RETURN hands the class back to the caller. */
+/* Error classes and codes, error handlers, and the way a failed call is reported: the message
+ * names the call, the argument, the rank and the host; MPI_ERRORS_ARE_FATAL (the default) and
+ * MPI_ERRORS_ABORT then end the job, MPI_ERRORS_RETURN hands the code back to the caller, and a
+ * user handler is called with the communicator and the code before the call returns it. */
 #include "config.h"
 
 #include "api.h"
@@ -15,93 +16,195 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const api_err_text[] = {
-    [MPI_SUCCESS] = "no error",
-    [MPI_ERR_BUFFER] = "invalid buffer pointer",
-    [MPI_ERR_COUNT] = "invalid count argument",
-    [MPI_ERR_TYPE] = "invalid datatype",
-    [MPI_ERR_TAG] = "invalid tag",
-    [MPI_ERR_COMM] = "invalid communicator",
-    [MPI_ERR_RANK] = "invalid rank",
-    [MPI_ERR_REQUEST] = "invalid request",
-    [MPI_ERR_ROOT] = "invalid root",
-    [MPI_ERR_GROUP] = "invalid group",
-    [MPI_ERR_OP] = "invalid reduction operation",
-    [MPI_ERR_TOPOLOGY] = "invalid topology",
-    [MPI_ERR_DIMS] = "invalid dimension argument",
-    [MPI_ERR_ARG] = "invalid argument",
-    [MPI_ERR_UNKNOWN] = "unknown error",
-    [MPI_ERR_TRUNCATE] = "message truncated",
-    [MPI_ERR_OTHER] = "other error",
-    [MPI_ERR_INTERN] = "internal error",
-    [MPI_ERR_PENDING] = "pending request",
-    [MPI_ERR_IN_STATUS] = "error code is in the status",
-    [MPI_ERR_ACCESS] = "permission denied",
-    [MPI_ERR_AMODE] = "invalid file access mode",
-    [MPI_ERR_ASSERT] = "invalid assertion",
-    [MPI_ERR_BAD_FILE] = "invalid file name",
-    [MPI_ERR_BASE] = "invalid base",
-    [MPI_ERR_CONVERSION] = "data conversion error",
-    [MPI_ERR_DISP] = "invalid displacement",
-    [MPI_ERR_DUP_DATAREP] = "data representation already defined",
-    [MPI_ERR_FILE_EXISTS] = "file exists",
-    [MPI_ERR_FILE_IN_USE] = "file in use",
-    [MPI_ERR_FILE] = "invalid file handle",
-    [MPI_ERR_INFO_KEY] = "invalid info key",
-    [MPI_ERR_INFO_NOKEY] = "info key not found",
-    [MPI_ERR_INFO_VALUE] = "invalid info value",
-    [MPI_ERR_INFO] = "invalid info object",
-    [MPI_ERR_IO] = "I/O error",
-    [MPI_ERR_KEYVAL] = "invalid attribute key",
-    [MPI_ERR_LOCKTYPE] = "invalid lock type",
-    [MPI_ERR_NAME] = "name not found",
-    [MPI_ERR_NO_MEM] = "out of memory",
-    [MPI_ERR_NOT_SAME] = "arguments differ between processes",
-    [MPI_ERR_NO_SPACE] = "out of space",
-    [MPI_ERR_NO_SUCH_FILE] = "no such file",
-    [MPI_ERR_PORT] = "invalid port name",
-    [MPI_ERR_QUOTA] = "quota exceeded",
-    [MPI_ERR_READ_ONLY] = "read-only file",
-    [MPI_ERR_RMA_ATTACH] = "memory cannot be attached",
-    [MPI_ERR_RMA_CONFLICT] = "conflicting window accesses",
-    [MPI_ERR_RMA_RANGE] = "window access out of range",
-    [MPI_ERR_RMA_SHARED] = "memory cannot be shared",
-    [MPI_ERR_RMA_SYNC] = "wrong window synchronization",
-    [MPI_ERR_SERVICE] = "invalid service name",
-    [MPI_ERR_SIZE] = "invalid size",
-    [MPI_ERR_SPAWN] = "cannot spawn processes",
-    [MPI_ERR_UNSUPPORTED_DATAREP] = "unsupported data representation",
-    [MPI_ERR_UNSUPPORTED_OPERATION] = "unsupported operation",
-    [MPI_ERR_WIN] = "invalid window",
-    [MPI_ERR_RMA_FLAVOR] = "wrong window flavor",
-    [MPI_ERR_PROC_ABORTED] = "a process aborted",
-    [MPI_ERR_VALUE_TOO_LARGE] = "value too large",
-    [MPI_ERR_SESSION] = "invalid session",
-    [MPI_ERR_ERRHANDLER] = "invalid error handler",
+/* ---- predefined classes ------------------------------------------------------------------ */
+
+struct api_err_class {
+    const char *name; /* "MPI_ERR_RANK" */
+    const char *text; /* "invalid rank" */
 };
 
-#define API_NCLASSES ((int) (sizeof(api_err_text) / sizeof(api_err_text[0])))
+#define API_CLASS(cls, text) [cls] = {#cls, text}
 
-static const char *const api_err_names[] = {
-    [MPI_SUCCESS] = "MPI_SUCCESS", [MPI_ERR_BUFFER] = "MPI_ERR_BUFFER",
-    [MPI_ERR_COUNT] = "MPI_ERR_COUNT", [MPI_ERR_TYPE] = "MPI_ERR_TYPE",
-    [MPI_ERR_TAG] = "MPI_ERR_TAG", [MPI_ERR_COMM] = "MPI_ERR_COMM",
-    [MPI_ERR_RANK] = "MPI_ERR_RANK", [MPI_ERR_REQUEST] = "MPI_ERR_REQUEST",
-    [MPI_ERR_ROOT] = "MPI_ERR_ROOT", [MPI_ERR_GROUP] = "MPI_ERR_GROUP",
-    [MPI_ERR_OP] = "MPI_ERR_OP", [MPI_ERR_ARG] = "MPI_ERR_ARG",
-    [MPI_ERR_UNKNOWN] = "MPI_ERR_UNKNOWN", [MPI_ERR_TRUNCATE] = "MPI_ERR_TRUNCATE",
-    [MPI_ERR_OTHER] = "MPI_ERR_OTHER", [MPI_ERR_INTERN] = "MPI_ERR_INTERN",
-    [MPI_ERR_IN_STATUS] = "MPI_ERR_IN_STATUS", [MPI_ERR_NO_MEM] = "MPI_ERR_NO_MEM",
-    [MPI_ERR_ERRHANDLER] = "MPI_ERR_ERRHANDLER",
+static const struct api_err_class api_err_classes[] = {
+    API_CLASS(MPI_SUCCESS, "no error"),
+    API_CLASS(MPI_ERR_BUFFER, "invalid buffer pointer"),
+    API_CLASS(MPI_ERR_COUNT, "invalid count argument"),
+    API_CLASS(MPI_ERR_TYPE, "invalid datatype"),
+    API_CLASS(MPI_ERR_TAG, "invalid tag"),
+    API_CLASS(MPI_ERR_COMM, "invalid communicator"),
+    API_CLASS(MPI_ERR_RANK, "invalid rank"),
+    API_CLASS(MPI_ERR_REQUEST, "invalid request"),
+    API_CLASS(MPI_ERR_ROOT, "invalid root"),
+    API_CLASS(MPI_ERR_GROUP, "invalid group"),
+    API_CLASS(MPI_ERR_OP, "invalid reduction operation"),
+    API_CLASS(MPI_ERR_TOPOLOGY, "invalid topology"),
+    API_CLASS(MPI_ERR_DIMS, "invalid dimension argument"),
+    API_CLASS(MPI_ERR_ARG, "invalid argument"),
+    API_CLASS(MPI_ERR_UNKNOWN, "unknown error"),
+    API_CLASS(MPI_ERR_TRUNCATE, "message truncated"),
+    API_CLASS(MPI_ERR_OTHER, "other error"),
+    API_CLASS(MPI_ERR_INTERN, "internal error"),
+    API_CLASS(MPI_ERR_PENDING, "pending request"),
+    API_CLASS(MPI_ERR_IN_STATUS, "error code is in the status"),
+    API_CLASS(MPI_ERR_ACCESS, "permission denied"),
+    API_CLASS(MPI_ERR_AMODE, "invalid file access mode"),
+    API_CLASS(MPI_ERR_ASSERT, "invalid assertion"),
+    API_CLASS(MPI_ERR_BAD_FILE, "invalid file name"),
+    API_CLASS(MPI_ERR_BASE, "invalid base"),
+    API_CLASS(MPI_ERR_CONVERSION, "data conversion error"),
+    API_CLASS(MPI_ERR_DISP, "invalid displacement"),
+    API_CLASS(MPI_ERR_DUP_DATAREP, "data representation already defined"),
+    API_CLASS(MPI_ERR_FILE_EXISTS, "file exists"),
+    API_CLASS(MPI_ERR_FILE_IN_USE, "file in use"),
+    API_CLASS(MPI_ERR_FILE, "invalid file handle"),
+    API_CLASS(MPI_ERR_INFO_KEY, "invalid info key"),
+    API_CLASS(MPI_ERR_INFO_NOKEY, "info key not found"),
+    API_CLASS(MPI_ERR_INFO_VALUE, "invalid info value"),
+    API_CLASS(MPI_ERR_INFO, "invalid info object"),
+    API_CLASS(MPI_ERR_IO, "I/O error"),
+    API_CLASS(MPI_ERR_KEYVAL, "invalid attribute key"),
+    API_CLASS(MPI_ERR_LOCKTYPE, "invalid lock type"),
+    API_CLASS(MPI_ERR_NAME, "name not found"),
+    API_CLASS(MPI_ERR_NO_MEM, "out of memory"),
+    API_CLASS(MPI_ERR_NOT_SAME, "arguments differ between processes"),
+    API_CLASS(MPI_ERR_NO_SPACE, "out of space"),
+    API_CLASS(MPI_ERR_NO_SUCH_FILE, "no such file"),
+    API_CLASS(MPI_ERR_PORT, "invalid port name"),
+    API_CLASS(MPI_ERR_QUOTA, "quota exceeded"),
+    API_CLASS(MPI_ERR_READ_ONLY, "read-only file"),
+    API_CLASS(MPI_ERR_RMA_ATTACH, "memory cannot be attached"),
+    API_CLASS(MPI_ERR_RMA_CONFLICT, "conflicting window accesses"),
+    API_CLASS(MPI_ERR_RMA_RANGE, "window access out of range"),
+    API_CLASS(MPI_ERR_RMA_SHARED, "memory cannot be shared"),
+    API_CLASS(MPI_ERR_RMA_SYNC, "wrong window synchronization"),
+    API_CLASS(MPI_ERR_SERVICE, "invalid service name"),
+    API_CLASS(MPI_ERR_SIZE, "invalid size"),
+    API_CLASS(MPI_ERR_SPAWN, "cannot spawn processes"),
+    API_CLASS(MPI_ERR_UNSUPPORTED_DATAREP, "unsupported data representation"),
+    API_CLASS(MPI_ERR_UNSUPPORTED_OPERATION, "unsupported operation"),
+    API_CLASS(MPI_ERR_WIN, "invalid window"),
+    API_CLASS(MPI_ERR_RMA_FLAVOR, "wrong window flavor"),
+    API_CLASS(MPI_ERR_PROC_ABORTED, "a process aborted"),
+    API_CLASS(MPI_ERR_VALUE_TOO_LARGE, "value too large"),
+    API_CLASS(MPI_ERR_SESSION, "invalid session"),
+    API_CLASS(MPI_ERR_ERRHANDLER, "invalid error handler"),
 };
 
-static const char *api_errclass_name(int cls)
+#define API_NCLASSES ((int) (sizeof(api_err_classes) / sizeof(api_err_classes[0])))
+
+/* ---- classes and codes the program adds ------------------------------------------------- */
+
+/* Value API_ERR_DYN_FIRST + i is entry i. MPI has no call to remove one (MPI-5.0's
+ * MPI_Remove_error_* are not implemented yet), so values are never reused and entries only
+ * grow. The cap catches a program that adds codes in a loop. */
+#define API_ERR_DYN_FIRST (MPI_ERR_LASTCODE + 1)
+#define API_ERR_DYN_MAX 65536
+
+struct api_err_dyn {
+    int cls;    /* the code's class; a class's own value for a class */
+    char *text; /* from MPI_Add_error_string; NULL until then */
+};
+
+/* All the table's state in one place, so one lock can guard it later. */
+static struct api_err_table {
+    struct api_err_dyn *v;
+    int n, cap;
+} api_err_dyn;
+
+static struct api_err_dyn *api_err_dyn_entry(int code)
 {
-    if (cls >= 0 && cls < (int) (sizeof(api_err_names) / sizeof(api_err_names[0]))
-        && api_err_names[cls] != NULL) {
-        return api_err_names[cls];
+    if (code < API_ERR_DYN_FIRST || code - API_ERR_DYN_FIRST >= api_err_dyn.n) {
+        return NULL;
     }
-    return "MPI error";
+    return &api_err_dyn.v[code - API_ERR_DYN_FIRST];
+}
+
+/* A new entry of class `cls` (-1: the entry is a class of its own). */
+static int api_err_dyn_add(int cls, int *code_out)
+{
+    struct api_err_dyn *v;
+    int cap, code;
+
+    if (api_err_dyn.n == API_ERR_DYN_MAX) {
+        return -ENOSPC;
+    }
+    if (api_err_dyn.n == api_err_dyn.cap) {
+        cap = api_err_dyn.cap == 0 ? 16 : api_err_dyn.cap * 2;
+        v = realloc(api_err_dyn.v, (size_t) cap * sizeof(*v));
+        if (v == NULL) {
+            return -ENOMEM;
+        }
+        api_err_dyn.v = v;
+        api_err_dyn.cap = cap;
+    }
+    code = API_ERR_DYN_FIRST + api_err_dyn.n;
+    api_err_dyn.v[api_err_dyn.n++] = (struct api_err_dyn){.cls = cls < 0 ? code : cls};
+    *code_out = code;
+    return 0;
+}
+
+int kr_api_err_add_class(int *class_out)
+{
+    return api_err_dyn_add(-1, class_out);
+}
+
+int kr_api_err_add_code(int errclass, int *code_out)
+{
+    /* MPI_SUCCESS is no class to add failures to */
+    if (errclass == MPI_SUCCESS || kr_api_err_class(errclass) != errclass) {
+        return -EINVAL;
+    }
+    return api_err_dyn_add(errclass, code_out);
+}
+
+int kr_api_err_set_string(int code, const char *text)
+{
+    struct api_err_dyn *e = api_err_dyn_entry(code);
+    char *copy;
+
+    if (e == NULL) {
+        return -EINVAL;
+    }
+    copy = strdup(text);
+    if (copy == NULL) {
+        return -ENOMEM;
+    }
+    free(e->text);
+    e->text = copy;
+    return 0;
+}
+
+int kr_api_err_class(int code)
+{
+    const struct api_err_dyn *e;
+
+    if (code >= 0 && code < API_NCLASSES) {
+        return code;
+    }
+    e = api_err_dyn_entry(code);
+    return e != NULL ? e->cls : -1;
+}
+
+int kr_api_err_lastused(void)
+{
+    return MPI_ERR_LASTCODE + api_err_dyn.n;
+}
+
+/* Name and text of `code` for messages. */
+static void api_err_describe(int code, const char **name_out, const char **text_out)
+{
+    const struct api_err_dyn *e = api_err_dyn_entry(code);
+
+    if (code >= 0 && code < API_NCLASSES) {
+        *name_out = api_err_classes[code].name;
+        *text_out = api_err_classes[code].text;
+    } else if (e != NULL) {
+        *name_out = e->cls == code ? "user-defined error class" : "user-defined error code";
+        *text_out = e->text != NULL ? e->text : "no error string set";
+    } else {
+        *name_out = "MPI error";
+        *text_out = "unknown error code";
+    }
 }
 
 int kr_api_errclass(int ret)
@@ -116,6 +219,8 @@ int kr_api_errclass(int ret)
     default: return MPI_ERR_OTHER;
     }
 }
+
+/* ---- leaving the job --------------------------------------------------------------------- */
 
 void kr_api_abort(int code, const char *msg)
 {
@@ -140,85 +245,259 @@ void kr_api_not_running(const char *call)
     _exit(1);
 }
 
-int kr_api_error(struct kr_comm *comm, int cls, const char *fmt, ...)
-{
-    MPI_Errhandler eh = MPI_ERRORS_ARE_FATAL;
-    char msg[768];
-    va_list ap;
-
-    if (comm == NULL && kr_api.phase == KR_API_RUNNING) {
-        comm = kr_api.world;
-    }
-    if (comm != NULL && comm->errh != NULL) {
-        eh = comm->errh;
-    }
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (eh == MPI_ERRORS_RETURN) {
-        return cls;
-    }
-    KR_LOG_ERR(API, "%s (%s: %s) on rank %d of %s, host %s", msg, api_errclass_name(cls),
-               cls < API_NCLASSES ? api_err_text[cls] : "?", kr_api.rank,
-               comm != NULL ? comm->name[0] != '\0' ? comm->name : "a communicator" : "the job",
-               kr_api.host[0] != '\0' ? kr_api.host : "?");
-    if (eh == MPI_ERRORS_ARE_FATAL || eh == MPI_ERRORS_ABORT) {
-        kr_api_abort(cls, msg);
-    }
-    return cls;
-}
-
-int kr_api_fail(struct kr_comm *comm, const char *call, int ret)
-{
-    return kr_api_error(comm, kr_api_errclass(ret), "%s: %s", call,
-                        -ret == KR_ETRUNC ? "message truncated"
-                        : -ret < KR_ERR_BASE ? strerror(-ret) : "internal error");
-}
-
-KR_WEAK_ALIAS(Error_class)
-int PMPI_Error_class(int errorcode, int *errorclass)
-{
-    if (errorclass == NULL) {
-        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Error_class: errorclass is NULL");
-    }
-    if (errorcode < 0 || errorcode >= API_NCLASSES) {
-        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Error_class: %d is not an error code",
-                            errorcode);
-    }
-    *errorclass = errorcode;
-    return MPI_SUCCESS;
-}
-
-KR_WEAK_ALIAS(Error_string)
-int PMPI_Error_string(int errorcode, char *string, int *resultlen)
-{
-    const char *text;
-
-    if (string == NULL || resultlen == NULL) {
-        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Error_string: %s is NULL",
-                            string == NULL ? "string" : "resultlen");
-    }
-    if (errorcode < 0 || errorcode >= API_NCLASSES || api_err_text[errorcode] == NULL) {
-        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Error_string: %d is not an error code",
-                            errorcode);
-    }
-    text = api_err_text[errorcode];
-    *resultlen = snprintf(string, MPI_MAX_ERROR_STRING, "%s: %s", api_errclass_name(errorcode),
-                          text);
-    if (*resultlen >= MPI_MAX_ERROR_STRING) {
-        *resultlen = MPI_MAX_ERROR_STRING - 1;
-    }
-    return MPI_SUCCESS;
-}
+/* ---- running an error handler ------------------------------------------------------------ */
 
 static bool api_errh_predefined(MPI_Errhandler eh)
 {
     return eh == MPI_ERRORS_ARE_FATAL || eh == MPI_ERRORS_RETURN || eh == MPI_ERRORS_ABORT;
 }
 
+/* The communicator an error is raised on: NULL means MPI_COMM_WORLD (none before MPI_Init). */
+static struct kr_comm *api_err_comm(struct kr_comm *comm)
+{
+    if (comm == NULL && kr_api.phase == KR_API_RUNNING) {
+        return kr_api.world;
+    }
+    return comm;
+}
+
+static MPI_Errhandler api_err_handler(const struct kr_comm *comm)
+{
+    return comm != NULL && comm->errh != NULL ? comm->errh : MPI_ERRORS_ARE_FATAL;
+}
+
+/* Run handler `eh` of `comm` for `code`, whose report is `msg`; returns if the handler does.
+ * Anything not a user handler or MPI_ERRORS_RETURN ends the job. */
+static void api_err_run(struct kr_comm *comm, MPI_Errhandler eh, int code, const char *msg)
+{
+    struct kr_errh *user = kr_api_errh(eh);
+    const char *name, *text;
+    int cls = kr_api_err_class(code);
+    MPI_Comm h;
+
+    api_err_describe(code, &name, &text);
+    if (user != NULL && comm != NULL) {
+        KR_LOG_INFO(API, "%s (%s: %s) on rank %d: calling the program's error handler", msg, name,
+                    text, kr_api.rank);
+        h = kr_api_comm_handle(comm);
+        /* the handler may replace itself on the communicator: keep it alive while it runs */
+        kr_api_errh_retain(user);
+        user->fn.comm(&h, &code);
+        kr_api_errh_release(user);
+        return;
+    }
+    KR_LOG_ERR(API, "%s (%s: %s) on rank %d of %s, host %s%s", msg, name, text, kr_api.rank,
+               comm != NULL ? comm->name[0] != '\0' ? comm->name : "a communicator" : "the job",
+               kr_api.host[0] != '\0' ? kr_api.host : "?",
+               eh == MPI_ERRORS_ABORT ? "; its error handler MPI_ERRORS_ABORT ends the job" : "");
+    kr_api_abort(cls > 0 ? cls : MPI_ERR_OTHER, msg);
+}
+
+int kr_api_error(struct kr_comm *comm, int cls, const char *fmt, ...)
+{
+    MPI_Errhandler eh;
+    char msg[768];
+    va_list ap;
+
+    comm = api_err_comm(comm);
+    eh = api_err_handler(comm);
+    if (eh == MPI_ERRORS_RETURN) {
+        return cls;
+    }
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    api_err_run(comm, eh, cls, msg);
+    return cls;
+}
+
+int kr_api_fail(struct kr_comm *comm, const char *call, int ret)
+{
+    return kr_api_error(comm, kr_api_errclass(ret), "%s: %s", call,
+                        -ret == KR_ETRUNC    ? "message truncated"
+                        : -ret < KR_ERR_BASE ? strerror(-ret)
+                                             : "internal error");
+}
+
+/* ---- MPI_Error_* and MPI_Add_error_* ----------------------------------------------------- */
+
+KR_WEAK_ALIAS(Error_class)
+int PMPI_Error_class(int errorcode, int *errorclass)
+{
+    int cls;
+
+    if (errorclass == NULL) {
+        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Error_class: errorclass is NULL");
+    }
+    cls = kr_api_err_class(errorcode);
+    if (cls < 0) {
+        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Error_class: %d is not an error code",
+                            errorcode);
+    }
+    *errorclass = cls;
+    return MPI_SUCCESS;
+}
+
+KR_WEAK_ALIAS(Error_string)
+int PMPI_Error_string(int errorcode, char *string, int *resultlen)
+{
+    const struct api_err_dyn *e = api_err_dyn_entry(errorcode);
+    int len;
+
+    if (string == NULL || resultlen == NULL) {
+        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Error_string: %s is NULL",
+                            string == NULL ? "string" : "resultlen");
+    }
+    if (errorcode >= 0 && errorcode < API_NCLASSES) {
+        len = snprintf(string, MPI_MAX_ERROR_STRING, "%s: %s", api_err_classes[errorcode].name,
+                       api_err_classes[errorcode].text);
+    } else if (e != NULL) {
+        /* the program's own string, exactly; "" when it set none (MPI-4.1 9.5) */
+        len = snprintf(string, MPI_MAX_ERROR_STRING, "%s", e->text != NULL ? e->text : "");
+    } else {
+        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Error_string: %d is not an error code",
+                            errorcode);
+    }
+    *resultlen = len < MPI_MAX_ERROR_STRING ? len : MPI_MAX_ERROR_STRING - 1;
+    return MPI_SUCCESS;
+}
+
+static int api_err_add_failed(const char *call, int ret)
+{
+    if (ret == -ENOSPC) {
+        return kr_api_error(NULL, MPI_ERR_OTHER,
+                            "%s: the program already added %d error "
+                            "classes and codes, the most Kurir keeps",
+                            call, API_ERR_DYN_MAX);
+    }
+    return kr_api_fail(NULL, call, ret);
+}
+
+KR_WEAK_ALIAS(Add_error_class)
+int PMPI_Add_error_class(int *errorclass)
+{
+    int ret;
+
+    kr_api_check_running("MPI_Add_error_class");
+    if (errorclass == NULL) {
+        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Add_error_class: errorclass is NULL");
+    }
+    ret = kr_api_err_add_class(errorclass);
+    return ret == 0 ? MPI_SUCCESS : api_err_add_failed("MPI_Add_error_class", ret);
+}
+
+KR_WEAK_ALIAS(Add_error_code)
+int PMPI_Add_error_code(int errorclass, int *errorcode)
+{
+    int ret;
+
+    kr_api_check_running("MPI_Add_error_code");
+    if (errorcode == NULL) {
+        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Add_error_code: errorcode is NULL");
+    }
+    ret = kr_api_err_add_code(errorclass, errorcode);
+    if (ret == -EINVAL) {
+        return kr_api_error(NULL, MPI_ERR_ARG,
+                            "MPI_Add_error_code: errorclass %d is not an "
+                            "error class",
+                            errorclass);
+    }
+    return ret == 0 ? MPI_SUCCESS : api_err_add_failed("MPI_Add_error_code", ret);
+}
+
+KR_WEAK_ALIAS(Add_error_string)
+int PMPI_Add_error_string(int errorcode, const char *string)
+{
+    int ret;
+
+    kr_api_check_running("MPI_Add_error_string");
+    if (string == NULL) {
+        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Add_error_string: string is NULL");
+    }
+    if (strnlen(string, MPI_MAX_ERROR_STRING) == MPI_MAX_ERROR_STRING) {
+        return kr_api_error(NULL, MPI_ERR_ARG,
+                            "MPI_Add_error_string: string is longer than "
+                            "MPI_MAX_ERROR_STRING - 1 (%d) characters",
+                            MPI_MAX_ERROR_STRING - 1);
+    }
+    if (errorcode >= 0 && errorcode <= MPI_ERR_LASTCODE) {
+        /* MPI-4.1 9.5: erroneous for any value not above MPI_ERR_LASTCODE */
+        return kr_api_error(NULL, MPI_ERR_ARG,
+                            "MPI_Add_error_string: error code %d is "
+                            "predefined, and its string cannot change",
+                            errorcode);
+    }
+    ret = kr_api_err_set_string(errorcode, string);
+    if (ret == -EINVAL) {
+        return kr_api_error(NULL, MPI_ERR_ARG,
+                            "MPI_Add_error_string: %d is no error code or "
+                            "class that MPI_Add_error_class/code returned",
+                            errorcode);
+    }
+    return ret == 0 ? MPI_SUCCESS : kr_api_fail(NULL, "MPI_Add_error_string", ret);
+}
+
+/* ---- error handler objects --------------------------------------------------------------- */
+
+struct kr_errh *kr_api_errh(MPI_Errhandler h)
+{
+    struct kr_errh *eh;
+
+    if ((uintptr_t) h < KR_HANDLE_USER_MIN) {
+        return NULL;
+    }
+    eh = (struct kr_errh *) (void *) h;
+    return eh->magic == KR_ERRH_MAGIC ? eh : NULL;
+}
+
+void kr_api_errh_retain(void *errh)
+{
+    struct kr_errh *eh = kr_api_errh(errh);
+
+    if (eh != NULL) {
+        eh->refs++;
+    }
+}
+
+void kr_api_errh_release(void *errh)
+{
+    struct kr_errh *eh = kr_api_errh(errh);
+
+    if (eh == NULL || --eh->refs > 0) {
+        return;
+    }
+    kr_api_handle_forget(KR_API_H_ERRH, eh);
+    eh->magic = 0;
+    free(eh);
+}
+
+KR_WEAK_ALIAS(Comm_create_errhandler)
+int PMPI_Comm_create_errhandler(MPI_Comm_errhandler_function *comm_errhandler_fn,
+                                MPI_Errhandler *errhandler)
+{
+    struct kr_errh *eh;
+
+    kr_api_check_running("MPI_Comm_create_errhandler");
+    if (comm_errhandler_fn == NULL || errhandler == NULL) {
+        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Comm_create_errhandler: %s is NULL",
+                            errhandler == NULL ? "errhandler" : "comm_errhandler_fn");
+    }
+    eh = calloc(1, sizeof(*eh));
+    if (eh == NULL) {
+        return kr_api_fail(NULL, "MPI_Comm_create_errhandler", -ENOMEM);
+    }
+    eh->magic = KR_ERRH_MAGIC;
+    eh->kind = KR_ERRH_COMM;
+    eh->fn.comm = comm_errhandler_fn;
+    eh->refs = 1; /* the handle returned */
+    *errhandler = (MPI_Errhandler) (void *) eh;
+    return MPI_SUCCESS;
+}
+
 KR_WEAK_ALIAS(Comm_set_errhandler)
 int PMPI_Comm_set_errhandler(MPI_Comm h, MPI_Errhandler errhandler)
 {
+    struct kr_errh *eh = kr_api_errh(errhandler);
     struct kr_comm *comm;
     int ret;
 
@@ -227,11 +506,22 @@ int PMPI_Comm_set_errhandler(MPI_Comm h, MPI_Errhandler errhandler)
     if (ret != MPI_SUCCESS) {
         return ret;
     }
-    if (!api_errh_predefined(errhandler)) {
-        return kr_api_error(comm, MPI_ERR_ARG, "MPI_Comm_set_errhandler: errhandler %p is not "
-                            "a valid error handler", (void *) errhandler);
+    if (!api_errh_predefined(errhandler) && eh == NULL) {
+        return kr_api_error(comm, MPI_ERR_ERRHANDLER,
+                            "MPI_Comm_set_errhandler: %s is not a "
+                            "valid error handler",
+                            errhandler == MPI_ERRHANDLER_NULL ? "MPI_ERRHANDLER_NULL"
+                                                              : "the errhandler argument");
     }
-    comm->errh = errhandler;
+    if (eh != NULL && eh->kind != KR_ERRH_COMM) {
+        return kr_api_error(comm, MPI_ERR_ERRHANDLER,
+                            "MPI_Comm_set_errhandler: the handler "
+                            "was not made by MPI_Comm_create_errhandler");
+    }
+    /* retain first: setting the handler a communicator already has must not free it */
+    kr_api_errh_retain(errhandler);
+    kr_api_errh_release(comm->errh);
+    comm->errh = (void *) errhandler;
     return MPI_SUCCESS;
 }
 
@@ -249,7 +539,38 @@ int PMPI_Comm_get_errhandler(MPI_Comm h, MPI_Errhandler *errhandler)
     if (errhandler == NULL) {
         return kr_api_error(comm, MPI_ERR_ARG, "MPI_Comm_get_errhandler: errhandler is NULL");
     }
-    *errhandler = comm->errh;
+    /* a new handle to the same handler: the caller frees it with MPI_Errhandler_free */
+    kr_api_errh_retain(comm->errh);
+    *errhandler = api_err_handler(comm);
+    return MPI_SUCCESS;
+}
+
+KR_WEAK_ALIAS(Comm_call_errhandler)
+int PMPI_Comm_call_errhandler(MPI_Comm h, int errorcode)
+{
+    struct kr_comm *comm;
+    MPI_Errhandler eh;
+    char msg[128];
+    int ret;
+
+    kr_api_check_running("MPI_Comm_call_errhandler");
+    ret = kr_api_check_comm("MPI_Comm_call_errhandler", h, &comm);
+    if (ret != MPI_SUCCESS) {
+        return ret;
+    }
+    if (kr_api_err_class(errorcode) < 0) {
+        return kr_api_error(comm, MPI_ERR_ARG,
+                            "MPI_Comm_call_errhandler: %d is not an error "
+                            "code",
+                            errorcode);
+    }
+    eh = api_err_handler(comm);
+    if (eh != MPI_ERRORS_RETURN) {
+        snprintf(msg, sizeof(msg), "MPI_Comm_call_errhandler: the program raised error code %d",
+                 errorcode);
+        api_err_run(comm, eh, errorcode, msg);
+    }
+    /* MPI-4.1 9.5: success once the handler has been called and has returned */
     return MPI_SUCCESS;
 }
 
@@ -257,11 +578,18 @@ KR_WEAK_ALIAS(Errhandler_free)
 int PMPI_Errhandler_free(MPI_Errhandler *errhandler)
 {
     kr_api_check_running("MPI_Errhandler_free");
-    if (errhandler == NULL || !api_errh_predefined(*errhandler)) {
-        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Errhandler_free: not a valid error "
-                            "handler");
+    if (errhandler == NULL) {
+        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Errhandler_free: errhandler is NULL");
     }
-    /* Predefined handlers are never really freed; the handle becomes null as required. */
+    if (!api_errh_predefined(*errhandler) && kr_api_errh(*errhandler) == NULL) {
+        return kr_api_error(NULL, MPI_ERR_ERRHANDLER,
+                            "MPI_Errhandler_free: %s is not a valid "
+                            "error handler",
+                            *errhandler == MPI_ERRHANDLER_NULL ? "MPI_ERRHANDLER_NULL"
+                                                               : "the errhandler argument");
+    }
+    /* Objects using the handler keep it alive; predefined handlers are never freed. */
+    kr_api_errh_release(*errhandler);
     *errhandler = MPI_ERRHANDLER_NULL;
     return MPI_SUCCESS;
 }

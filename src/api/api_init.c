@@ -232,6 +232,8 @@ int PMPI_Finalize(void)
         return kr_api_fail(kr_api.world, "MPI_Finalize", ret);
     }
     kr_api.phase = KR_API_FINALIZED;
+    kr_api_errh_release(kr_api.world->errh);
+    kr_api_errh_release(kr_api.self->errh);
     kr_comm_free(kr_api.world, &kr_api.ids);
     kr_comm_free(kr_api.self, &kr_api.ids);
     kr_coll_host_destroy(kr_api.coll_host);

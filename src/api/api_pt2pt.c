@@ -1,16 +1,19 @@
-/* Point-to-point entry points: blocking and nonblocking send and receive, probe, Get_count. */
+/* Blocking point-to-point entry points: sends in every mode, receive, Sendrecv(_replace),
+ * Get_count; each with its MPI_Count (_c) twin. */
 #include "config.h"
 
-#include "api.h"
+#include "api_req_int.h"
 
 #include "util/errors.h"
 
+#include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
+#include <string.h>
 
-/* Checks shared by every send and receive. */
-static int pt2pt_args(const char *call, MPI_Comm h, const void *buf, MPI_Count count,
-                      MPI_Datatype type, int rank, int tag, bool recv, struct kr_comm **comm_out,
-                      struct kr_dt **dt_out)
+int kr_api_check_p2p(const char *call, MPI_Comm h, const void *buf, MPI_Count count,
+                     MPI_Datatype type, int rank, int tag, bool recv, struct kr_comm **comm_out,
+                     struct kr_dt **dt_out)
 {
     int ret;
 
@@ -34,8 +37,8 @@ static int pt2pt_args(const char *call, MPI_Comm h, const void *buf, MPI_Count c
     return ret;
 }
 
-static int pt2pt_recv_error(const char *call, struct kr_comm *comm, const struct kr_status *st,
-                            size_t cap)
+int kr_api_recv_error(const char *call, struct kr_comm *comm, const struct kr_status *st,
+                      size_t cap)
 {
     if (st->error == -KR_ETRUNC) {
         return kr_api_error(comm, MPI_ERR_TRUNCATE, "%s: the message from rank %d (tag %d) is "
@@ -45,25 +48,93 @@ static int pt2pt_recv_error(const char *call, struct kr_comm *comm, const struct
     return kr_api_fail(comm, call, st->error);
 }
 
-KR_WEAK_ALIAS(Send)
-int PMPI_Send(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm h)
+static int p2p_send(const char *call, const void *buf, MPI_Count count, MPI_Datatype type,
+                    int dest, int tag, MPI_Comm h, enum kr_api_send_mode mode)
 {
     struct kr_comm *comm;
     struct kr_dt *dt;
+    struct kr_req req;
     int ret;
 
-    ret = pt2pt_args("MPI_Send", h, buf, count, type, dest, tag, false, &comm, &dt);
+    ret = kr_api_check_p2p(call, h, buf, count, type, dest, tag, false, &comm, &dt);
     if (ret != MPI_SUCCESS || dest == MPI_PROC_NULL) {
         return ret;
     }
-    ret = kr_pt2pt_send(comm->pt, buf, kr_api_bytes(count, dt), kr_comm_job_rank(comm, dest),
-                        comm->rank, tag, kr_comm_ctx_pt2pt(comm));
-    return ret == 0 ? MPI_SUCCESS : kr_api_fail(comm, "MPI_Send", ret);
+    if (mode == KR_SEND_BUFFERED) {
+        return kr_api_bsend(call, comm, buf, count, dt, dest, tag);
+    }
+    if (mode != KR_SEND_SYNC) {
+        /* Standard and ready mode: the engine's fast path needs no request. */
+        ret = kr_pt2pt_send(comm->pt, buf, kr_api_bytes(count, dt), kr_comm_job_rank(comm, dest),
+                            comm->rank, tag, kr_comm_ctx_pt2pt(comm));
+        return ret == 0 ? MPI_SUCCESS : kr_api_fail(comm, call, ret);
+    }
+    kr_req_init(&req, KR_REQ_SEND);
+    ret = kr_api_send_start(call, comm, &req, buf, count, dt, dest, tag, mode);
+    if (ret != MPI_SUCCESS) {
+        return ret;
+    }
+    ret = kr_pt2pt_wait(comm->pt, &req);
+    if (ret == 0) {
+        ret = req.status.error;
+    }
+    return ret == 0 ? MPI_SUCCESS : kr_api_fail(comm, call, ret);
 }
 
-KR_WEAK_ALIAS(Recv)
-int PMPI_Recv(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_Comm h,
-              MPI_Status *status)
+KR_WEAK_ALIAS(Send)
+int PMPI_Send(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm)
+{
+    return p2p_send("MPI_Send", buf, count, type, dest, tag, comm, KR_SEND_STANDARD);
+}
+
+KR_WEAK_ALIAS(Send_c)
+int PMPI_Send_c(const void *buf, MPI_Count count, MPI_Datatype type, int dest, int tag,
+                MPI_Comm comm)
+{
+    return p2p_send("MPI_Send_c", buf, count, type, dest, tag, comm, KR_SEND_STANDARD);
+}
+
+KR_WEAK_ALIAS(Ssend)
+int PMPI_Ssend(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm)
+{
+    return p2p_send("MPI_Ssend", buf, count, type, dest, tag, comm, KR_SEND_SYNC);
+}
+
+KR_WEAK_ALIAS(Ssend_c)
+int PMPI_Ssend_c(const void *buf, MPI_Count count, MPI_Datatype type, int dest, int tag,
+                 MPI_Comm comm)
+{
+    return p2p_send("MPI_Ssend_c", buf, count, type, dest, tag, comm, KR_SEND_SYNC);
+}
+
+KR_WEAK_ALIAS(Bsend)
+int PMPI_Bsend(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm)
+{
+    return p2p_send("MPI_Bsend", buf, count, type, dest, tag, comm, KR_SEND_BUFFERED);
+}
+
+KR_WEAK_ALIAS(Bsend_c)
+int PMPI_Bsend_c(const void *buf, MPI_Count count, MPI_Datatype type, int dest, int tag,
+                 MPI_Comm comm)
+{
+    return p2p_send("MPI_Bsend_c", buf, count, type, dest, tag, comm, KR_SEND_BUFFERED);
+}
+
+KR_WEAK_ALIAS(Rsend)
+int PMPI_Rsend(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm)
+{
+    return p2p_send("MPI_Rsend", buf, count, type, dest, tag, comm, KR_SEND_READY);
+}
+
+KR_WEAK_ALIAS(Rsend_c)
+int PMPI_Rsend_c(const void *buf, MPI_Count count, MPI_Datatype type, int dest, int tag,
+                 MPI_Comm comm)
+{
+    return p2p_send("MPI_Rsend_c", buf, count, type, dest, tag, comm, KR_SEND_READY);
+}
+
+static int p2p_recv(const char *call, void *buf, MPI_Count count, MPI_Datatype type, int source,
+                    int tag, MPI_Comm h, MPI_Status *status)
 {
     struct kr_status st;
     struct kr_comm *comm;
@@ -71,7 +142,7 @@ int PMPI_Recv(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_
     size_t cap;
     int ret;
 
-    ret = pt2pt_args("MPI_Recv", h, buf, count, type, source, tag, true, &comm, &dt);
+    ret = kr_api_check_p2p(call, h, buf, count, type, source, tag, true, &comm, &dt);
     if (ret != MPI_SUCCESS) {
         return ret;
     }
@@ -82,155 +153,224 @@ int PMPI_Recv(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_
     cap = kr_api_bytes(count, dt);
     ret = kr_pt2pt_recv(comm->pt, buf, cap, source, tag, kr_comm_ctx_pt2pt(comm), &st);
     if (ret != 0) {
-        return kr_api_fail(comm, "MPI_Recv", ret);
+        return kr_api_fail(comm, call, ret);
     }
     kr_api_status_set(status, &st, dt);
-    return st.error == 0 ? MPI_SUCCESS : pt2pt_recv_error("MPI_Recv", comm, &st, cap);
+    return st.error == 0 ? MPI_SUCCESS : kr_api_recv_error(call, comm, &st, cap);
 }
 
-KR_WEAK_ALIAS(Sendrecv)
-int PMPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int dest,
-                  int sendtag, void *recvbuf, int recvcount, MPI_Datatype recvtype, int source,
-                  int recvtag, MPI_Comm h, MPI_Status *status)
+KR_WEAK_ALIAS(Recv)
+int PMPI_Recv(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_Comm comm,
+              MPI_Status *status)
+{
+    return p2p_recv("MPI_Recv", buf, count, type, source, tag, comm, status);
+}
+
+KR_WEAK_ALIAS(Recv_c)
+int PMPI_Recv_c(void *buf, MPI_Count count, MPI_Datatype type, int source, int tag,
+                MPI_Comm comm, MPI_Status *status)
+{
+    return p2p_recv("MPI_Recv_c", buf, count, type, source, tag, comm, status);
+}
+
+/* Post the receive, start the send, wait for both: neither side can block the other, so a
+ * Sendrecv of any size never deadlocks. */
+static int p2p_sendrecv(const char *call, struct kr_comm *comm, const void *sbuf,
+                        size_t slen, int dest, int stag, void *rbuf, size_t rcap, int source,
+                        int rtag, struct kr_status *st_out)
 {
     struct kr_req sreq, rreq;
-    struct kr_comm *comm;
-    struct kr_dt *sdt, *rdt;
-    size_t cap;
-    int ret;
+    int ret = 0, wret;
 
-    ret = pt2pt_args("MPI_Sendrecv", h, sendbuf, sendcount, sendtype, dest, sendtag, false,
-                     &comm, &sdt);
-    if (ret == MPI_SUCCESS) {
-        ret = pt2pt_args("MPI_Sendrecv", h, recvbuf, recvcount, recvtype, source, recvtag, true,
-                         &comm, &rdt);
-    }
-    if (ret != MPI_SUCCESS) {
-        return ret;
-    }
-    cap = kr_api_bytes(recvcount, rdt);
     kr_req_init(&rreq, KR_REQ_RECV);
     kr_req_init(&sreq, KR_REQ_SEND);
     rreq.done = source == MPI_PROC_NULL;
     sreq.done = dest == MPI_PROC_NULL;
     if (source != MPI_PROC_NULL) {
-        ret = kr_pt2pt_irecv(comm->pt, &rreq, recvbuf, cap, source, recvtag,
-                             kr_comm_ctx_pt2pt(comm));
+        ret = kr_pt2pt_irecv(comm->pt, &rreq, rbuf, rcap, source, rtag, kr_comm_ctx_pt2pt(comm));
+        if (ret != 0) {
+            return kr_api_fail(comm, call, ret);
+        }
     }
-    if (ret == 0 && dest != MPI_PROC_NULL) {
-        ret = kr_pt2pt_isend(comm->pt, &sreq, sendbuf, kr_api_bytes(sendcount, sdt),
-                             kr_comm_job_rank(comm, dest), comm->rank, sendtag,
-                             kr_comm_ctx_pt2pt(comm));
+    if (dest != MPI_PROC_NULL) {
+        ret = kr_pt2pt_isend(comm->pt, &sreq, sbuf, slen, kr_comm_job_rank(comm, dest),
+                             comm->rank, stag, kr_comm_ctx_pt2pt(comm));
+        if (ret != 0 && !rreq.done) {
+            /* The receive sits on our stack: withdraw it before returning. */
+            kr_pt2pt_cancel(comm->pt, &rreq);
+        }
     }
     if (ret == 0) {
         ret = kr_pt2pt_wait(comm->pt, &sreq);
     }
+    wret = kr_pt2pt_wait(comm->pt, &rreq);
     if (ret == 0) {
-        ret = kr_pt2pt_wait(comm->pt, &rreq);
-    }
-    if (ret == 0) {
-        ret = sreq.status.error;
+        ret = wret != 0 ? wret : sreq.status.error;
     }
     if (ret != 0) {
-        return kr_api_fail(comm, "MPI_Sendrecv", ret);
+        return kr_api_fail(comm, call, ret);
     }
+    *st_out = rreq.status;
     if (source == MPI_PROC_NULL) {
-        kr_api_status_empty(status);
-        return MPI_SUCCESS;
+        *st_out = (struct kr_status) { .source = MPI_PROC_NULL, .tag = MPI_ANY_TAG };
     }
-    kr_api_status_set(status, &rreq.status, rdt);
-    return rreq.status.error == 0 ? MPI_SUCCESS
-                                  : pt2pt_recv_error("MPI_Sendrecv", comm, &rreq.status, cap);
+    return MPI_SUCCESS;
+}
+
+static int p2p_sendrecv_args(const char *call, const void *sendbuf, MPI_Count sendcount,
+                             MPI_Datatype sendtype, int dest, int sendtag, void *recvbuf,
+                             MPI_Count recvcount, MPI_Datatype recvtype, int source, int recvtag,
+                             MPI_Comm h, MPI_Status *status)
+{
+    struct kr_comm *comm;
+    struct kr_dt *sdt, *rdt;
+    struct kr_status st;
+    size_t cap;
+    int ret;
+
+    ret = kr_api_check_p2p(call, h, sendbuf, sendcount, sendtype, dest, sendtag, false, &comm,
+                           &sdt);
+    if (ret == MPI_SUCCESS) {
+        ret = kr_api_check_p2p(call, h, recvbuf, recvcount, recvtype, source, recvtag, true,
+                               &comm, &rdt);
+    }
+    if (ret != MPI_SUCCESS) {
+        return ret;
+    }
+    cap = kr_api_bytes(recvcount, rdt);
+    ret = p2p_sendrecv(call, comm, sendbuf, kr_api_bytes(sendcount, sdt), dest, sendtag, recvbuf,
+                       cap, source, recvtag, &st);
+    if (ret != MPI_SUCCESS) {
+        return ret;
+    }
+    kr_api_status_set(status, &st, source == MPI_PROC_NULL ? NULL : rdt);
+    return st.error == 0 ? MPI_SUCCESS : kr_api_recv_error(call, comm, &st, cap);
+}
+
+KR_WEAK_ALIAS(Sendrecv)
+int PMPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int dest,
+                  int sendtag, void *recvbuf, int recvcount, MPI_Datatype recvtype, int source,
+                  int recvtag, MPI_Comm comm, MPI_Status *status)
+{
+    return p2p_sendrecv_args("MPI_Sendrecv", sendbuf, sendcount, sendtype, dest, sendtag,
+                             recvbuf, recvcount, recvtype, source, recvtag, comm, status);
+}
+
+KR_WEAK_ALIAS(Sendrecv_c)
+int PMPI_Sendrecv_c(const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, int dest,
+                    int sendtag, void *recvbuf, MPI_Count recvcount, MPI_Datatype recvtype,
+                    int source, int recvtag, MPI_Comm comm, MPI_Status *status)
+{
+    return p2p_sendrecv_args("MPI_Sendrecv_c", sendbuf, sendcount, sendtype, dest, sendtag,
+                             recvbuf, recvcount, recvtype, source, recvtag, comm, status);
+}
+
+/* The message arrives in a scratch buffer while ours is being sent, then replaces it. */
+static int p2p_sendrecv_replace(const char *call, void *buf, MPI_Count count, MPI_Datatype type,
+                                int dest, int sendtag, int source, int recvtag, MPI_Comm h,
+                                MPI_Status *status)
+{
+    struct kr_comm *comm;
+    struct kr_dt *dt;
+    struct kr_status st;
+    size_t len;
+    void *tmp;
+    int ret;
+
+    ret = kr_api_check_p2p(call, h, buf, count, type, dest, sendtag, false, &comm, &dt);
+    if (ret == MPI_SUCCESS) {
+        ret = kr_api_check_rank(call, comm, source, true);
+    }
+    if (ret == MPI_SUCCESS) {
+        ret = kr_api_check_tag(call, comm, recvtag, true);
+    }
+    if (ret != MPI_SUCCESS) {
+        return ret;
+    }
+    len = kr_api_bytes(count, dt);
+    tmp = malloc(len + 1);
+    if (tmp == NULL) {
+        return kr_api_error(comm, MPI_ERR_NO_MEM, "%s: no memory for a %zu-byte scratch buffer",
+                            call, len);
+    }
+    ret = p2p_sendrecv(call, comm, buf, len, dest, sendtag, tmp, len, source, recvtag, &st);
+    if (ret == MPI_SUCCESS && source != MPI_PROC_NULL && st.count > 0) {
+        memcpy(buf, tmp, st.count);
+    }
+    free(tmp);
+    if (ret != MPI_SUCCESS) {
+        return ret;
+    }
+    kr_api_status_set(status, &st, source == MPI_PROC_NULL ? NULL : dt);
+    return st.error == 0 ? MPI_SUCCESS : kr_api_recv_error(call, comm, &st, len);
+}
+
+KR_WEAK_ALIAS(Sendrecv_replace)
+int PMPI_Sendrecv_replace(void *buf, int count, MPI_Datatype type, int dest, int sendtag,
+                          int source, int recvtag, MPI_Comm comm, MPI_Status *status)
+{
+    return p2p_sendrecv_replace("MPI_Sendrecv_replace", buf, count, type, dest, sendtag, source,
+                                recvtag, comm, status);
+}
+
+KR_WEAK_ALIAS(Sendrecv_replace_c)
+int PMPI_Sendrecv_replace_c(void *buf, MPI_Count count, MPI_Datatype type, int dest,
+                            int sendtag, int source, int recvtag, MPI_Comm comm,
+                            MPI_Status *status)
+{
+    return p2p_sendrecv_replace("MPI_Sendrecv_replace_c", buf, count, type, dest, sendtag,
+                                source, recvtag, comm, status);
+}
+
+/* Elements of `type` the status counts, or -1 when it is not a whole number. */
+static MPI_Count p2p_count(const MPI_Status *status, const struct kr_dt *dt)
+{
+    size_t bytes = kr_api_status_bytes(status);
+
+    if (dt->size == 0) {
+        return 0;
+    }
+    return bytes % dt->size != 0 ? -1 : (MPI_Count) (bytes / dt->size);
+}
+
+static int p2p_get_count_args(const char *call, const MPI_Status *status, MPI_Datatype type,
+                              const void *count, struct kr_dt **dt_out)
+{
+    if (status == NULL || count == NULL) {
+        return kr_api_error(NULL, MPI_ERR_ARG, "%s: %s is NULL", call,
+                            status == NULL ? "status" : "count");
+    }
+    return kr_api_check_type(call, NULL, type, dt_out);
 }
 
 KR_WEAK_ALIAS(Get_count)
 int PMPI_Get_count(const MPI_Status *status, MPI_Datatype type, int *count)
 {
     struct kr_dt *dt;
-    size_t bytes;
+    MPI_Count n;
     int ret;
 
-    if (status == NULL || count == NULL) {
-        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Get_count: %s is NULL",
-                            status == NULL ? "status" : "count");
-    }
-    ret = kr_api_check_type("MPI_Get_count", NULL, type, &dt);
+    ret = p2p_get_count_args("MPI_Get_count", status, type, count, &dt);
     if (ret != MPI_SUCCESS) {
         return ret;
     }
-    bytes = kr_api_status_bytes(status);
-    if (dt->size == 0) {
-        *count = 0;
-    } else if (bytes % dt->size != 0 || bytes / dt->size > INT_MAX) {
-        *count = MPI_UNDEFINED;
-    } else {
-        *count = (int) (bytes / dt->size);
-    }
+    n = p2p_count(status, dt);
+    *count = n < 0 || n > INT_MAX ? MPI_UNDEFINED : (int) n;
     return MPI_SUCCESS;
 }
 
-KR_WEAK_ALIAS(Iprobe)
-int PMPI_Iprobe(int source, int tag, MPI_Comm h, int *flag, MPI_Status *status)
+KR_WEAK_ALIAS(Get_count_c)
+int PMPI_Get_count_c(const MPI_Status *status, MPI_Datatype type, MPI_Count *count)
 {
-    struct kr_status st;
-    struct kr_comm *comm;
+    struct kr_dt *dt;
+    MPI_Count n;
     int ret;
 
-    kr_api_check_running("MPI_Iprobe");
-    ret = kr_api_check_comm("MPI_Iprobe", h, &comm);
-    if (ret == MPI_SUCCESS) {
-        ret = kr_api_check_rank("MPI_Iprobe", comm, source, true);
-    }
-    if (ret == MPI_SUCCESS) {
-        ret = kr_api_check_tag("MPI_Iprobe", comm, tag, true);
-    }
-    if (ret == MPI_SUCCESS && flag == NULL) {
-        ret = kr_api_error(comm, MPI_ERR_ARG, "MPI_Iprobe: flag is NULL");
-    }
+    ret = p2p_get_count_args("MPI_Get_count_c", status, type, count, &dt);
     if (ret != MPI_SUCCESS) {
         return ret;
     }
-    if (source == MPI_PROC_NULL) {
-        *flag = 1;
-        kr_api_status_empty(status);
-        return MPI_SUCCESS;
-    }
-    ret = kr_pt2pt_iprobe(comm->pt, source, tag, kr_comm_ctx_pt2pt(comm), flag, &st);
-    if (ret != 0) {
-        return kr_api_fail(comm, "MPI_Iprobe", ret);
-    }
-    if (*flag) {
-        kr_api_status_set(status, &st, NULL);
-    }
-    return MPI_SUCCESS;
-}
-
-KR_WEAK_ALIAS(Probe)
-int PMPI_Probe(int source, int tag, MPI_Comm h, MPI_Status *status)
-{
-    struct kr_status st;
-    struct kr_comm *comm;
-    int ret;
-
-    kr_api_check_running("MPI_Probe");
-    ret = kr_api_check_comm("MPI_Probe", h, &comm);
-    if (ret == MPI_SUCCESS) {
-        ret = kr_api_check_rank("MPI_Probe", comm, source, true);
-    }
-    if (ret == MPI_SUCCESS) {
-        ret = kr_api_check_tag("MPI_Probe", comm, tag, true);
-    }
-    if (ret != MPI_SUCCESS) {
-        return ret;
-    }
-    if (source == MPI_PROC_NULL) {
-        kr_api_status_empty(status);
-        return MPI_SUCCESS;
-    }
-    ret = kr_pt2pt_probe(comm->pt, source, tag, kr_comm_ctx_pt2pt(comm), &st);
-    if (ret != 0) {
-        return kr_api_fail(comm, "MPI_Probe", ret);
-    }
-    kr_api_status_set(status, &st, NULL);
+    n = p2p_count(status, dt);
+    *count = n < 0 ? MPI_UNDEFINED : n;
     return MPI_SUCCESS;
 }

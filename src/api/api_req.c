@@ -1,251 +1,407 @@
-/* Nonblocking send and receive, and completion of requests (Wait, Waitall, Test). */
+/* Starting requests: nonblocking sends in every mode and receives, persistent requests
+ * (Send_init ... Recv_init, Start, Startall), Request_free, Cancel, Request_get_status. */
 #include "config.h"
 
-#include "api.h"
-
-#include "util/errors.h"
+#include "api_req_int.h"
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 
-static struct kr_req *req_of(MPI_Request h)
+struct kr_req *kr_api_req(MPI_Request h)
 {
-    return (struct kr_req *) (void *) h;
+    struct kr_req *req = (struct kr_req *) (void *) h;
+
+    if (h == MPI_REQUEST_NULL || (uintptr_t) h < KR_HANDLE_USER_MIN
+        || req->magic != KR_REQ_MAGIC) {
+        return NULL;
+    }
+    return req;
 }
 
-static int req_check(const char *call, MPI_Request *request)
+int kr_api_check_req(const char *call, MPI_Request *h, bool null_ok)
 {
-    if (request == NULL) {
+    if (h == NULL) {
         return kr_api_error(NULL, MPI_ERR_REQUEST, "%s: request pointer is NULL", call);
     }
-    if (*request != MPI_REQUEST_NULL && (uintptr_t) *request < KR_HANDLE_USER_MIN) {
-        return kr_api_error(NULL, MPI_ERR_REQUEST, "%s: %p is not a valid request", call,
-                            (void *) *request);
+    if (*h == MPI_REQUEST_NULL && null_ok) {
+        return MPI_SUCCESS;
+    }
+    if (kr_api_req(*h) == NULL) {
+        return kr_api_error(NULL, MPI_ERR_REQUEST, "%s: %s is not an active request", call,
+                            *h == MPI_REQUEST_NULL ? "MPI_REQUEST_NULL" : "the request");
     }
     return MPI_SUCCESS;
 }
 
-/* A request that is complete from the start (peer MPI_PROC_NULL). */
-static int req_null_peer(struct kr_comm *comm, enum kr_req_kind kind, MPI_Request *request)
+bool kr_api_req_inactive(MPI_Request h)
 {
-    struct kr_req *req = kr_req_alloc(comm->pt);
+    struct kr_req *req = kr_api_req(h);
 
-    if (req == NULL) {
-        return kr_api_fail(comm, "MPI_Isend", -ENOMEM);
+    return req == NULL
+           || (req->ukind == KR_UREQ_PERSIST && !((struct kr_api_persist *) req->ext)->active);
+}
+
+int kr_api_send_start(const char *call, struct kr_comm *comm, struct kr_req *req,
+                      const void *buf, MPI_Count count, struct kr_dt *dt, int dest, int tag,
+                      enum kr_api_send_mode mode)
+{
+    int ret;
+
+    req->owner = comm;
+    req->dt = dt;
+    if (mode == KR_SEND_SYNC) {
+        req->flags |= KR_REQ_F_SYNC;
     }
+    ret = kr_pt2pt_isend(comm->pt, req, buf, kr_api_bytes(count, dt),
+                         kr_comm_job_rank(comm, dest), comm->rank, tag, kr_comm_ctx_pt2pt(comm));
+    return ret == 0 ? MPI_SUCCESS : kr_api_fail(comm, call, ret);
+}
+
+/* A request that is complete from the start (peer MPI_PROC_NULL, or a buffered send, which
+ * completes once the message is copied). */
+static void req_set_done(struct kr_req *req, struct kr_comm *comm, enum kr_req_kind kind)
+{
     req->kind = (uint8_t) kind;
     req->owner = comm;
     req->done = 1;
     req->status.source = MPI_PROC_NULL;
     req->status.tag = MPI_ANY_TAG;
-    *request = (MPI_Request) (void *) req;
-    return MPI_SUCCESS;
+    req->status.count = 0;
+    req->status.error = 0;
 }
 
-static int req_start(const char *call, const void *buf, int count, MPI_Datatype type, int rank,
-                     int tag, MPI_Comm h, bool recv, MPI_Request *request)
+/* Start `req` as described by the arguments; PROC_NULL and buffered sends complete at once. */
+static int req_start_op(const char *call, struct kr_comm *comm, struct kr_req *req,
+                        const void *buf, MPI_Count count, struct kr_dt *dt, int rank, int tag,
+                        bool recv, enum kr_api_send_mode mode)
+{
+    int ret;
+
+    if (rank == MPI_PROC_NULL) {
+        req_set_done(req, comm, recv ? KR_REQ_RECV : KR_REQ_SEND);
+        return MPI_SUCCESS;
+    }
+    if (recv) {
+        req->owner = comm;
+        req->dt = dt;
+        ret = kr_pt2pt_irecv(comm->pt, req, (void *) buf, kr_api_bytes(count, dt), rank, tag,
+                             kr_comm_ctx_pt2pt(comm));
+        return ret == 0 ? MPI_SUCCESS : kr_api_fail(comm, call, ret);
+    }
+    if (mode == KR_SEND_BUFFERED) {
+        ret = kr_api_bsend(call, comm, buf, count, dt, rank, tag);
+        if (ret == MPI_SUCCESS) {
+            req_set_done(req, comm, KR_REQ_SEND);
+        }
+        return ret;
+    }
+    return kr_api_send_start(call, comm, req, buf, count, dt, rank, tag, mode);
+}
+
+static int req_nonblocking(const char *call, const void *buf, MPI_Count count,
+                           MPI_Datatype type, int rank, int tag, MPI_Comm h, bool recv,
+                           enum kr_api_send_mode mode, MPI_Request *request)
 {
     struct kr_comm *comm;
     struct kr_dt *dt;
     struct kr_req *req;
     int ret;
 
-    kr_api_check_running(call);
-    ret = kr_api_check_comm(call, h, &comm);
-    if (ret == MPI_SUCCESS) {
-        ret = kr_api_check_count(call, comm, count);
-    }
-    if (ret == MPI_SUCCESS) {
-        ret = kr_api_check_type(call, comm, type, &dt);
-    }
-    if (ret == MPI_SUCCESS) {
-        ret = kr_api_check_buf(call, comm, buf, count, dt);
-    }
-    if (ret == MPI_SUCCESS) {
-        ret = kr_api_check_rank(call, comm, rank, recv);
-    }
-    if (ret == MPI_SUCCESS) {
-        ret = kr_api_check_tag(call, comm, tag, recv);
-    }
+    ret = kr_api_check_p2p(call, h, buf, count, type, rank, tag, recv, &comm, &dt);
     if (ret == MPI_SUCCESS && request == NULL) {
         ret = kr_api_error(comm, MPI_ERR_REQUEST, "%s: request pointer is NULL", call);
     }
     if (ret != MPI_SUCCESS) {
         return ret;
     }
-    if (rank == MPI_PROC_NULL) {
-        return req_null_peer(comm, recv ? KR_REQ_RECV : KR_REQ_SEND, request);
-    }
     req = kr_req_alloc(comm->pt);
     if (req == NULL) {
         return kr_api_fail(comm, call, -ENOMEM);
     }
-    req->owner = comm;
-    req->owner2 = dt;
-    if (recv) {
-        ret = kr_pt2pt_irecv(comm->pt, req, (void *) buf, kr_api_bytes(count, dt), rank, tag,
-                             kr_comm_ctx_pt2pt(comm));
-    } else {
-        ret = kr_pt2pt_isend(comm->pt, req, buf, kr_api_bytes(count, dt),
-                             kr_comm_job_rank(comm, rank), comm->rank, tag,
-                             kr_comm_ctx_pt2pt(comm));
-    }
-    if (ret != 0) {
+    ret = req_start_op(call, comm, req, buf, count, dt, rank, tag, recv, mode);
+    if (ret != MPI_SUCCESS) {
         kr_req_release(comm->pt, req);
-        return kr_api_fail(comm, call, ret);
+        return ret;
     }
     *request = (MPI_Request) (void *) req;
     return MPI_SUCCESS;
 }
 
-KR_WEAK_ALIAS(Isend)
-int PMPI_Isend(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm,
-               MPI_Request *request)
-{
-    return req_start("MPI_Isend", buf, count, type, dest, tag, comm, false, request);
-}
+/* One definition per nonblocking call and its MPI_Count twin. */
+#define REQ_ISEND(name, mode)                                                                 \
+    KR_WEAK_ALIAS(name)                                                                       \
+    int PMPI_##name(const void *buf, int count, MPI_Datatype type, int dest, int tag,         \
+                    MPI_Comm comm, MPI_Request *request)                                      \
+    {                                                                                         \
+        return req_nonblocking("MPI_" #name, buf, count, type, dest, tag, comm, false, mode,  \
+                               request);                                                      \
+    }                                                                                         \
+    KR_WEAK_ALIAS(name##_c)                                                                   \
+    int PMPI_##name##_c(const void *buf, MPI_Count count, MPI_Datatype type, int dest,        \
+                        int tag, MPI_Comm comm, MPI_Request *request)                         \
+    {                                                                                         \
+        return req_nonblocking("MPI_" #name "_c", buf, count, type, dest, tag, comm, false,   \
+                               mode, request);                                                \
+    }
+
+REQ_ISEND(Isend, KR_SEND_STANDARD)
+REQ_ISEND(Issend, KR_SEND_SYNC)
+REQ_ISEND(Ibsend, KR_SEND_BUFFERED)
+REQ_ISEND(Irsend, KR_SEND_READY)
 
 KR_WEAK_ALIAS(Irecv)
 int PMPI_Irecv(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_Comm comm,
                MPI_Request *request)
 {
-    return req_start("MPI_Irecv", buf, count, type, source, tag, comm, true, request);
+    return req_nonblocking("MPI_Irecv", buf, count, type, source, tag, comm, true,
+                           KR_SEND_STANDARD, request);
 }
 
-/* Report a completed request's outcome into `status`, free it, and null the handle. Returns
- * the MPI error of the operation (through the communicator's error handler unless `quiet`). */
-static int req_finish(const char *call, MPI_Request *request, MPI_Status *status, bool quiet)
+KR_WEAK_ALIAS(Irecv_c)
+int PMPI_Irecv_c(void *buf, MPI_Count count, MPI_Datatype type, int source, int tag,
+                 MPI_Comm comm, MPI_Request *request)
 {
-    struct kr_req *req = req_of(*request);
-    struct kr_comm *comm = req->owner;
-    struct kr_status st = req->status;
-    size_t cap = req->len;
-    bool recv = req->kind == KR_REQ_RECV;
-    int ret = MPI_SUCCESS;
+    return req_nonblocking("MPI_Irecv_c", buf, count, type, source, tag, comm, true,
+                           KR_SEND_STANDARD, request);
+}
 
-    if (recv) {
-        kr_api_status_set(status, &st, req->owner2);
-    } else if (status != MPI_STATUS_IGNORE) {
-        status->MPI_internal[2] = st.cancelled;
+/* --- persistent requests -------------------------------------------------------------- */
+
+/* A persistent request freed by the user while active goes back to the pool when it
+ * completes; its arguments go with it. (It stays active for the user until a completion call
+ * sees it: only those deactivate it.) */
+static void req_persist_done(struct kr_req *req)
+{
+    struct kr_api_persist *p = req->ext;
+
+    if ((req->flags & KR_REQ_F_FREE_ON_DONE) != 0) {
+        kr_dt_release(p->dt);
+        free(p);
+        req->ext = NULL;
     }
-    kr_req_release(comm->pt, req);
-    *request = MPI_REQUEST_NULL;
-    if (st.error != 0) {
-        ret = kr_api_errclass(st.error);
-        if (!quiet) {
-            ret = st.error == -KR_ETRUNC
-                      ? kr_api_error(comm, MPI_ERR_TRUNCATE, "%s: the message from rank %d "
-                                     "(tag %d) is longer than the %zu-byte receive buffer", call,
-                                     st.source, st.tag, cap)
-                      : kr_api_fail(comm, call, st.error);
+}
+
+static int req_persistent(const char *call, const void *buf, MPI_Count count, MPI_Datatype type,
+                          int rank, int tag, MPI_Comm h, bool recv, enum kr_api_send_mode mode,
+                          MPI_Request *request)
+{
+    struct kr_api_persist *p;
+    struct kr_comm *comm;
+    struct kr_dt *dt;
+    struct kr_req *req;
+    int ret;
+
+    ret = kr_api_check_p2p(call, h, buf, count, type, rank, tag, recv, &comm, &dt);
+    if (ret == MPI_SUCCESS && request == NULL) {
+        ret = kr_api_error(comm, MPI_ERR_REQUEST, "%s: request pointer is NULL", call);
+    }
+    if (ret != MPI_SUCCESS) {
+        return ret;
+    }
+    req = kr_req_alloc(comm->pt);
+    p = malloc(sizeof(*p));
+    if (req == NULL || p == NULL) {
+        if (req != NULL) {
+            kr_req_release(comm->pt, req);
         }
+        free(p);
+        return kr_api_fail(comm, call, -ENOMEM);
+    }
+    kr_dt_retain(dt); /* the user may free the type while the request lives */
+    *p = (struct kr_api_persist) { buf, count, dt, rank, tag, mode, recv, false };
+    req->kind = recv ? KR_REQ_RECV : KR_REQ_SEND;
+    req->ukind = KR_UREQ_PERSIST;
+    req->ext = p;
+    req->owner = comm;
+    req->dt = dt;
+    req->done = 1;
+    *request = (MPI_Request) (void *) req;
+    return MPI_SUCCESS;
+}
+
+#define REQ_SEND_INIT(name, mode)                                                             \
+    KR_WEAK_ALIAS(name)                                                                       \
+    int PMPI_##name(const void *buf, int count, MPI_Datatype type, int dest, int tag,         \
+                    MPI_Comm comm, MPI_Request *request)                                      \
+    {                                                                                         \
+        return req_persistent("MPI_" #name, buf, count, type, dest, tag, comm, false, mode,   \
+                              request);                                                       \
+    }                                                                                         \
+    KR_WEAK_ALIAS(name##_c)                                                                   \
+    int PMPI_##name##_c(const void *buf, MPI_Count count, MPI_Datatype type, int dest,        \
+                        int tag, MPI_Comm comm, MPI_Request *request)                         \
+    {                                                                                         \
+        return req_persistent("MPI_" #name "_c", buf, count, type, dest, tag, comm, false,    \
+                              mode, request);                                                 \
+    }
+
+REQ_SEND_INIT(Send_init, KR_SEND_STANDARD)
+REQ_SEND_INIT(Ssend_init, KR_SEND_SYNC)
+REQ_SEND_INIT(Bsend_init, KR_SEND_BUFFERED)
+REQ_SEND_INIT(Rsend_init, KR_SEND_READY)
+
+KR_WEAK_ALIAS(Recv_init)
+int PMPI_Recv_init(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_Comm comm,
+                   MPI_Request *request)
+{
+    return req_persistent("MPI_Recv_init", buf, count, type, source, tag, comm, true,
+                          KR_SEND_STANDARD, request);
+}
+
+KR_WEAK_ALIAS(Recv_init_c)
+int PMPI_Recv_init_c(void *buf, MPI_Count count, MPI_Datatype type, int source, int tag,
+                     MPI_Comm comm, MPI_Request *request)
+{
+    return req_persistent("MPI_Recv_init_c", buf, count, type, source, tag, comm, true,
+                          KR_SEND_STANDARD, request);
+}
+
+static int req_start_one(const char *call, MPI_Request *request)
+{
+    struct kr_api_persist *p;
+    struct kr_req *req;
+    int ret;
+
+    ret = kr_api_check_req(call, request, false);
+    if (ret != MPI_SUCCESS) {
+        return ret;
+    }
+    req = kr_api_req(*request);
+    p = req->ext;
+    if (req->ukind != KR_UREQ_PERSIST || p->active) {
+        return kr_api_error(req->owner, MPI_ERR_REQUEST, "%s: the request is %s", call,
+                            req->ukind != KR_UREQ_PERSIST ? "not persistent" : "already active");
+    }
+    req->status = (struct kr_status) { 0 };
+    req->flags &= (uint16_t) ~KR_REQ_F_SYNC;
+    req->done_cb = req_persist_done;
+    p->active = true;
+    ret = req_start_op(call, req->owner, req, p->buf, p->count, p->dt, p->peer, p->tag, p->recv,
+                       p->mode);
+    if (ret != MPI_SUCCESS) {
+        p->active = false;
     }
     return ret;
 }
 
-static void req_status_empty(MPI_Status *status)
+KR_WEAK_ALIAS(Start)
+int PMPI_Start(MPI_Request *request)
 {
-    struct kr_status ks = { .source = MPI_ANY_SOURCE, .tag = MPI_ANY_TAG };
-
-    kr_api_status_set(status, &ks, NULL);
+    kr_api_check_running("MPI_Start");
+    return req_start_one("MPI_Start", request);
 }
 
-KR_WEAK_ALIAS(Wait)
-int PMPI_Wait(MPI_Request *request, MPI_Status *status)
+KR_WEAK_ALIAS(Startall)
+int PMPI_Startall(int count, MPI_Request requests[])
 {
-    struct kr_req *req;
-    int ret;
-
-    kr_api_check_running("MPI_Wait");
-    ret = req_check("MPI_Wait", request);
-    if (ret != MPI_SUCCESS) {
-        return ret;
-    }
-    if (*request == MPI_REQUEST_NULL) {
-        req_status_empty(status);
-        return MPI_SUCCESS;
-    }
-    req = req_of(*request);
-    ret = kr_pt2pt_wait(kr_api.pt, req);
-    if (ret != 0) {
-        return kr_api_fail(req->owner, "MPI_Wait", ret);
-    }
-    return req_finish("MPI_Wait", request, status, false);
-}
-
-KR_WEAK_ALIAS(Test)
-int PMPI_Test(MPI_Request *request, int *flag, MPI_Status *status)
-{
-    int ret;
-
-    kr_api_check_running("MPI_Test");
-    ret = req_check("MPI_Test", request);
-    if (ret == MPI_SUCCESS && flag == NULL) {
-        ret = kr_api_error(NULL, MPI_ERR_ARG, "MPI_Test: flag is NULL");
-    }
-    if (ret != MPI_SUCCESS) {
-        return ret;
-    }
-    if (*request == MPI_REQUEST_NULL) {
-        *flag = 1;
-        req_status_empty(status);
-        return MPI_SUCCESS;
-    }
-    if (!req_of(*request)->done) {
-        ret = kr_pt2pt_progress(kr_api.pt);
-        if (ret < 0) {
-            return kr_api_fail(req_of(*request)->owner, "MPI_Test", ret);
-        }
-    }
-    *flag = req_of(*request)->done != 0;
-    return *flag ? req_finish("MPI_Test", request, status, false) : MPI_SUCCESS;
-}
-
-KR_WEAK_ALIAS(Waitall)
-int PMPI_Waitall(int count, MPI_Request requests[], MPI_Status statuses[])
-{
-    struct kr_comm *failed = NULL;
-    int ret;
-
-    kr_api_check_running("MPI_Waitall");
+    kr_api_check_running("MPI_Startall");
     if (count < 0 || (count > 0 && requests == NULL)) {
         return kr_api_error(NULL, count < 0 ? MPI_ERR_COUNT : MPI_ERR_REQUEST,
-                            "MPI_Waitall: %s", count < 0 ? "count is negative"
-                                                         : "requests is NULL");
+                            "MPI_Startall: %s", count < 0 ? "count is negative"
+                                                          : "requests is NULL");
     }
     for (int i = 0; i < count; i++) {
-        ret = req_check("MPI_Waitall", &requests[i]);
+        int ret = req_start_one("MPI_Startall", &requests[i]);
+
         if (ret != MPI_SUCCESS) {
             return ret;
         }
     }
-    for (int i = 0; i < count; i++) {
-        MPI_Status *st = statuses != MPI_STATUSES_IGNORE ? &statuses[i] : MPI_STATUS_IGNORE;
-        struct kr_comm *comm;
+    return MPI_SUCCESS;
+}
 
-        if (requests[i] == MPI_REQUEST_NULL) {
-            req_status_empty(st);
-            if (st != MPI_STATUS_IGNORE) {
-                st->MPI_ERROR = MPI_SUCCESS;
-            }
-            continue;
+/* --- freeing, cancelling, peeking ----------------------------------------------------- */
+
+KR_WEAK_ALIAS(Request_free)
+int PMPI_Request_free(MPI_Request *request)
+{
+    struct kr_req *req;
+    int ret;
+
+    kr_api_check_running("MPI_Request_free");
+    ret = kr_api_check_req("MPI_Request_free", request, false);
+    if (ret != MPI_SUCCESS) {
+        return ret;
+    }
+    req = kr_api_req(*request);
+    *request = MPI_REQUEST_NULL;
+    kr_api_handle_forget(KR_API_H_REQUEST, req);
+    if (req->ukind == KR_UREQ_GREQ) {
+        return kr_api_greq_free(req);
+    }
+    if (!req->done) {
+        /* Still in flight (an active send, typically): the engine recycles it when done. */
+        req->flags |= KR_REQ_F_FREE_ON_DONE;
+        return MPI_SUCCESS;
+    }
+    if (req->ukind == KR_UREQ_PERSIST) {
+        struct kr_api_persist *p = req->ext;
+
+        kr_dt_release(p->dt);
+        free(p);
+    }
+    kr_req_release(kr_api.pt, req);
+    return MPI_SUCCESS;
+}
+
+KR_WEAK_ALIAS(Cancel)
+int PMPI_Cancel(MPI_Request *request)
+{
+    struct kr_req *req;
+    int ret;
+
+    kr_api_check_running("MPI_Cancel");
+    ret = kr_api_check_req("MPI_Cancel", request, false);
+    if (ret != MPI_SUCCESS) {
+        return ret;
+    }
+    req = kr_api_req(*request);
+    if (kr_api_req_inactive(*request)) {
+        return kr_api_error(req->owner, MPI_ERR_REQUEST, "MPI_Cancel: the persistent request "
+                            "is not active");
+    }
+    if (req->ukind == KR_UREQ_GREQ) {
+        return kr_api_greq_cancel(req);
+    }
+    /* A receive not matched yet is withdrawn; anything else completes normally and
+     * MPI_Test_cancelled then says false, as the standard allows. */
+    kr_pt2pt_cancel(kr_api.pt, req);
+    return MPI_SUCCESS;
+}
+
+KR_WEAK_ALIAS(Request_get_status)
+int PMPI_Request_get_status(MPI_Request request, int *flag, MPI_Status *status)
+{
+    struct kr_req *req;
+    int ret;
+
+    kr_api_check_running("MPI_Request_get_status");
+    if (flag == NULL) {
+        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Request_get_status: flag is NULL");
+    }
+    if (kr_api_req_inactive(request)) {
+        if (request != MPI_REQUEST_NULL && kr_api_req(request) == NULL) {
+            return kr_api_error(NULL, MPI_ERR_REQUEST, "MPI_Request_get_status: not a "
+                                "request");
         }
-        comm = req_of(requests[i])->owner;
-        ret = kr_pt2pt_wait(kr_api.pt, req_of(requests[i]));
-        if (ret != 0) {
-            return kr_api_fail(comm, "MPI_Waitall", ret);
-        }
-        ret = req_finish("MPI_Waitall", &requests[i], st, true);
-        if (st != MPI_STATUS_IGNORE) {
-            st->MPI_ERROR = ret;
-        }
-        if (ret != MPI_SUCCESS && failed == NULL) {
-            failed = comm;
+        *flag = 1;
+        kr_api_status_inactive(status);
+        return MPI_SUCCESS;
+    }
+    req = kr_api_req(request);
+    if (!req->done) {
+        ret = kr_pt2pt_progress(kr_api.pt);
+        if (ret < 0) {
+            return kr_api_fail(req->owner, "MPI_Request_get_status", ret);
         }
     }
-    if (failed != NULL) {
-        return kr_api_error(failed, MPI_ERR_IN_STATUS, "MPI_Waitall: at least one request "
-                            "failed (see the MPI_ERROR field of its status)");
+    *flag = req->done != 0;
+    if (*flag) {
+        if (req->ukind == KR_UREQ_GREQ) {
+            return kr_api_greq_query(req, status);
+        }
+        kr_api_status_set(status, &req->status, req->kind == KR_REQ_RECV ? req->dt : NULL);
     }
     return MPI_SUCCESS;
 }

@@ -208,5 +208,93 @@ bool kr_dt_is_contig(const struct kr_dt *dt)
 
 const char *kr_dt_name(const struct kr_dt *dt)
 {
+    if (dt->user_name != NULL) {
+        return dt->user_name;
+    }
     return dt->name != NULL ? dt->name : "";
+}
+
+void dt_pair_members(const struct kr_dt *dt, const struct kr_dt **v_out,
+                     const struct kr_dt **i_out, size_t *ioff_out)
+{
+    MPI_Datatype v = MPI_INT, i = MPI_INT;
+    size_t off = offsetof(struct kr_dt_2int, i);
+
+    switch (dt->kind) {
+    case KR_DT_K_FLOAT_INT:
+        v = MPI_FLOAT;
+        off = offsetof(struct kr_dt_float_int, i);
+        break;
+    case KR_DT_K_DOUBLE_INT:
+        v = MPI_DOUBLE;
+        off = offsetof(struct kr_dt_double_int, i);
+        break;
+    case KR_DT_K_LONG_INT:
+        v = MPI_LONG;
+        off = offsetof(struct kr_dt_long_int, i);
+        break;
+    case KR_DT_K_SHORT_INT:
+        v = MPI_SHORT;
+        off = offsetof(struct kr_dt_short_int, i);
+        break;
+    case KR_DT_K_LDOUBLE_INT:
+        v = MPI_LONG_DOUBLE;
+        off = offsetof(struct kr_dt_ldouble_int, i);
+        break;
+    case KR_DT_K_2FLOAT:
+        v = i = MPI_REAL;
+        off = offsetof(struct kr_dt_2float, i);
+        break;
+    case KR_DT_K_2DOUBLE:
+        v = i = MPI_DOUBLE_PRECISION;
+        off = offsetof(struct kr_dt_2double, i);
+        break;
+    default:
+        /* MPI_2INT, and MPI_2INTEGER, whose members are Fortran INTEGERs */
+        if (dt->handle == MPI_2INTEGER) {
+            v = i = MPI_INTEGER;
+        }
+        break;
+    }
+    *v_out = kr_dt_from_handle(v);
+    *i_out = kr_dt_from_handle(i);
+    *ioff_out = off;
+}
+
+MPI_Datatype kr_dt_match_size(int typeclass, int size)
+{
+    /* C types first, so C programs get the types they would have named; Fortran sized kinds
+     * only where C has no type of that size */
+    static const MPI_Datatype ints[] = { MPI_SIGNED_CHAR, MPI_SHORT, MPI_INT, MPI_LONG,
+                                         MPI_LONG_LONG, MPI_INTEGER16 };
+    static const MPI_Datatype reals[] = { MPI_FLOAT, MPI_DOUBLE, MPI_LONG_DOUBLE, MPI_REAL2,
+                                          MPI_REAL16 };
+    static const MPI_Datatype cplx[] = { MPI_C_FLOAT_COMPLEX, MPI_C_DOUBLE_COMPLEX,
+                                         MPI_C_LONG_DOUBLE_COMPLEX, MPI_COMPLEX4,
+                                         MPI_COMPLEX32 };
+    const MPI_Datatype *list;
+    size_t n;
+
+    switch (typeclass) {
+    case MPI_TYPECLASS_INTEGER:
+        list = ints;
+        n = sizeof(ints) / sizeof(ints[0]);
+        break;
+    case MPI_TYPECLASS_REAL:
+        list = reals;
+        n = sizeof(reals) / sizeof(reals[0]);
+        break;
+    case MPI_TYPECLASS_COMPLEX:
+        list = cplx;
+        n = sizeof(cplx) / sizeof(cplx[0]);
+        break;
+    default:
+        return MPI_DATATYPE_NULL;
+    }
+    for (size_t k = 0; k < n; k++) {
+        if (size > 0 && kr_dt_from_handle(list[k])->size == (size_t) size) {
+            return list[k];
+        }
+    }
+    return MPI_DATATYPE_NULL;
 }

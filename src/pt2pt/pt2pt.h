@@ -37,21 +37,27 @@ enum kr_req_kind {
 struct kr_req;
 typedef void (*kr_req_done_fn)(struct kr_req *req);
 
+#define KR_REQ_MAGIC 0x6b725271u /* "krRq": a request handed out by kr_req_alloc */
+
 /*
- * A communication request. The engine owns the fields below `owner`; upper layers set `done_cb`
- * and `owner` before starting the request. A request is complete when `done` is set; after
- * that the engine no longer touches it (unless the API layer marked it KR_REQ_F_FREE_ON_DONE,
- * in which case the engine returns it to the pool on completion).
+ * A communication request. The engine owns the fields below `ext`; upper layers set `done_cb`
+ * and their own fields before starting the request. A request is complete when `done` is set;
+ * after that the engine no longer touches it (unless the API layer marked it
+ * KR_REQ_F_FREE_ON_DONE, in which case the engine returns it to the pool on completion).
  */
 struct kr_req {
+    uint32_t magic;             /* KR_REQ_MAGIC while allocated from the pool */
     uint8_t kind;               /* enum kr_req_kind */
     uint8_t state;              /* protocol state, pt2pt-private */
     uint16_t flags;             /* KR_REQ_F_* */
     volatile int done;
     struct kr_status status;
     kr_req_done_fn done_cb;     /* called once on completion, from inside progress */
-    void *owner;                /* upper layer's: e.g. the communicator */
-    void *owner2;
+    /* upper layer's */
+    void *owner;                /* the communicator */
+    const void *dt;             /* datatype of a receive buffer, for status counts */
+    void *ext;                  /* per-kind extension (persistent arguments, ...) */
+    uint8_t ukind;              /* what the user holds: a plain, persistent, ... request */
 
     /* engine-private */
     void *buf;

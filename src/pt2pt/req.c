@@ -44,6 +44,7 @@ struct kr_req *kr_req_alloc(struct kr_pt2pt *pt)
     }
     kr_req_init(req, KR_REQ_OTHER);
     req->flags = KR_REQ_F_POOLED;
+    req->magic = KR_REQ_MAGIC;
     return req;
 }
 
@@ -52,18 +53,22 @@ void kr_req_release(struct kr_pt2pt *pt, struct kr_req *req)
     if ((req->flags & KR_REQ_F_POOLED) == 0) {
         return;
     }
+    req->magic = 0;
     req->pool_next = pt->pool;
     pt->pool = req;
 }
 
 void kr_req_finish(struct kr_pt2pt *pt, struct kr_req *req)
 {
+    /* Read before the callback: it may hand the request's memory back to its owner. */
+    bool recycle = (req->flags & KR_REQ_F_FREE_ON_DONE) != 0;
+
     req->state = PT2PT_ST_IDLE;
     req->done = 1;
     if (req->done_cb != NULL) {
         req->done_cb(req);
     }
-    if ((req->flags & KR_REQ_F_FREE_ON_DONE) != 0) {
+    if (recycle) {
         kr_req_release(pt, req);
     }
 }

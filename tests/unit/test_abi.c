@@ -541,6 +541,32 @@ typedef int fn_type_size(MPI_Datatype, int *);
 typedef int fn_wait(MPI_Request *, MPI_Status *);
 typedef int fn_waitall(int, MPI_Request *, MPI_Status *);
 typedef double fn_time(void);
+typedef int fn_add_error_class(int *);
+typedef int fn_add_error_code(int, int *);
+typedef int fn_add_error_string(int, const char *);
+typedef int fn_alloc_mem(MPI_Aint, MPI_Info, void *);
+typedef int fn_free_mem(void *);
+typedef int fn_comm_call_eh(MPI_Comm, int);
+typedef int fn_comm_create_eh(MPI_Comm_errhandler_function *, MPI_Errhandler *);
+typedef int fn_status_int_out(MPI_Status *, int *);
+typedef int fn_status_int_in(MPI_Status *, int);
+typedef int fn_status_set_elements(MPI_Status *, MPI_Datatype, int);
+typedef int fn_status_set_elements_c(MPI_Status *, MPI_Datatype, MPI_Count);
+typedef int fn_test_cancelled(const MPI_Status *, int *);
+typedef int fn_status_c2f(const MPI_Status *, MPI_Fint *);
+typedef int fn_status_f2c(const MPI_Fint *, MPI_Status *);
+typedef int fn_status_c2f08(const MPI_Status *, MPI_F08_status *);
+typedef int fn_status_f082c(const MPI_F08_status *, MPI_Status *);
+typedef int fn_status_f2f08(const MPI_Fint *, MPI_F08_status *);
+typedef int fn_status_f082f(const MPI_F08_status *, MPI_Fint *);
+/* MPI_X_c2f and MPI_X_f2c for every handle type X */
+#define EXPECT_F2C(name, ctype)                                                                    \
+    do {                                                                                           \
+        typedef MPI_Fint c2f_##name(ctype);                                                        \
+        typedef ctype f2c_##name(MPI_Fint);                                                        \
+        EXPECT_FN(name##_c2f, c2f_##name);                                                         \
+        EXPECT_FN(name##_f2c, f2c_##name);                                                         \
+    } while (0)
 
 static void abi_prototypes(void **state)
 {
@@ -592,14 +618,61 @@ static void abi_prototypes(void **state)
     EXPECT_FN(Wtime, fn_time);
 }
 
+/* Error codes and handlers, memory, status helpers and handle conversions (issue #3). */
+static void abi_prototypes_err_f2c(void **state)
+{
+    (void) state;
+    EXPECT_FN(Add_error_class, fn_add_error_class);
+    EXPECT_FN(Add_error_code, fn_add_error_code);
+    EXPECT_FN(Add_error_string, fn_add_error_string);
+    EXPECT_FN(Alloc_mem, fn_alloc_mem);
+    EXPECT_FN(Free_mem, fn_free_mem);
+    EXPECT_FN(Comm_call_errhandler, fn_comm_call_eh);
+    EXPECT_FN(Comm_create_errhandler, fn_comm_create_eh);
+    EXPECT_FN(Status_get_error, fn_status_int_out);
+    EXPECT_FN(Status_get_source, fn_status_int_out);
+    EXPECT_FN(Status_get_tag, fn_status_int_out);
+    EXPECT_FN(Status_set_cancelled, fn_status_int_in);
+    EXPECT_FN(Status_set_error, fn_status_int_in);
+    EXPECT_FN(Status_set_source, fn_status_int_in);
+    EXPECT_FN(Status_set_tag, fn_status_int_in);
+    EXPECT_FN(Status_set_elements, fn_status_set_elements);
+    EXPECT_FN(Status_set_elements_c, fn_status_set_elements_c);
+    EXPECT_FN(Status_set_elements_x, fn_status_set_elements_c);
+    EXPECT_FN(Test_cancelled, fn_test_cancelled);
+    EXPECT_FN(Status_c2f, fn_status_c2f);
+    EXPECT_FN(Status_f2c, fn_status_f2c);
+    EXPECT_FN(Status_c2f08, fn_status_c2f08);
+    EXPECT_FN(Status_f082c, fn_status_f082c);
+    EXPECT_FN(Status_f2f08, fn_status_f2f08);
+    EXPECT_FN(Status_f082f, fn_status_f082f);
+    EXPECT_F2C(Comm, MPI_Comm);
+    EXPECT_F2C(Type, MPI_Datatype);
+    EXPECT_F2C(Group, MPI_Group);
+    EXPECT_F2C(Request, MPI_Request);
+    EXPECT_F2C(Op, MPI_Op);
+    EXPECT_F2C(Info, MPI_Info);
+    EXPECT_F2C(Errhandler, MPI_Errhandler);
+    EXPECT_F2C(Message, MPI_Message);
+    EXPECT_F2C(Win, MPI_Win);
+    EXPECT_F2C(File, MPI_File);
+    EXPECT_F2C(Session, MPI_Session);
+    /* the IGNORE addresses are variables of exactly these types (not evaluated: no link) */
+    assert_true(_Generic(MPI_F_STATUS_IGNORE, MPI_Fint * : 1, default : 0));
+    assert_true(_Generic(MPI_F_STATUSES_IGNORE, MPI_Fint * : 1, default : 0));
+    assert_true(_Generic(MPI_F08_STATUS_IGNORE, MPI_F08_status * : 1, default : 0));
+    assert_true(_Generic(MPI_F08_STATUSES_IGNORE, MPI_F08_status * : 1, default : 0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(abi_scalar_types),   cmocka_unit_test(abi_status_layout),
-        cmocka_unit_test(abi_versions),       cmocka_unit_test(abi_handles),
-        cmocka_unit_test(abi_datatypes),      cmocka_unit_test(abi_error_classes),
-        cmocka_unit_test(abi_int_constants),  cmocka_unit_test(abi_pointer_constants),
-        cmocka_unit_test(abi_callback_types), cmocka_unit_test(abi_prototypes),
+        cmocka_unit_test(abi_scalar_types),       cmocka_unit_test(abi_status_layout),
+        cmocka_unit_test(abi_versions),           cmocka_unit_test(abi_handles),
+        cmocka_unit_test(abi_datatypes),          cmocka_unit_test(abi_error_classes),
+        cmocka_unit_test(abi_int_constants),      cmocka_unit_test(abi_pointer_constants),
+        cmocka_unit_test(abi_callback_types),     cmocka_unit_test(abi_prototypes),
+        cmocka_unit_test(abi_prototypes_err_f2c),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,91 @@
+/* Private to the API's request code (api_req.c, api_wait.c, api_bsend.c, api_greq.c,
+ * api_probe.c, api_pt2pt.c): what a user's MPI_Request is, send modes, completion. */
+#ifndef KR_API_REQ_INT_H
+#define KR_API_REQ_INT_H
+
+#include "api.h"
+
+#include <stdbool.h>
+
+/* What the user holds (kr_req.ukind). */
+enum kr_api_ukind {
+    KR_UREQ_PLAIN = 0,          /* freed by the call that completes it */
+    KR_UREQ_PERSIST,            /* persistent: completion makes it inactive, Start restarts */
+    KR_UREQ_GREQ,               /* generalized: completed by MPI_Grequest_complete */
+};
+
+enum kr_api_send_mode {
+    KR_SEND_STANDARD = 0,
+    KR_SEND_SYNC,
+    KR_SEND_BUFFERED,
+    KR_SEND_READY,
+};
+
+/* Arguments a persistent request restarts with (kr_req.ext). */
+struct kr_api_persist {
+    const void *buf;
+    MPI_Count count;
+    struct kr_dt *dt;
+    int peer, tag;              /* communicator rank, tag (or the wildcards for a receive) */
+    enum kr_api_send_mode mode;
+    bool recv;
+    bool active;                /* started and not completed yet */
+};
+
+/* A generalized request's callbacks (kr_req.ext). */
+struct kr_api_greq {
+    MPI_Grequest_query_function *query;
+    MPI_Grequest_free_function *free_fn;
+    MPI_Grequest_cancel_function *cancel;
+    void *extra;
+};
+
+/* The request behind a user handle: NULL for MPI_REQUEST_NULL or anything that is not a live
+ * request. */
+struct kr_req *kr_api_req(MPI_Request h);
+
+/* Check a request handle argument (the pointer and what it points to). `null_ok`: the
+ * handle may be MPI_REQUEST_NULL. */
+int kr_api_check_req(const char *call, MPI_Request *h, bool null_ok);
+
+/* True for a request that takes no part in completion calls: a null handle or an inactive
+ * persistent request. */
+bool kr_api_req_inactive(MPI_Request h);
+
+/* The request behind `h` completed: fill `status` (may be MPI_STATUS_IGNORE), free or
+ * deactivate the request and update the handle. Returns the operation's MPI error; reported
+ * through the communicator's error handler unless `quiet` (multi-completion calls report
+ * MPI_ERR_IN_STATUS themselves). */
+int kr_api_req_complete(const char *call, MPI_Request *h, MPI_Status *status, bool quiet);
+
+/* The empty status of a null or inactive request. */
+void kr_api_status_inactive(MPI_Status *status);
+
+/* Start a send in `mode` of `count` elements on a fresh or persistent request. */
+int kr_api_send_start(const char *call, struct kr_comm *comm, struct kr_req *req,
+                      const void *buf, MPI_Count count, struct kr_dt *dt, int dest, int tag,
+                      enum kr_api_send_mode mode);
+
+/* Buffered send: copy the message into the attached buffer and send it from there; the copy
+ * is released when the send completes. 0 or an MPI error (already reported). */
+int kr_api_bsend(const char *call, struct kr_comm *comm, const void *buf, MPI_Count count,
+                 struct kr_dt *dt, int dest, int tag);
+
+/* Checks every send and receive shares: communicator, count, datatype, buffer, rank, tag. */
+int kr_api_check_p2p(const char *call, MPI_Comm h, const void *buf, MPI_Count count,
+                     MPI_Datatype type, int rank, int tag, bool recv, struct kr_comm **comm_out,
+                     struct kr_dt **dt_out);
+
+/* Generalized requests (api_greq.c): free, cancel, and the status their query gives. */
+int kr_api_greq_free(struct kr_req *req);
+int kr_api_greq_cancel(struct kr_req *req);
+int kr_api_greq_query(struct kr_req *req, MPI_Status *status);
+
+/* Is `h` a live message from MPI_Mprobe/MPI_Improbe? */
+bool kr_api_msg_valid(MPI_Message h);
+
+/* Report a receive that failed (truncation names sizes). */
+int kr_api_recv_error(const char *call, struct kr_comm *comm, const struct kr_status *st,
+                      size_t cap);
+
+#endif /* KR_API_REQ_INT_H */
