@@ -69,7 +69,7 @@ int kr_api_check_count(const char *call, struct kr_comm *comm, MPI_Count count)
 int kr_api_check_type(const char *call, struct kr_comm *comm, MPI_Datatype h,
                       struct kr_dt **dt_out)
 {
-    struct kr_dt *dt;
+    struct kr_dt *dt = NULL;
     int ret = kr_api_check_dt(call, comm, h, true, &dt);
 
     if (ret != MPI_SUCCESS) {
