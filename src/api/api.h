@@ -191,6 +191,10 @@ int kr_api_check_comm(const char *call, MPI_Comm h, struct kr_comm **comm_out);
 int kr_api_check_count(const char *call, struct kr_comm *comm, MPI_Count count);
 int kr_api_check_type(const char *call, struct kr_comm *comm, MPI_Datatype h,
                       struct kr_dt **dt_out);
+/* The same, for collectives, which take contiguous and predefined types only so far.
+ * TODO(#4): derived datatypes in collectives. */
+int kr_api_check_coll_type(const char *call, struct kr_comm *comm, MPI_Datatype h,
+                           struct kr_dt **dt_out);
 int kr_api_check_buf(const char *call, struct kr_comm *comm, const void *buf, MPI_Count count,
                      const struct kr_dt *dt);
 /* A destination (or, with `any` set, a source that may be MPI_ANY_SOURCE) rank. */
@@ -218,9 +222,10 @@ int kr_api_check_dt(const char *call, struct kr_comm *comm, MPI_Datatype h, bool
 /* An argument that must not be NULL (`what` names it): MPI_ERR_ARG otherwise. */
 int kr_api_check_ptr(const char *call, const void *p, const char *what);
 
-/* Bytes one element occupies in a buffer. Types accepted so far are contiguous, or predefined
- * pair types whose padding (MPI_DOUBLE_INT: 12 bytes of data in 16) travels along: both sides
- * share the layout, so moving count * extent bytes is exact. TODO(#3): derived types. */
+/* Bytes one element occupies in a collective's buffer. Collectives take contiguous types and
+ * predefined pair types, whose padding (MPI_DOUBLE_INT: 12 bytes of data in 16) travels along:
+ * every rank shares the layout, so moving count * extent bytes is exact. Point-to-point sends
+ * the packed data instead (kr_api_msg_prep). */
 static inline size_t kr_api_stride(const struct kr_dt *dt)
 {
     return (dt->flags & KR_DT_F_PREDEFINED) != 0 ? (size_t) dt->extent : dt->size;
@@ -235,9 +240,8 @@ static inline size_t kr_api_bytes(MPI_Count count, const struct kr_dt *dt)
 /* --- status ---------------------------------------------------------------------------- */
 
 /* MPI_Status.MPI_internal holds the count in bytes of data (words 0-1) and the cancelled flag
- * (word 2). `dt` is the receive's datatype (NULL: count the bytes as they arrived): padding of
- * pair types travels on the wire but is not data. */
-void kr_api_status_set(MPI_Status *st, const struct kr_status *ks, const struct kr_dt *dt);
+ * (word 2). */
+void kr_api_status_set(MPI_Status *st, const struct kr_status *ks);
 void kr_api_status_empty(MPI_Status *st);
 size_t kr_api_status_bytes(const MPI_Status *st);
 

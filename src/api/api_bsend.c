@@ -201,7 +201,7 @@ static size_t bsend_free_bytes(void)
 int kr_api_bsend(const char *call, struct kr_comm *comm, const void *buf, MPI_Count count,
                  struct kr_dt *dt, int dest, int tag)
 {
-    size_t len = kr_api_bytes(count, dt);
+    size_t len = kr_dt_packed_size(dt, (size_t) count);
     struct bsend_blk *blk;
     int ret;
 
@@ -216,14 +216,13 @@ int kr_api_bsend(const char *call, struct kr_comm *comm, const void *buf, MPI_Co
                             "needs MPI_BSEND_OVERHEAD = %d bytes; attach a larger buffer)",
                             call, bsend_free_bytes(), len, MPI_BSEND_OVERHEAD);
     }
-    if (len > 0) {
-        memcpy(blk->data, buf, len);
-    }
+    /* The copy is the message packed: it travels as plain bytes. */
+    kr_dt_pack(dt, (size_t) count, buf, 0, blk->data, len);
     kr_req_init(&blk->req, KR_REQ_SEND);
     blk->req.done_cb = bsend_done;
     bsend.inflight++;
-    ret = kr_api_send_start(call, comm, &blk->req, blk->data, count, dt, dest, tag,
-                            KR_SEND_STANDARD);
+    ret = kr_api_send_start(call, comm, &blk->req, blk->data, (MPI_Count) len,
+                            kr_dt_from_handle(MPI_BYTE), dest, tag, KR_SEND_STANDARD);
     if (ret != MPI_SUCCESS) {
         bsend_done(&blk->req);
     }

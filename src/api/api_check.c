@@ -69,6 +69,12 @@ int kr_api_check_count(const char *call, struct kr_comm *comm, MPI_Count count)
 int kr_api_check_type(const char *call, struct kr_comm *comm, MPI_Datatype h,
                       struct kr_dt **dt_out)
 {
+    return kr_api_check_dt(call, comm, h, true, dt_out);
+}
+
+int kr_api_check_coll_type(const char *call, struct kr_comm *comm, MPI_Datatype h,
+                           struct kr_dt **dt_out)
+{
     struct kr_dt *dt = NULL;
     int ret = kr_api_check_dt(call, comm, h, true, &dt);
 
@@ -76,8 +82,8 @@ int kr_api_check_type(const char *call, struct kr_comm *comm, MPI_Datatype h,
         return ret;
     }
     if (!kr_api_dt_supported(dt)) {
-        return kr_api_error(comm, MPI_ERR_TYPE, "%s: non-contiguous datatype %s is not "
-                            "supported yet", call, kr_dt_name(dt));
+        return kr_api_error(comm, MPI_ERR_TYPE, "%s: collectives on non-contiguous datatype %s "
+                            "are not supported yet", call, kr_dt_name(dt));
     }
     *dt_out = dt;
     return MPI_SUCCESS;
@@ -86,7 +92,9 @@ int kr_api_check_type(const char *call, struct kr_comm *comm, MPI_Datatype h,
 int kr_api_check_buf(const char *call, struct kr_comm *comm, const void *buf, MPI_Count count,
                      const struct kr_dt *dt)
 {
-    if (kr_api_cfg.check_args && buf == NULL && count > 0 && dt->size > 0) {
+    /* NULL is MPI_BOTTOM: fine with a derived type whose displacements are absolute. */
+    if (kr_api_cfg.check_args && buf == NULL && count > 0 && dt->size > 0
+        && (dt->flags & KR_DT_F_PREDEFINED) != 0) {
         return kr_api_error(comm, MPI_ERR_BUFFER, "%s: buffer is NULL but count is %lld", call,
                             (long long) count);
     }
@@ -150,21 +158,9 @@ int kr_api_check_op(const char *call, struct kr_comm *comm, MPI_Op h, const stru
     return MPI_SUCCESS;
 }
 
-/* Bytes of data in `wire` bytes of elements of `dt`, leaving out padding. */
-static uint64_t api_data_bytes(uint64_t wire, const struct kr_dt *dt)
+void kr_api_status_set(MPI_Status *st, const struct kr_status *ks)
 {
-    uint64_t stride = dt != NULL ? kr_api_stride(dt) : 1, rem;
-
-    if (dt == NULL || stride == dt->size || stride == 0) {
-        return wire;
-    }
-    rem = wire % stride;
-    return wire / stride * dt->size + (rem < dt->size ? rem : dt->size);
-}
-
-void kr_api_status_set(MPI_Status *st, const struct kr_status *ks, const struct kr_dt *dt)
-{
-    uint64_t count = api_data_bytes(ks->count, dt);
+    uint64_t count = ks->count;
 
     if (st == MPI_STATUS_IGNORE) {
         return;
@@ -181,7 +177,7 @@ void kr_api_status_empty(MPI_Status *st)
 {
     struct kr_status ks = { .source = MPI_PROC_NULL, .tag = MPI_ANY_TAG };
 
-    kr_api_status_set(st, &ks, NULL);
+    kr_api_status_set(st, &ks);
 }
 
 size_t kr_api_status_bytes(const MPI_Status *st)

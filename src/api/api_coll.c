@@ -17,7 +17,7 @@ static int coll_args(const char *call, MPI_Comm h, const void *buf, MPI_Count co
         ret = kr_api_check_count(call, *comm_out, count);
     }
     if (ret == MPI_SUCCESS) {
-        ret = kr_api_check_type(call, *comm_out, type, dt_out);
+        ret = kr_api_check_coll_type(call, *comm_out, type, dt_out);
     }
     if (ret == MPI_SUCCESS && buf != MPI_IN_PLACE) {
         ret = kr_api_check_buf(call, *comm_out, buf, count, *dt_out);

@@ -1,4 +1,4 @@
-/* Environment queries: versions, processor name, clocks, datatype sizes. */
+/* Environment queries: versions, processor name, clocks. */
 #include "config.h"
 
 #include "api.h"
@@ -82,36 +82,4 @@ double PMPI_Wtick(void)
         return 1e-9;
     }
     return (double) ts.tv_sec + (double) ts.tv_nsec * 1e-9;
-}
-
-KR_WEAK_ALIAS(Type_size)
-int PMPI_Type_size(MPI_Datatype type, int *size)
-{
-    struct kr_dt *dt = kr_dt_from_handle(type);
-
-    if (dt == NULL) {
-        return kr_api_error(NULL, MPI_ERR_TYPE, "MPI_Type_size: not a valid datatype");
-    }
-    if (size == NULL) {
-        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Type_size: size is NULL");
-    }
-    *size = dt->size > INT_MAX ? MPI_UNDEFINED : (int) dt->size;
-    return MPI_SUCCESS;
-}
-
-KR_WEAK_ALIAS(Type_get_extent)
-int PMPI_Type_get_extent(MPI_Datatype type, MPI_Aint *lb, MPI_Aint *extent)
-{
-    struct kr_dt *dt = kr_dt_from_handle(type);
-
-    if (dt == NULL) {
-        return kr_api_error(NULL, MPI_ERR_TYPE, "MPI_Type_get_extent: not a valid datatype");
-    }
-    if (lb == NULL || extent == NULL) {
-        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Type_get_extent: %s is NULL",
-                            lb == NULL ? "lb" : "extent");
-    }
-    *lb = dt->lb;
-    *extent = dt->extent;
-    return MPI_SUCCESS;
 }

@@ -94,7 +94,7 @@ int kr_api_greq_query(struct kr_req *req, MPI_Status *status)
     struct kr_status empty = { .source = MPI_ANY_SOURCE, .tag = MPI_ANY_TAG };
     int ret;
 
-    kr_api_status_set(&tmp, &empty, NULL);
+    kr_api_status_set(&tmp, &empty);
     tmp.MPI_ERROR = MPI_SUCCESS;
     ret = g->query(g->extra, &tmp);
     if (status != MPI_STATUS_IGNORE) {

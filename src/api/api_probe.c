@@ -64,7 +64,7 @@ int PMPI_Iprobe(int source, int tag, MPI_Comm h, int *flag, MPI_Status *status)
         return kr_api_fail(comm, "MPI_Iprobe", ret);
     }
     if (*flag) {
-        kr_api_status_set(status, &st, NULL);
+        kr_api_status_set(status, &st);
     }
     return MPI_SUCCESS;
 }
@@ -88,7 +88,7 @@ int PMPI_Probe(int source, int tag, MPI_Comm h, MPI_Status *status)
     if (ret != 0) {
         return kr_api_fail(comm, "MPI_Probe", ret);
     }
-    kr_api_status_set(status, &st, NULL);
+    kr_api_status_set(status, &st);
     return MPI_SUCCESS;
 }
 
@@ -144,7 +144,7 @@ static int mprobe_common(const char *call, int source, int tag, MPI_Comm h, int 
     if (!found) {
         return MPI_SUCCESS;
     }
-    kr_api_status_set(status, &st, NULL);
+    kr_api_status_set(status, &st);
     return probe_wrap(call, comm, m, message);
 }
 
@@ -199,9 +199,13 @@ static int mrecv_start(const char *call, void *buf, MPI_Count count, MPI_Datatyp
     if (ret != MPI_SUCCESS) {
         return ret;
     }
+    void *base;
+    size_t cap;
+
     req->owner = am->comm;
     req->dt = *dt_out;
-    kr_pt2pt_imrecv(am->comm->pt, req, buf, kr_api_bytes(count, *dt_out), am->msg);
+    cap = kr_api_msg_prep(req, *dt_out, count, buf, &base);
+    kr_pt2pt_imrecv(am->comm->pt, req, base, cap, am->msg);
     *comm_out = am->comm;
     kr_api_handle_forget(KR_API_H_MESSAGE, am);
     am->magic = 0;
@@ -231,7 +235,7 @@ static int mrecv_common(const char *call, void *buf, MPI_Count count, MPI_Dataty
     if (ret != 0) {
         return kr_api_fail(comm, call, ret);
     }
-    kr_api_status_set(status, &req.status, dt);
+    kr_api_status_set(status, &req.status);
     return req.status.error == 0 ? MPI_SUCCESS
                                  : kr_api_recv_error(call, comm, &req.status, req.len);
 }
@@ -270,6 +274,9 @@ static int imrecv_common(const char *call, void *buf, MPI_Count count, MPI_Datat
     if (ret != MPI_SUCCESS) {
         kr_req_release(kr_api.pt, req);
         return ret;
+    }
+    if (comm != NULL && !req->done) {
+        kr_api_req_hold_dt(req, dt);
     }
     if (comm == NULL) {
         /* MPI_MESSAGE_NO_PROC: a request that is complete from the start. */

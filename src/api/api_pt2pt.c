@@ -63,9 +63,10 @@ static int p2p_send(const char *call, const void *buf, MPI_Count count, MPI_Data
     if (mode == KR_SEND_BUFFERED) {
         return kr_api_bsend(call, comm, buf, count, dt, dest, tag);
     }
-    if (mode != KR_SEND_SYNC) {
+    if (mode != KR_SEND_SYNC && kr_dt_is_contig(dt)) {
         /* Standard and ready mode: the engine's fast path needs no request. */
-        ret = kr_pt2pt_send(comm->pt, buf, kr_api_bytes(count, dt), kr_comm_job_rank(comm, dest),
+        ret = kr_pt2pt_send(comm->pt, (const char *) buf + dt->true_lb,
+                            kr_dt_packed_size(dt, (size_t) count), kr_comm_job_rank(comm, dest),
                             comm->rank, tag, kr_comm_ctx_pt2pt(comm));
         return ret == 0 ? MPI_SUCCESS : kr_api_fail(comm, call, ret);
     }
@@ -136,9 +137,10 @@ int PMPI_Rsend_c(const void *buf, MPI_Count count, MPI_Datatype type, int dest, 
 static int p2p_recv(const char *call, void *buf, MPI_Count count, MPI_Datatype type, int source,
                     int tag, MPI_Comm h, MPI_Status *status)
 {
-    struct kr_status st;
     struct kr_comm *comm;
     struct kr_dt *dt;
+    struct kr_req req;
+    void *base;
     size_t cap;
     int ret;
 
@@ -150,13 +152,17 @@ static int p2p_recv(const char *call, void *buf, MPI_Count count, MPI_Datatype t
         kr_api_status_empty(status);
         return MPI_SUCCESS;
     }
-    cap = kr_api_bytes(count, dt);
-    ret = kr_pt2pt_recv(comm->pt, buf, cap, source, tag, kr_comm_ctx_pt2pt(comm), &st);
+    kr_req_init(&req, KR_REQ_RECV);
+    cap = kr_api_msg_prep(&req, dt, count, buf, &base);
+    ret = kr_pt2pt_irecv(comm->pt, &req, base, cap, source, tag, kr_comm_ctx_pt2pt(comm));
+    if (ret == 0) {
+        ret = kr_pt2pt_wait(comm->pt, &req);
+    }
     if (ret != 0) {
         return kr_api_fail(comm, call, ret);
     }
-    kr_api_status_set(status, &st, dt);
-    return st.error == 0 ? MPI_SUCCESS : kr_api_recv_error(call, comm, &st, cap);
+    kr_api_status_set(status, &req.status);
+    return req.status.error == 0 ? MPI_SUCCESS : kr_api_recv_error(call, comm, &req.status, cap);
 }
 
 KR_WEAK_ALIAS(Recv)
@@ -173,28 +179,40 @@ int PMPI_Recv_c(void *buf, MPI_Count count, MPI_Datatype type, int source, int t
     return p2p_recv("MPI_Recv_c", buf, count, type, source, tag, comm, status);
 }
 
+/* One side of a Sendrecv: `count` elements of `dt` at `buf`. */
+struct p2p_side {
+    const void *buf;
+    MPI_Count count;
+    const struct kr_dt *dt;
+    int rank, tag;
+};
+
 /* Post the receive, start the send, wait for both: neither side can block the other, so a
  * Sendrecv of any size never deadlocks. */
-static int p2p_sendrecv(const char *call, struct kr_comm *comm, const void *sbuf,
-                        size_t slen, int dest, int stag, void *rbuf, size_t rcap, int source,
-                        int rtag, struct kr_status *st_out)
+static int p2p_sendrecv(const char *call, struct kr_comm *comm, const struct p2p_side *s,
+                        const struct p2p_side *r, struct kr_status *st_out, size_t *cap_out)
 {
     struct kr_req sreq, rreq;
     int ret = 0, wret;
+    void *base;
+    size_t len;
 
     kr_req_init(&rreq, KR_REQ_RECV);
     kr_req_init(&sreq, KR_REQ_SEND);
-    rreq.done = source == MPI_PROC_NULL;
-    sreq.done = dest == MPI_PROC_NULL;
-    if (source != MPI_PROC_NULL) {
-        ret = kr_pt2pt_irecv(comm->pt, &rreq, rbuf, rcap, source, rtag, kr_comm_ctx_pt2pt(comm));
+    rreq.done = r->rank == MPI_PROC_NULL;
+    sreq.done = s->rank == MPI_PROC_NULL;
+    *cap_out = kr_api_msg_prep(&rreq, r->dt, r->count, r->buf, &base);
+    if (r->rank != MPI_PROC_NULL) {
+        ret = kr_pt2pt_irecv(comm->pt, &rreq, base, *cap_out, r->rank, r->tag,
+                             kr_comm_ctx_pt2pt(comm));
         if (ret != 0) {
             return kr_api_fail(comm, call, ret);
         }
     }
-    if (dest != MPI_PROC_NULL) {
-        ret = kr_pt2pt_isend(comm->pt, &sreq, sbuf, slen, kr_comm_job_rank(comm, dest),
-                             comm->rank, stag, kr_comm_ctx_pt2pt(comm));
+    if (s->rank != MPI_PROC_NULL) {
+        len = kr_api_msg_prep(&sreq, s->dt, s->count, s->buf, &base);
+        ret = kr_pt2pt_isend(comm->pt, &sreq, base, len, kr_comm_job_rank(comm, s->rank),
+                             comm->rank, s->tag, kr_comm_ctx_pt2pt(comm));
         if (ret != 0 && !rreq.done) {
             /* The receive sits on our stack: withdraw it before returning. */
             kr_pt2pt_cancel(comm->pt, &rreq);
@@ -211,7 +229,7 @@ static int p2p_sendrecv(const char *call, struct kr_comm *comm, const void *sbuf
         return kr_api_fail(comm, call, ret);
     }
     *st_out = rreq.status;
-    if (source == MPI_PROC_NULL) {
+    if (r->rank == MPI_PROC_NULL) {
         *st_out = (struct kr_status) { .source = MPI_PROC_NULL, .tag = MPI_ANY_TAG };
     }
     return MPI_SUCCESS;
@@ -237,13 +255,14 @@ static int p2p_sendrecv_args(const char *call, const void *sendbuf, MPI_Count se
     if (ret != MPI_SUCCESS) {
         return ret;
     }
-    cap = kr_api_bytes(recvcount, rdt);
-    ret = p2p_sendrecv(call, comm, sendbuf, kr_api_bytes(sendcount, sdt), dest, sendtag, recvbuf,
-                       cap, source, recvtag, &st);
+    struct p2p_side s = { sendbuf, sendcount, sdt, dest, sendtag };
+    struct p2p_side r = { recvbuf, recvcount, rdt, source, recvtag };
+
+    ret = p2p_sendrecv(call, comm, &s, &r, &st, &cap);
     if (ret != MPI_SUCCESS) {
         return ret;
     }
-    kr_api_status_set(status, &st, source == MPI_PROC_NULL ? NULL : rdt);
+    kr_api_status_set(status, &st);
     return st.error == 0 ? MPI_SUCCESS : kr_api_recv_error(call, comm, &st, cap);
 }
 
@@ -287,21 +306,25 @@ static int p2p_sendrecv_replace(const char *call, void *buf, MPI_Count count, MP
     if (ret != MPI_SUCCESS) {
         return ret;
     }
-    len = kr_api_bytes(count, dt);
+    len = kr_dt_packed_size(dt, (size_t) count);
     tmp = malloc(len + 1);
     if (tmp == NULL) {
         return kr_api_error(comm, MPI_ERR_NO_MEM, "%s: no memory for a %zu-byte scratch buffer",
                             call, len);
     }
-    ret = p2p_sendrecv(call, comm, buf, len, dest, sendtag, tmp, len, source, recvtag, &st);
+    /* The message arrives packed into `tmp` (as bytes), then is unpacked over `buf`. */
+    struct p2p_side s = { buf, count, dt, dest, sendtag };
+    struct p2p_side r = { tmp, (MPI_Count) len, kr_dt_from_handle(MPI_BYTE), source, recvtag };
+
+    ret = p2p_sendrecv(call, comm, &s, &r, &st, &len);
     if (ret == MPI_SUCCESS && source != MPI_PROC_NULL && st.count > 0) {
-        memcpy(buf, tmp, st.count);
+        kr_dt_unpack(dt, (size_t) count, buf, 0, tmp, st.count);
     }
     free(tmp);
     if (ret != MPI_SUCCESS) {
         return ret;
     }
-    kr_api_status_set(status, &st, source == MPI_PROC_NULL ? NULL : dt);
+    kr_api_status_set(status, &st);
     return st.error == 0 ? MPI_SUCCESS : kr_api_recv_error(call, comm, &st, len);
 }
 

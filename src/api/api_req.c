@@ -8,6 +8,64 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+/* The datatype engine behind pt2pt's layout callbacks. */
+static size_t req_dt_pack(const void *type, size_t count, const void *buf, size_t off,
+                          void *dst, size_t len)
+{
+    return kr_dt_pack(type, count, buf, off, dst, len);
+}
+
+static size_t req_dt_unpack(const void *type, size_t count, void *buf, size_t off,
+                            const void *src, size_t len)
+{
+    return kr_dt_unpack(type, count, buf, off, src, len);
+}
+
+static int req_dt_iov(const void *type, size_t count, const void *buf, size_t off,
+                      struct iovec *iov, int max, size_t *bytes_out)
+{
+    return kr_dt_iov(type, count, buf, off, iov, max, bytes_out);
+}
+
+static void req_dt_shape(const void *type, size_t count, size_t *pieces_out,
+                         size_t *min_piece_out)
+{
+    kr_dt_layout(type, count, pieces_out, min_piece_out);
+}
+
+static const struct kr_layout_ops req_dt_layout = {
+    .pack = req_dt_pack,
+    .unpack = req_dt_unpack,
+    .iov = req_dt_iov,
+    .shape = req_dt_shape,
+};
+
+size_t kr_api_msg_prep(struct kr_req *req, const struct kr_dt *dt, MPI_Count count,
+                       const void *buf, void **base_out)
+{
+    if (kr_dt_is_contig(dt)) {
+        *base_out = (char *) buf + dt->true_lb;
+    } else {
+        kr_req_set_layout(req, &req_dt_layout, dt, (size_t) count);
+        *base_out = (void *) buf;
+    }
+    return kr_dt_packed_size(dt, (size_t) count);
+}
+
+static void req_dt_done(struct kr_req *req)
+{
+    kr_dt_release((struct kr_dt *) req->dt);
+}
+
+void kr_api_req_hold_dt(struct kr_req *req, struct kr_dt *dt)
+{
+    if ((dt->flags & KR_DT_F_PREDEFINED) == 0) {
+        kr_dt_retain(dt);
+        req->flags |= KR_REQ_F_DT_HELD;
+        req->done_cb = req_dt_done;
+    }
+}
+
 struct kr_req *kr_api_req(MPI_Request h)
 {
     struct kr_req *req = (struct kr_req *) (void *) h;
@@ -46,6 +104,8 @@ int kr_api_send_start(const char *call, struct kr_comm *comm, struct kr_req *req
                       const void *buf, MPI_Count count, struct kr_dt *dt, int dest, int tag,
                       enum kr_api_send_mode mode)
 {
+    void *base;
+    size_t len;
     int ret;
 
     req->owner = comm;
@@ -53,8 +113,9 @@ int kr_api_send_start(const char *call, struct kr_comm *comm, struct kr_req *req
     if (mode == KR_SEND_SYNC) {
         req->flags |= KR_REQ_F_SYNC;
     }
-    ret = kr_pt2pt_isend(comm->pt, req, buf, kr_api_bytes(count, dt),
-                         kr_comm_job_rank(comm, dest), comm->rank, tag, kr_comm_ctx_pt2pt(comm));
+    len = kr_api_msg_prep(req, dt, count, buf, &base);
+    ret = kr_pt2pt_isend(comm->pt, req, base, len, kr_comm_job_rank(comm, dest), comm->rank, tag,
+                         kr_comm_ctx_pt2pt(comm));
     return ret == 0 ? MPI_SUCCESS : kr_api_fail(comm, call, ret);
 }
 
@@ -83,10 +144,13 @@ static int req_start_op(const char *call, struct kr_comm *comm, struct kr_req *r
         return MPI_SUCCESS;
     }
     if (recv) {
+        void *base;
+        size_t len;
+
         req->owner = comm;
         req->dt = dt;
-        ret = kr_pt2pt_irecv(comm->pt, req, (void *) buf, kr_api_bytes(count, dt), rank, tag,
-                             kr_comm_ctx_pt2pt(comm));
+        len = kr_api_msg_prep(req, dt, count, buf, &base);
+        ret = kr_pt2pt_irecv(comm->pt, req, base, len, rank, tag, kr_comm_ctx_pt2pt(comm));
         return ret == 0 ? MPI_SUCCESS : kr_api_fail(comm, call, ret);
     }
     if (mode == KR_SEND_BUFFERED) {
@@ -123,6 +187,9 @@ static int req_nonblocking(const char *call, const void *buf, MPI_Count count,
     if (ret != MPI_SUCCESS) {
         kr_req_release(comm->pt, req);
         return ret;
+    }
+    if (!req->done) {
+        kr_api_req_hold_dt(req, dt); /* completion comes from progress, after this */
     }
     *request = (MPI_Request) (void *) req;
     return MPI_SUCCESS;
@@ -401,7 +468,7 @@ int PMPI_Request_get_status(MPI_Request request, int *flag, MPI_Status *status)
         if (req->ukind == KR_UREQ_GREQ) {
             return kr_api_greq_query(req, status);
         }
-        kr_api_status_set(status, &req->status, req->kind == KR_REQ_RECV ? req->dt : NULL);
+        kr_api_status_set(status, &req->status);
     }
     return MPI_SUCCESS;
 }

@@ -40,6 +40,19 @@ struct kr_api_greq {
     void *extra;
 };
 
+/* Upper-layer flag on a request: it holds a reference on its derived datatype (req->dt). */
+#define KR_REQ_F_DT_HELD 0x100
+
+/* Get `req` ready to carry `count` elements of `dt` at `buf`: a non-contiguous type gets the
+ * datatype engine as its layout. Returns the packed length; *base_out is what to pass to
+ * pt2pt as the buffer. */
+size_t kr_api_msg_prep(struct kr_req *req, const struct kr_dt *dt, MPI_Count count,
+                       const void *buf, void **base_out);
+
+/* A nonblocking operation on a derived type keeps the type alive until it completes, even if
+ * the user frees it meanwhile. Call after starting it, when it is not complete yet. */
+void kr_api_req_hold_dt(struct kr_req *req, struct kr_dt *dt);
+
 /* The request behind a user handle: NULL for MPI_REQUEST_NULL or anything that is not a live
  * request. */
 struct kr_req *kr_api_req(MPI_Request h);

@@ -11,7 +11,7 @@ void kr_api_status_inactive(MPI_Status *status)
 {
     struct kr_status ks = { .source = MPI_ANY_SOURCE, .tag = MPI_ANY_TAG };
 
-    kr_api_status_set(status, &ks, NULL);
+    kr_api_status_set(status, &ks);
     if (status != MPI_STATUS_IGNORE) {
         status->MPI_ERROR = MPI_SUCCESS;
     }
@@ -26,20 +26,27 @@ int kr_api_req_complete(const char *call, MPI_Request *h, MPI_Status *status, bo
     int ret = MPI_SUCCESS;
 
     if (req->ukind == KR_UREQ_GREQ) {
+        /* The query's code is the operation's error; free runs whatever it said. */
+        int fret;
+
         ret = kr_api_greq_query(req, status);
         *h = MPI_REQUEST_NULL;
+        fret = kr_api_greq_free(req);
         if (ret == MPI_SUCCESS) {
-            ret = kr_api_greq_free(req);
+            ret = fret;
+        }
+        if (ret != MPI_SUCCESS && !quiet) {
+            ret = kr_api_error(comm, ret, "%s: the generalized request failed", call);
         }
         return ret;
     }
     if (req->kind == KR_REQ_RECV) {
-        kr_api_status_set(status, &st, req->dt);
+        kr_api_status_set(status, &st);
     } else if (status != MPI_STATUS_IGNORE) {
         struct kr_status ks = { .source = MPI_ANY_SOURCE, .tag = MPI_ANY_TAG,
                                 .cancelled = st.cancelled };
 
-        kr_api_status_set(status, &ks, NULL);
+        kr_api_status_set(status, &ks);
     }
     if (req->ukind == KR_UREQ_PERSIST) {
         ((struct kr_api_persist *) req->ext)->active = false;

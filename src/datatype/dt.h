@@ -1,6 +1,8 @@
-/* Datatype module export header: the descriptor behind every MPI_Datatype, the descriptor
- * behind every MPI_Op, handle conversion, and the reduction entry point the collectives and
- * (later) one-sided accumulate call. */
+/* Datatype module export header: the descriptor behind every MPI_Datatype (predefined and
+ * derived: constructors, commit, references, decoding), the pack / unpack / scatter-gather
+ * interface pt2pt drives through callbacks, external32, the descriptor behind every MPI_Op,
+ * handle conversion, and the reduction entry point the collectives and (later) one-sided
+ * accumulate call. */
 #ifndef KR_DATATYPE_DT_H
 #define KR_DATATYPE_DT_H
 

@@ -25,13 +25,10 @@ static enum dt_slot contents_slot(const struct kr_dt_desc *d, size_t p)
         return d->large ? DT_SLOT_COUNT : p == 2 ? DT_SLOT_AINT : DT_SLOT_INT;
     case MPI_COMBINER_HINDEXED:
     case MPI_COMBINER_STRUCT:
-        return d->large ? DT_SLOT_COUNT
-               : p >= 1 + (size_t) d->args[0] ? DT_SLOT_AINT
-                                              : DT_SLOT_INT;
+        return d->large ? DT_SLOT_COUNT : p >= 1 + (size_t) d->args[0] ? DT_SLOT_AINT : DT_SLOT_INT;
     case MPI_COMBINER_HINDEXED_BLOCK:
         return d->large ? DT_SLOT_COUNT : p >= 2 ? DT_SLOT_AINT : DT_SLOT_INT;
-    case MPI_COMBINER_RESIZED:
-        return d->large ? DT_SLOT_COUNT : DT_SLOT_AINT;
+    case MPI_COMBINER_RESIZED: return d->large ? DT_SLOT_COUNT : DT_SLOT_AINT;
     case MPI_COMBINER_SUBARRAY:
         /* ndims, sizes, subsizes, starts, order */
         return d->large && p != 0 && p != d->nargs - 1 ? DT_SLOT_COUNT : DT_SLOT_INT;
@@ -44,12 +41,11 @@ static enum dt_slot contents_slot(const struct kr_dt_desc *d, size_t p)
     }
 }
 
-int kr_dt_envelope(const struct kr_dt *dt, bool large, MPI_Count *nints_out,
-                   MPI_Count *naddrs_out, MPI_Count *ncounts_out, MPI_Count *ntypes_out,
-                   int *combiner_out)
+int kr_dt_envelope(const struct kr_dt *dt, bool large, MPI_Count *nints_out, MPI_Count *naddrs_out,
+                   MPI_Count *ncounts_out, MPI_Count *ntypes_out, int *combiner_out)
 {
     const struct kr_dt_desc *d = dt->desc;
-    MPI_Count n[3] = { 0, 0, 0 };
+    MPI_Count n[3] = {0, 0, 0};
 
     if (d == NULL) {
         *nints_out = *naddrs_out = *ncounts_out = *ntypes_out = 0;
@@ -84,15 +80,9 @@ int kr_dt_contents(const struct kr_dt *dt, bool large, int ints[], MPI_Aint aint
     }
     for (size_t p = 0; p < d->nargs; p++) {
         switch (contents_slot(d, p)) {
-        case DT_SLOT_INT:
-            ints[ni++] = (int) d->args[p];
-            break;
-        case DT_SLOT_AINT:
-            aints[na++] = (MPI_Aint) d->args[p];
-            break;
-        case DT_SLOT_COUNT:
-            counts[nc++] = (MPI_Count) d->args[p];
-            break;
+        case DT_SLOT_INT: ints[ni++] = (int) d->args[p]; break;
+        case DT_SLOT_AINT: aints[na++] = (MPI_Aint) d->args[p]; break;
+        case DT_SLOT_COUNT: counts[nc++] = (MPI_Count) d->args[p]; break;
         }
     }
     for (size_t i = 0; i < d->ntypes; i++) {
@@ -111,8 +101,7 @@ struct dt_walk {
     void *ctx;
 };
 
-static int walk_type(const struct kr_dt *dt, uintptr_t base, size_t count,
-                     const struct dt_walk *w);
+static int walk_type(const struct kr_dt *dt, uintptr_t base, size_t count, const struct dt_walk *w);
 
 static uintptr_t walk_at(uintptr_t base, MPI_Aint d)
 {
@@ -129,12 +118,11 @@ static int walk_derived(const struct kr_dt *dt, uintptr_t base, const struct dt_
     int ret = 0;
 
     switch (d->combiner) {
-    case MPI_COMBINER_CONTIGUOUS:
-        return walk_type(old, base, n, w);
+    case MPI_COMBINER_CONTIGUOUS: return walk_type(old, base, n, w);
     case MPI_COMBINER_VECTOR:
     case MPI_COMBINER_HVECTOR: {
-        MPI_Aint step = d->combiner == MPI_COMBINER_VECTOR ? (MPI_Aint) a[2] * old->extent
-                                                           : (MPI_Aint) a[2];
+        MPI_Aint step =
+            d->combiner == MPI_COMBINER_VECTOR ? (MPI_Aint) a[2] * old->extent : (MPI_Aint) a[2];
 
         for (size_t j = 0; j < n && ret == 0; j++) {
             ret = walk_type(old, walk_at(base, step * (MPI_Aint) j), (size_t) a[1], w);
@@ -163,21 +151,19 @@ static int walk_derived(const struct kr_dt *dt, uintptr_t base, const struct dt_
         return ret;
     case MPI_COMBINER_STRUCT:
         for (size_t j = 0; j < n && ret == 0; j++) {
-            ret = walk_type(d->types[j], walk_at(base, (MPI_Aint) a[1 + n + j]),
-                            (size_t) a[1 + j], w);
+            ret = walk_type(d->types[j], walk_at(base, (MPI_Aint) a[1 + n + j]), (size_t) a[1 + j],
+                            w);
         }
         return ret;
     case MPI_COMBINER_SUBARRAY:
-    case MPI_COMBINER_DARRAY:
-        return walk_type(d->impl, base, 1, w);
+    case MPI_COMBINER_DARRAY: return walk_type(d->impl, base, 1, w);
     default:
         /* dup and resized: the old type's map, unmoved */
         return walk_type(old, base, 1, w);
     }
 }
 
-static int walk_type(const struct kr_dt *dt, uintptr_t base, size_t count,
-                     const struct dt_walk *w)
+static int walk_type(const struct kr_dt *dt, uintptr_t base, size_t count, const struct dt_walk *w)
 {
     const struct kr_dt *v, *i;
     size_t ioff;
@@ -208,10 +194,9 @@ static int walk_type(const struct kr_dt *dt, uintptr_t base, size_t count,
     return ret;
 }
 
-int dt_typemap_walk(const struct kr_dt *dt, size_t count, uintptr_t base, dt_walk_fn *fn,
-                    void *ctx)
+int dt_typemap_walk(const struct kr_dt *dt, size_t count, uintptr_t base, dt_walk_fn *fn, void *ctx)
 {
-    struct dt_walk w = { fn, ctx };
+    struct dt_walk w = {fn, ctx};
 
     return walk_type(dt, base, count, &w);
 }
@@ -243,7 +228,7 @@ static int elem_step(void *ctx, const struct kr_dt *basic, uintptr_t addr, size_
 
 int kr_dt_elements(const struct kr_dt *dt, size_t bytes, uint64_t *elements_out)
 {
-    struct elem_count c = { 0 };
+    struct elem_count c = {0};
     uint64_t full;
 
     if (dt->size == 0) {

@@ -19,7 +19,12 @@
  * padding epsilon that rounds the extent up to the largest alignment of its basic types, or
  * the highest explicit ub marker when there is one (MPI_Type_create_resized, subarray and
  * darray place markers; they are inherited by every type built from them). The true bounds
- * ignore markers and padding. A span carries these through shifts, repetitions and unions. */
+ * ignore markers and padding. A span carries these through shifts, repetitions and unions.
+ *
+ * The epsilon is the standard's rule, not an invention: it is why an MPI struct for C's
+ * struct {int; double; char[3]} has the extent of the C struct (24, not 19), so that count > 1
+ * walks an array of them; MPICH and Open MPI both apply it. A program that wants another
+ * extent says so with MPI_Type_create_resized, whose markers switch the epsilon off. */
 struct dt_span {
     bool data, xlb, xub, overflow;
     MPI_Aint tlb, tub; /* data extremes */
@@ -49,7 +54,7 @@ static MPI_Aint span_mul(struct dt_span *s, MPI_Aint x, MPI_Count n)
 
 static struct dt_span span_of(const struct kr_dt *dt)
 {
-    struct dt_span s = { .align = dt_type_align(dt) };
+    struct dt_span s = {.align = dt_type_align(dt)};
 
     if (dt->size > 0) {
         s.data = true;
@@ -157,11 +162,24 @@ size_t dt_type_align(const struct kr_dt *dt)
         return dt->desc->align;
     }
     switch (dt->kind) {
-    case KR_DT_K_I16: case KR_DT_K_U16: case KR_DT_K_F16: case KR_DT_K_C16: return 2;
-    case KR_DT_K_I32: case KR_DT_K_U32: case KR_DT_K_F32: case KR_DT_K_C32: return 4;
-    case KR_DT_K_I64: case KR_DT_K_U64: case KR_DT_K_F64: case KR_DT_K_C64: return 8;
-    case KR_DT_K_FLD: case KR_DT_K_CLD: return alignof(long double);
-    case KR_DT_K_I128: case KR_DT_K_U128: case KR_DT_K_F128: case KR_DT_K_C128: return 16;
+    case KR_DT_K_I16:
+    case KR_DT_K_U16:
+    case KR_DT_K_F16:
+    case KR_DT_K_C16: return 2;
+    case KR_DT_K_I32:
+    case KR_DT_K_U32:
+    case KR_DT_K_F32:
+    case KR_DT_K_C32: return 4;
+    case KR_DT_K_I64:
+    case KR_DT_K_U64:
+    case KR_DT_K_F64:
+    case KR_DT_K_C64: return 8;
+    case KR_DT_K_FLD:
+    case KR_DT_K_CLD: return alignof(long double);
+    case KR_DT_K_I128:
+    case KR_DT_K_U128:
+    case KR_DT_K_F128:
+    case KR_DT_K_C128: return 16;
     case KR_DT_K_FLOAT_INT: return alignof(struct kr_dt_float_int);
     case KR_DT_K_DOUBLE_INT: return alignof(struct kr_dt_double_int);
     case KR_DT_K_LONG_INT: return alignof(struct kr_dt_long_int);
@@ -281,8 +299,9 @@ void kr_dt_handle_retain(struct kr_dt *dt)
 
 bool kr_dt_handle_is_last(const struct kr_dt *dt)
 {
-    return dt->desc != NULL
-           && atomic_load_explicit(&dt->desc->handles, memory_order_acquire) == 1;
+    /* acquire: pairs with the acq_rel decrement in kr_dt_handle_release, so a handle another
+     * thread just freed is seen as gone */
+    return dt->desc != NULL && atomic_load_explicit(&dt->desc->handles, memory_order_acquire) == 1;
 }
 
 bool kr_dt_handle_release(struct kr_dt *dt)
@@ -292,6 +311,7 @@ bool kr_dt_handle_release(struct kr_dt *dt)
     if (dt->desc == NULL) {
         return false;
     }
+    /* acq_rel: pairs with kr_dt_handle_is_last's acquire and with other releases */
     last = atomic_fetch_sub_explicit(&dt->desc->handles, 1, memory_order_acq_rel) == 1;
     kr_dt_release(dt);
     return last;
@@ -396,8 +416,8 @@ static void keep_type(struct kr_dt *dt, size_t i, struct kr_dt *old)
 int kr_dt_contig_create(MPI_Count count, struct kr_dt *old, bool large, struct kr_dt **dt_out)
 {
     struct kr_dt *dt = dt_type_alloc(MPI_COMBINER_CONTIGUOUS, large, 1, 1);
-    struct dt_span span = { .align = 1 };
-    struct dt_sums sums = { 0 };
+    struct dt_span span = {.align = 1};
+    struct dt_sums sums = {0};
     const struct dt_node *root;
     bool ok = true;
 
@@ -416,10 +436,10 @@ int kr_dt_contig_create(MPI_Count count, struct kr_dt *old, bool large, struct k
 int kr_dt_vector_create(MPI_Count count, MPI_Count blocklen, MPI_Count stride, bool hvector,
                         struct kr_dt *old, bool large, struct kr_dt **dt_out)
 {
-    struct kr_dt *dt = dt_type_alloc(hvector ? MPI_COMBINER_HVECTOR : MPI_COMBINER_VECTOR,
-                                     large, 3, 1);
-    struct dt_span span = { .align = 1 }, blk;
-    struct dt_sums sums = { 0 };
+    struct kr_dt *dt =
+        dt_type_alloc(hvector ? MPI_COMBINER_HVECTOR : MPI_COMBINER_VECTOR, large, 3, 1);
+    struct dt_span span = {.align = 1}, blk;
+    struct dt_sums sums = {0};
     const struct dt_node *root;
     MPI_Aint step;
     bool ok = true;
@@ -435,7 +455,7 @@ int kr_dt_vector_create(MPI_Count count, MPI_Count blocklen, MPI_Count stride, b
     if (count > 0 && blocklen > 0) {
         MPI_Count n;
 
-        blk = (struct dt_span) { .align = 1 };
+        blk = (struct dt_span){.align = 1};
         span_place(&blk, old, 0, blocklen, old->extent);
         span_rep(&blk, count, step);
         span_union(&span, &blk);
@@ -452,15 +472,15 @@ int kr_dt_vector_create(MPI_Count count, MPI_Count blocklen, MPI_Count stride, b
 }
 
 int kr_dt_indexed_create(int combiner, MPI_Count count, struct kr_dt_ints blocklens,
-                         MPI_Count blocklen, struct kr_dt_ints disps, struct kr_dt *old,
-                         bool large, struct kr_dt **dt_out)
+                         MPI_Count blocklen, struct kr_dt_ints disps, struct kr_dt *old, bool large,
+                         struct kr_dt **dt_out)
 {
     bool block = combiner == MPI_COMBINER_INDEXED_BLOCK || combiner == MPI_COMBINER_HINDEXED_BLOCK;
     bool bytes = combiner == MPI_COMBINER_HINDEXED || combiner == MPI_COMBINER_HINDEXED_BLOCK;
     size_t n = (size_t) count, nb = block ? 1 : n;
     struct kr_dt *dt = dt_type_alloc(combiner, large, 1 + nb + n, 1);
-    struct dt_span span = { .align = 1 };
-    struct dt_sums sums = { 0 };
+    struct dt_span span = {.align = 1};
+    struct dt_sums sums = {0};
     const struct dt_node *root = NULL, *oldroot;
     struct dt_entry *e;
     bool ok = true;
@@ -490,7 +510,7 @@ int kr_dt_indexed_create(int combiner, MPI_Count count, struct kr_dt_ints blockl
         dt->desc->args[1 + nb + i] = d;
         span_place(&span, old, at, bl, old->extent);
         sums_add(&sums, old, bl);
-        e[i] = (struct dt_entry) { at, oldroot != NULL ? (size_t) bl : 0, old->extent, oldroot };
+        e[i] = (struct dt_entry){at, oldroot != NULL ? (size_t) bl : 0, old->extent, oldroot};
     }
     if (!span.overflow && !sums.overflow) {
         root = dt_prog_list(&dt->desc->arena, e, n, &ok);
@@ -536,9 +556,9 @@ int kr_dt_struct_create(MPI_Count count, struct kr_dt_ints blocklens, struct kr_
 {
     size_t n = (size_t) count;
     struct kr_dt *dt = dt_type_alloc(MPI_COMBINER_STRUCT, large, 1 + 2 * n, n);
-    struct dt_span span = { .align = 1 };
-    struct dt_sums sums = { 0 };
-    struct root_cache cache = { .n = 0 };
+    struct dt_span span = {.align = 1};
+    struct dt_sums sums = {0};
+    struct root_cache cache = {.n = 0};
     const struct dt_node *root = NULL;
     struct dt_entry *e;
     bool ok = true;
@@ -564,7 +584,7 @@ int kr_dt_struct_create(MPI_Count count, struct kr_dt_ints blocklens, struct kr_
         span_place(&span, t, d, bl, t->extent);
         sums_add(&sums, t, bl);
         r = root_cached(&cache, t, &dt->desc->arena, &ok);
-        e[i] = (struct dt_entry) { d, r != NULL ? (size_t) bl : 0, t->extent, r };
+        e[i] = (struct dt_entry){d, r != NULL ? (size_t) bl : 0, t->extent, r};
     }
     if (!span.overflow && !sums.overflow) {
         root = dt_prog_list(&dt->desc->arena, e, n, &ok);
@@ -577,8 +597,8 @@ int kr_dt_resized_create(struct kr_dt *old, MPI_Aint lb, MPI_Aint extent, bool l
                          struct kr_dt **dt_out)
 {
     struct kr_dt *dt = dt_type_alloc(MPI_COMBINER_RESIZED, large, 2, 1);
-    struct dt_span span = { .align = 1 };
-    struct dt_sums sums = { 0 };
+    struct dt_span span = {.align = 1};
+    struct dt_sums sums = {0};
     bool ok = true;
 
     if (dt == NULL) {
@@ -593,15 +613,14 @@ int kr_dt_resized_create(struct kr_dt *old, MPI_Aint lb, MPI_Aint extent, bool l
     span.lb = lb;
     span.ub = span_add(&span, lb, extent);
     sums_add(&sums, old, 1);
-    return create_finish(dt, &span, &sums, dt_type_root(old, &dt->desc->arena, &ok), ok,
-                         dt_out);
+    return create_finish(dt, &span, &sums, dt_type_root(old, &dt->desc->arena, &ok), ok, dt_out);
 }
 
 int kr_dt_dup_create(struct kr_dt *old, struct kr_dt **dt_out)
 {
     struct kr_dt *dt = dt_type_alloc(MPI_COMBINER_DUP, false, 0, 1);
-    struct dt_span span = { .align = 1 };
-    struct dt_sums sums = { 0 };
+    struct dt_span span = {.align = 1};
+    struct dt_sums sums = {0};
     const struct dt_node *root;
     bool ok = true;
     int ret;
@@ -625,8 +644,8 @@ int kr_dt_dup_create(struct kr_dt *old, struct kr_dt **dt_out)
 
 int dt_type_adopt(struct kr_dt *dt, struct kr_dt *impl)
 {
-    struct dt_span span = { .align = 1 };
-    struct dt_sums sums = { 0 };
+    struct dt_span span = {.align = 1};
+    struct dt_sums sums = {0};
 
     span_place(&span, impl, 0, 1, 0);
     sums_add(&sums, impl, 1);

@@ -49,10 +49,13 @@ static size_t ext_fixed_size(MPI_Datatype h, size_t native)
 
 static struct ext_info ext_info_of(const struct kr_dt *dt)
 {
-    struct ext_info x = { EXT_SWAP, dt->size, ext_fixed_size(dt->handle, dt->size), 1 };
+    struct ext_info x = {EXT_SWAP, dt->size, ext_fixed_size(dt->handle, dt->size), 1};
 
     switch (dt->kind) {
-    case KR_DT_K_C16: case KR_DT_K_C32: case KR_DT_K_C64: case KR_DT_K_C128:
+    case KR_DT_K_C16:
+    case KR_DT_K_C32:
+    case KR_DT_K_C64:
+    case KR_DT_K_C128:
         x.units = 2;
         x.nat /= 2;
         x.ext /= 2;
@@ -63,21 +66,24 @@ static struct ext_info ext_info_of(const struct kr_dt *dt)
         x.ext /= 2;
         x.conv = EXT_LDBL;
         break;
-    case KR_DT_K_FLD:
-        x.conv = EXT_LDBL;
-        break;
-    case KR_DT_K_I8: case KR_DT_K_I16: case KR_DT_K_I32: case KR_DT_K_I64:
+    case KR_DT_K_FLD: x.conv = EXT_LDBL; break;
+    case KR_DT_K_I8:
+    case KR_DT_K_I16:
+    case KR_DT_K_I32:
+    case KR_DT_K_I64:
         if (x.nat != x.ext) {
             x.conv = dt->handle == MPI_WCHAR ? EXT_UINT : EXT_SINT;
         }
         break;
-    case KR_DT_K_U8: case KR_DT_K_U16: case KR_DT_K_U32: case KR_DT_K_U64:
+    case KR_DT_K_U8:
+    case KR_DT_K_U16:
+    case KR_DT_K_U32:
+    case KR_DT_K_U64:
         if (x.nat != x.ext) {
             x.conv = EXT_UINT;
         }
         break;
-    default:
-        break;
+    default: break;
     }
     return x;
 }
@@ -142,18 +148,10 @@ static uint64_t ext_get_native(const void *p, size_t n, bool sign)
     uint64_t u64;
 
     switch (n) {
-    case 1:
-        memcpy(&i8, p, 1);
-        return sign ? (uint64_t) (int64_t) i8 : (uint8_t) i8;
-    case 2:
-        memcpy(&i16, p, 2);
-        return sign ? (uint64_t) (int64_t) i16 : (uint16_t) i16;
-    case 4:
-        memcpy(&i32, p, 4);
-        return sign ? (uint64_t) (int64_t) i32 : (uint32_t) i32;
-    default:
-        memcpy(&u64, p, 8);
-        return u64;
+    case 1: memcpy(&i8, p, 1); return sign ? (uint64_t) (int64_t) i8 : (uint8_t) i8;
+    case 2: memcpy(&i16, p, 2); return sign ? (uint64_t) (int64_t) i16 : (uint16_t) i16;
+    case 4: memcpy(&i32, p, 4); return sign ? (uint64_t) (int64_t) i32 : (uint32_t) i32;
+    default: memcpy(&u64, p, 8); return u64;
     }
 }
 
@@ -363,7 +361,7 @@ static int ext_run(void *ctx, const struct kr_dt *basic, uintptr_t addr, size_t 
 
 int kr_dt_ext32_pack(const struct kr_dt *dt, size_t count, const void *buf, void *dst)
 {
-    struct ext_walk w = { dst, false, false };
+    struct ext_walk w = {dst, false, false};
 
     dt_typemap_walk(dt, count, (uintptr_t) buf, ext_run, &w);
     return w.range ? -ERANGE : 0;
@@ -371,7 +369,7 @@ int kr_dt_ext32_pack(const struct kr_dt *dt, size_t count, const void *buf, void
 
 int kr_dt_ext32_unpack(const struct kr_dt *dt, size_t count, void *buf, const void *src)
 {
-    struct ext_walk w = { (unsigned char *) (uintptr_t) src, true, false };
+    struct ext_walk w = {(unsigned char *) (uintptr_t) src, true, false};
 
     dt_typemap_walk(dt, count, (uintptr_t) buf, ext_run, &w);
     return w.range ? -ERANGE : 0;

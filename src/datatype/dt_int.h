@@ -1,5 +1,6 @@
 /* Private to src/datatype: the reduction kernel table that op.c dispatches through and
- * op_kernels.c fills, the pair-type layouts, and which optional C types this compiler offers. */
+ * op_kernels.c fills, the pair-type layouts, which optional C types this compiler offers, and
+ * the derived-type internals: the layout program, the descriptor and the type-map walk. */
 #ifndef KR_DATATYPE_DT_INT_H
 #define KR_DATATYPE_DT_INT_H
 

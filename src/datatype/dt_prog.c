@@ -49,11 +49,11 @@ static size_t prog_sat_mul(size_t x, size_t y)
 
 /* ---- shapes ---------------------------------------------------------------------------------- */
 
-static const struct dt_shape shape_none = { 0, 0, 0, 0, 0, SIZE_MAX };
+static const struct dt_shape shape_none = {0, 0, 0, 0, 0, SIZE_MAX};
 
 static struct dt_shape shape_piece(MPI_Aint start, size_t len)
 {
-    struct dt_shape s = { 1, start, prog_add(start, (MPI_Aint) len), len, len, SIZE_MAX };
+    struct dt_shape s = {1, start, prog_add(start, (MPI_Aint) len), len, len, SIZE_MAX};
 
     return s;
 }
@@ -235,8 +235,8 @@ const struct dt_node *dt_prog_rep(struct dt_arena *a, size_t n, MPI_Aint step,
     }
     /* rows that tile the stride of the repetition: one longer vector of the same rows */
     if (child->kind == DT_N_VEC && step == prog_mul(child->stride, child->count)) {
-        return prog_vec(a, child->disp, prog_sat_mul(n, child->count), child->stride,
-                        child->child, ok);
+        return prog_vec(a, child->disp, prog_sat_mul(n, child->count), child->stride, child->child,
+                        ok);
     }
     return prog_vec(a, 0, n, step, child, ok);
 }
@@ -310,9 +310,7 @@ static void blocks_collect(struct prog_blocks *b, const struct dt_node *n, MPI_A
 {
     base = prog_add(base, n->disp);
     switch (n->kind) {
-    case DT_N_BLOCK:
-        blocks_add(b, base, n->len);
-        break;
+    case DT_N_BLOCK: blocks_add(b, base, n->len); break;
     case DT_N_VEC:
         for (size_t i = 0; i < n->count && b->ok; i++) {
             blocks_collect(b, n->child, prog_add(base, prog_mul(n->stride, i)));
@@ -427,7 +425,7 @@ static void blocks_free(struct prog_blocks *b)
 
 const struct dt_node *dt_prog_flatten(struct dt_arena *a, const struct dt_node *n, bool *ok)
 {
-    struct prog_blocks b = { .ok = true };
+    struct prog_blocks b = {.ok = true};
     const struct dt_node *leaf;
 
     if (n == NULL || n->nblocks > DT_FLAT_MAX || n->depth < 2) {
@@ -474,8 +472,8 @@ static void entry_expand(struct prog_blocks *b, const struct dt_entry *e)
 }
 
 /* A LIST node from `e`, whose small entries become raw blocks (adjacent ones merged). */
-static const struct dt_node *prog_list_node(struct dt_arena *a, const struct dt_entry *e,
-                                            size_t ne, bool *ok)
+static const struct dt_node *prog_list_node(struct dt_arena *a, const struct dt_entry *e, size_t ne,
+                                            bool *ok)
 {
     struct dt_node *n = prog_node(a, DT_N_LIST, ok);
     size_t m = 0, size = 0;
@@ -539,10 +537,9 @@ static const struct dt_node *prog_list_node(struct dt_arena *a, const struct dt_
     return n;
 }
 
-const struct dt_node *dt_prog_list(struct dt_arena *a, const struct dt_entry *e, size_t n,
-                                   bool *ok)
+const struct dt_node *dt_prog_list(struct dt_arena *a, const struct dt_entry *e, size_t n, bool *ok)
 {
-    struct prog_blocks b = { .ok = true };
+    struct prog_blocks b = {.ok = true};
     const struct dt_node *res;
     size_t total = 0, live = 0, last = 0;
 
@@ -615,8 +612,8 @@ const struct dt_node *dt_type_root(const struct kr_dt *dt, struct dt_arena *a, b
     dt_pair_members(dt, &v, &i, &ioff);
     {
         struct dt_entry e[2] = {
-            { 0, v->size, 1, NULL },
-            { (MPI_Aint) ioff, i->size, 1, NULL },
+            {0, v->size, 1, NULL},
+            {(MPI_Aint) ioff, i->size, 1, NULL},
         };
 
         return dt_prog_list(a, e, 2, ok);

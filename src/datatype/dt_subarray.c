@@ -27,7 +27,7 @@ static int sub_place(struct kr_dt **t, MPI_Aint disp, MPI_Aint extent)
 {
     struct kr_dt *next = NULL;
     int64_t d = disp;
-    struct kr_dt_ints dv = { &d, 8 }, none = { NULL, 8 };
+    struct kr_dt_ints dv = {&d, 8}, none = {NULL, 8};
     int ret;
 
     if (disp != 0) {
@@ -42,8 +42,8 @@ static int sub_place(struct kr_dt **t, MPI_Aint disp, MPI_Aint extent)
 }
 
 /* The type that reports `combiner` and `args` but lays out as `impl` (which it keeps). */
-static int sub_wrap(int combiner, bool large, const int64_t *args, size_t nargs,
-                    struct kr_dt *old, struct kr_dt *impl, struct kr_dt **dt_out)
+static int sub_wrap(int combiner, bool large, const int64_t *args, size_t nargs, struct kr_dt *old,
+                    struct kr_dt *impl, struct kr_dt **dt_out)
 {
     struct kr_dt *dt = dt_type_alloc(combiner, large, nargs, 1);
     int ret;
@@ -93,9 +93,10 @@ int kr_dt_subarray_create(int ndims, struct kr_dt_ints sizes, struct kr_dt_ints 
 
         ret = kr_dt_vector_create(args[1 + ndims + i], 1, stride, true, t, false, &next);
         ret = sub_step(&t, ret, next);
-        if (ret == 0 && (__builtin_mul_overflow(args[1 + 2 * ndims + i], stride, &off)
-                         || __builtin_add_overflow(disp, off, &disp)
-                         || __builtin_mul_overflow(stride, args[1 + i], &stride))) {
+        if (ret == 0
+            && (__builtin_mul_overflow(args[1 + 2 * ndims + i], stride, &off)
+                || __builtin_add_overflow(disp, off, &disp)
+                || __builtin_mul_overflow(stride, args[1 + i], &stride))) {
             ret = -EOVERFLOW;
         }
     }
@@ -113,8 +114,7 @@ int kr_dt_subarray_create(int ndims, struct kr_dt_ints sizes, struct kr_dt_ints 
 /* One dimension of a darray: the standard's cyclic(darg, gsize, r, psize, t). This process
  * owns blocks r, r + psize, r + 2 psize, … of darg elements of t, the last one possibly
  * shorter (darg_last), inside an array of gsize elements. */
-static int darray_cyclic(int64_t darg, int64_t gsize, int64_t r, int64_t psize,
-                         struct kr_dt **t)
+static int darray_cyclic(int64_t darg, int64_t gsize, int64_t r, int64_t psize, struct kr_dt **t)
 {
     MPI_Aint ex = (*t)->extent, cycle, first, extent;
     int64_t nblocks = (gsize + darg - 1) / darg, count, left, in_last, darg_last;
@@ -144,8 +144,8 @@ static int darray_cyclic(int64_t darg, int64_t gsize, int64_t r, int64_t psize,
     } else {
         /* count - 1 full blocks, then the short one, one cycle after the last full one */
         MPI_Datatype types[2];
-        int64_t bl[2] = { 1, 1 }, d[2] = { 0, (count - 1) * cycle };
-        struct kr_dt_ints blv = { bl, 8 }, dv = { d, 8 };
+        int64_t bl[2] = {1, 1}, d[2] = {0, (count - 1) * cycle};
+        struct kr_dt_ints blv = {bl, 8}, dv = {d, 8};
 
         ret = kr_dt_vector_create(count - 1, darg, cycle, true, *t, false, &head);
         if (ret == 0) {

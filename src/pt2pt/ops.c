@@ -158,9 +158,18 @@ int kr_pt2pt_probe(struct kr_pt2pt *pt, int src, int tag, uint32_t ctx,
 
 int kr_pt2pt_cancel(struct kr_pt2pt *pt, struct kr_req *req)
 {
-    if (req->kind != KR_REQ_RECV || req->state != PT2PT_ST_RECV_POSTED || req->done) {
+    if (req->done) {
         return -EBUSY;
     }
+    if (req->kind == KR_REQ_SEND && req->state == PT2PT_ST_SEND_WAIT_FIN) {
+        /* At the receiver already: ask for it back. */
+        return (req->flags & KR_REQ_F_CANCELLING) != 0 ? 0 : kr_proto_send_cancel(pt, req);
+    }
+    if (!(req->kind == KR_REQ_RECV && req->state == PT2PT_ST_RECV_POSTED)
+        && !(req->kind == KR_REQ_SEND && req->state == PT2PT_ST_SEND_QUEUED)) {
+        return -EBUSY;
+    }
+    /* Still only ours: off the posted queue or the peer's send queue, and done. */
     kr_list_del(&req->link);
     req->status.cancelled = true;
     req->status.error = 0;

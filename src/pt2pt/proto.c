@@ -8,6 +8,7 @@
 #include "util/log.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,8 @@ int kr_proto_peer_connect(struct kr_pt2pt *pt, int rank, struct pt2pt_peer **pee
             return ret;
         }
         peer->max_eager = peer->tp->ops->max_eager(peer->ep);
+        peer->max_frag = peer->tp->ops->max_frag != NULL ? peer->tp->ops->max_frag(peer->ep)
+                                                         : peer->max_eager;
     }
     *peer_out = peer;
     return 0;
@@ -104,20 +107,46 @@ static int proto_send_ctrl(struct kr_pt2pt *pt, int rank, uint8_t type, const vo
     return 0;
 }
 
+/* Packs stream bytes [off, off + len) of a non-contiguous send into the transport's buffer. */
+struct proto_pack_arg {
+    const struct kr_req *req;
+    size_t off;
+};
+
+static size_t proto_pack_fill(void *arg, void *dst, size_t len)
+{
+    const struct proto_pack_arg *a = arg;
+    const struct kr_layout *l = &a->req->lay;
+
+    return l->ops->pack(l->type, l->count, a->req->buf, a->off, dst, len);
+}
+
+/* Send `head`, then stream bytes [off, off + n) of the request's buffer. */
+static int proto_send_data(struct pt2pt_peer *peer, const struct kr_wire_hdr *hdr,
+                           struct iovec *head, int nhead, const struct kr_req *req, size_t off,
+                           size_t n)
+{
+    struct proto_pack_arg a = { req, off };
+
+    if (req->lay.ops == NULL) {
+        head[nhead].iov_base = (char *) req->buf + off;
+        head[nhead].iov_len = n;
+        return peer->tp->ops->send_eager(peer->ep, hdr, head, nhead + 1);
+    }
+    return peer->tp->ops->send_fill(peer->ep, hdr, head, nhead, n, proto_pack_fill, &a);
+}
+
 /* Push DATA fragments of a send the receiver asked for with CTS. 1 = all pushed. */
 static int proto_push(struct pt2pt_peer *peer, struct kr_req *req)
 {
     struct kr_wire_hdr hdr = { .type = PT2PT_DATA };
-    size_t frag = peer->max_eager - sizeof(struct pt2pt_data_hdr);
+    size_t frag = peer->max_frag - sizeof(struct pt2pt_data_hdr);
 
     while (req->moved < req->len) {
         struct pt2pt_data_hdr dh = { req->remote, req->moved };
         size_t n = req->len - req->moved < frag ? req->len - req->moved : frag;
-        struct iovec iov[2] = {
-            { &dh, sizeof(dh) },
-            { (char *) req->buf + req->moved, n },
-        };
-        int ret = peer->tp->ops->send_eager(peer->ep, &hdr, iov, 2);
+        struct iovec iov[2] = { { &dh, sizeof(dh) } };
+        int ret = proto_send_data(peer, &hdr, iov, 1, req, req->moved, n);
 
         if (ret != 0) {
             return ret;
@@ -142,12 +171,12 @@ static int proto_send_try(struct pt2pt_peer *peer, struct kr_req *req)
     if ((req->flags & KR_REQ_F_SYNC) != 0 && req->len + sizeof(uint64_t) <= peer->max_eager
         && kr_proto_credit_take(peer, req->len)) {
         uint64_t cookie = (uint64_t) (uintptr_t) req;
-        struct iovec iov[2] = { { &cookie, sizeof(cookie) }, { req->buf, req->len } };
+        struct iovec iov[2] = { { &cookie, sizeof(cookie) } };
 
         /* Synchronous: the message goes now, the send completes when the ACK comes back. */
         hdr.type = PT2PT_EAGER_SYNC;
         req->state = PT2PT_ST_SEND_WAIT_FIN;
-        ret = peer->tp->ops->send_eager(peer->ep, &hdr, iov, 2);
+        ret = proto_send_data(peer, &hdr, iov, 1, req, 0, req->len);
         if (ret != 0) {
             req->state = PT2PT_ST_SEND_QUEUED;
             proto_credit_refund(peer, req->len);
@@ -156,10 +185,10 @@ static int proto_send_try(struct pt2pt_peer *peer, struct kr_req *req)
     }
     if ((req->flags & KR_REQ_F_SYNC) == 0 && req->len <= peer->max_eager
         && kr_proto_credit_take(peer, req->len)) {
-        struct iovec iov = { req->buf, req->len };
+        struct iovec iov[1];
 
         hdr.type = PT2PT_EAGER;
-        ret = peer->tp->ops->send_eager(peer->ep, &hdr, &iov, 1);
+        ret = proto_send_data(peer, &hdr, iov, 0, req, 0, req->len);
         if (ret != 0) {
             proto_credit_refund(peer, req->len);
         }
@@ -168,6 +197,7 @@ static int proto_send_try(struct pt2pt_peer *peer, struct kr_req *req)
         struct pt2pt_rts rts = {
             .sreq = (uint64_t) (uintptr_t) req,
             .key = { (uint64_t) (uintptr_t) req->buf, req->len },
+            .flags = req->lay.ops == NULL ? PT2PT_RTS_F_CONTIG : 0,
         };
         struct iovec iov = { &rts, sizeof(rts) };
 
@@ -311,21 +341,59 @@ int kr_proto_coop_poll(struct kr_pt2pt *pt)
 
 /* A matched RTS: read the data in one copy if the transport can (with the sender's help for
  * large messages), else ask for a push. */
+/* Single copy of the first `n` bytes of the sender's contiguous buffer into ours: directly,
+ * or by scatter list when our buffer is made of large pieces. -ENOSYS: not worth it or not
+ * possible here (the caller uses the copy protocol). */
+static int proto_rndv_get(struct pt2pt_peer *peer, struct kr_req *req,
+                          const struct pt2pt_rts *rts, size_t n)
+{
+    const struct kr_layout *l = &req->lay;
+    struct kr_rndv_key key = { rts->key.addr, n };
+    size_t pieces, min_piece, bytes;
+    struct iovec one = { req->buf, n }, *iov;
+    int ret, cnt;
+
+    if (l->ops == NULL) {
+        return peer->tp->ops->rndv_get(peer->ep, &key, &one, 1);
+    }
+    l->ops->shape(l->type, l->count, &pieces, &min_piece);
+    if (min_piece < PT2PT_IOV_MIN_PIECE || pieces > INT_MAX) {
+        return -ENOSYS;
+    }
+    iov = malloc(sizeof(*iov) * pieces);
+    if (iov == NULL) {
+        return -ENOSYS;
+    }
+    cnt = l->ops->iov(l->type, l->count, req->buf, 0, iov, (int) pieces, &bytes);
+    /* A truncated receive takes only the first n bytes of its pieces. */
+    for (int i = 0; i < cnt; i++) {
+        if (n <= iov[i].iov_len) {
+            iov[i].iov_len = n;
+            cnt = i + 1;
+            break;
+        }
+        n -= iov[i].iov_len;
+    }
+    ret = peer->tp->ops->rndv_get(peer->ep, &key, iov, cnt);
+    free(iov);
+    return ret;
+}
+
 static void proto_rndv_pull(struct kr_pt2pt *pt, struct kr_req *req, const struct pt2pt_rts *rts)
 {
+    bool contig = (rts->flags & PT2PT_RTS_F_CONTIG) != 0;
     struct pt2pt_peer *peer;
     size_t n = req->status.count;
     int ret;
 
     ret = kr_proto_peer_connect(pt, req->peer, &peer);
-    if (ret == 0 && peer->tp->ops->coop_open != NULL && kr_pt2pt_coop_min > 0
-        && n >= kr_pt2pt_coop_min && proto_rndv_coop(pt, peer, req, rts, n) == 0) {
+    if (ret == 0 && contig && req->lay.ops == NULL && peer->tp->ops->coop_open != NULL
+        && kr_pt2pt_coop_min > 0 && n >= kr_pt2pt_coop_min
+        && proto_rndv_coop(pt, peer, req, rts, n) == 0) {
         return;
     }
-    if (ret == 0 && peer->tp->ops->rndv_get != NULL && n > 0) {
-        struct iovec iov = { req->buf, n };
-
-        ret = peer->tp->ops->rndv_get(peer->ep, &rts->key, &iov, 1);
+    if (ret == 0 && contig && peer->tp->ops->rndv_get != NULL && n > 0) {
+        ret = proto_rndv_get(peer, req, rts, n);
         if (ret != -ENOSYS && ret != -EPERM) {
             proto_rndv_finish(pt, req, rts->sreq, ret);
             return;
@@ -352,6 +420,21 @@ static void proto_rndv_pull(struct kr_pt2pt *pt, struct kr_req *req, const struc
     }
 }
 
+/* Stream bytes [off, off + n) of a message arrived at `src`: into the receive buffer. */
+static void proto_unpack(struct kr_req *req, size_t off, const void *src, size_t n)
+{
+    const struct kr_layout *l = &req->lay;
+
+    if (n == 0) {
+        return;
+    }
+    if (l->ops == NULL) {
+        memcpy((char *) req->buf + off, src, n);
+    } else {
+        l->ops->unpack(l->type, l->count, req->buf, off, src, n);
+    }
+}
+
 /* A receive met its message: eager data (whose sender may want an ACK: `sync`) or an RTS. */
 static void proto_matched(struct kr_pt2pt *pt, struct kr_req *req, int peer,
                           const struct kr_wire_hdr *hdr, const void *payload, uint64_t sync)
@@ -364,9 +447,7 @@ static void proto_matched(struct kr_pt2pt *pt, struct kr_req *req, int peer,
     req->status.count = n;
     req->status.error = hdr->len > req->len ? -KR_ETRUNC : 0;
     if (hdr->type == PT2PT_EAGER) {
-        if (n > 0) {
-            memcpy(req->buf, payload, n);
-        }
+        proto_unpack(req, 0, payload, n);
         if (sync != 0) {
             proto_send_ctrl(pt, peer, PT2PT_ACK, &sync, sizeof(sync));
         }
@@ -447,7 +528,7 @@ static void proto_recv_data(struct kr_pt2pt *pt, const void *payload, size_t len
 
     memcpy(&dh, payload, sizeof(dh));
     req = (struct kr_req *) (uintptr_t) dh.rreq;
-    memcpy((char *) req->buf + dh.offset, (const char *) payload + sizeof(dh), n);
+    proto_unpack(req, dh.offset, (const char *) payload + sizeof(dh), n);
     req->moved += n;
     if (req->moved >= req->status.count) {
         kr_req_finish(pt, req);
@@ -488,6 +569,61 @@ static void proto_recv_cts(struct kr_pt2pt *pt, int src, const void *payload)
     proto_peer_busy(pt, peer);
 }
 
+int kr_proto_send_cancel(struct kr_pt2pt *pt, struct kr_req *req)
+{
+    struct pt2pt_cancel c = { (uint64_t) (uintptr_t) req, req->ctx, req->src };
+
+    req->flags |= KR_REQ_F_CANCELLING;
+    return proto_send_ctrl(pt, req->peer, PT2PT_CANCEL, &c, sizeof(c));
+}
+
+/* A sender wants its message back: drop it if nothing matched it yet, and say so. */
+static void proto_recv_cancel(struct kr_pt2pt *pt, int peer, const void *payload)
+{
+    struct pt2pt_cancel_ack ack = { 0, 0 };
+    struct pt2pt_match_ctx *mc;
+    struct pt2pt_cancel c;
+    struct kr_list *pos, *tmp;
+
+    memcpy(&c, payload, sizeof(c));
+    ack.sreq = c.sreq;
+    mc = c.ctx < KR_CTX_MAX ? pt->ctxs[c.ctx] : NULL;
+    if (mc != NULL && c.src >= 0 && c.src < pt->size && mc->bins[c.src] != NULL) {
+        kr_list_for_each_safe(pos, tmp, &mc->bins[c.src]->unexp) {
+            struct pt2pt_unexp *u = kr_container_of(pos, struct pt2pt_unexp, by_src);
+
+            if (u->peer == peer && ((u->type == PT2PT_RTS && u->rts.sreq == c.sreq)
+                                    || (u->type == PT2PT_EAGER && u->sync == c.sreq))) {
+                kr_match_unexp_remove(u);
+                if (u->type == PT2PT_EAGER) {
+                    proto_credit_return(pt, peer, u->len);
+                }
+                free(u);
+                ack.dropped = 1;
+                break;
+            }
+        }
+    }
+    proto_send_ctrl(pt, peer, PT2PT_CANCEL_ACK, &ack, sizeof(ack));
+}
+
+/* The answer to our cancel: a dropped message completes the send as cancelled; otherwise it
+ * was matched and completes normally (the request may even be finished and reused by now, so
+ * it is not touched). */
+static void proto_recv_cancel_ack(struct kr_pt2pt *pt, const void *payload)
+{
+    struct pt2pt_cancel_ack ack;
+    struct kr_req *req;
+
+    memcpy(&ack, payload, sizeof(ack));
+    if (!ack.dropped) {
+        return;
+    }
+    req = (struct kr_req *) (uintptr_t) ack.sreq;
+    req->status.cancelled = true;
+    kr_req_finish(pt, req);
+}
+
 /* The transports' arrival callback (kr_tport_cb.recv). */
 void kr_proto_recv_cb(void *ctx, int src, const struct kr_wire_hdr *hdr, const void *payload,
                       size_t len)
@@ -518,6 +654,12 @@ void kr_proto_recv_cb(void *ctx, int src, const struct kr_wire_hdr *hdr, const v
         break;
     case PT2PT_CTS_COOP:
         proto_recv_cts_coop(pt, src, payload);
+        break;
+    case PT2PT_CANCEL:
+        proto_recv_cancel(pt, src, payload);
+        break;
+    case PT2PT_CANCEL_ACK:
+        proto_recv_cancel_ack(pt, payload);
         break;
     default:
         KR_LOG_ERR(CORE, "unknown message type %u from rank %d", hdr->type, src);

@@ -28,6 +28,29 @@ struct kr_status {
     bool cancelled;
 };
 
+/* How a message's bytes map to a non-contiguous user buffer. The packed stream (what travels)
+ * is produced and consumed through these callbacks of an upper layer (the datatype engine),
+ * so pt2pt stays below it; `type` and `count` are passed back unchanged. */
+struct kr_layout_ops {
+    /* Packed-stream bytes [off, off + len) of the buffer into dst; returns bytes written. */
+    size_t (*pack)(const void *type, size_t count, const void *buf, size_t off, void *dst,
+                   size_t len);
+    /* The reverse: packed bytes from src into the buffer at stream offset off. */
+    size_t (*unpack)(const void *type, size_t count, void *buf, size_t off, const void *src,
+                     size_t len);
+    /* Up to `max` contiguous pieces covering the stream from `off`; see kr_dt_iov. */
+    int (*iov)(const void *type, size_t count, const void *buf, size_t off, struct iovec *iov,
+               int max, size_t *bytes_out);
+    /* How many pieces the whole buffer has and the smallest one, in bytes. */
+    void (*shape)(const void *type, size_t count, size_t *pieces_out, size_t *min_piece_out);
+};
+
+struct kr_layout {
+    const struct kr_layout_ops *ops; /* NULL: the buffer is `len` contiguous bytes */
+    const void *type;
+    size_t count;
+};
+
 enum kr_req_kind {
     KR_REQ_SEND = 1,
     KR_REQ_RECV,
@@ -61,7 +84,8 @@ struct kr_req {
 
     /* engine-private */
     void *buf;
-    size_t len;                 /* send: bytes to send; receive: capacity */
+    size_t len;                 /* send: bytes to send; receive: capacity (packed bytes) */
+    struct kr_layout lay;       /* non-contiguous buffer, set by kr_req_set_layout */
     size_t moved;               /* bytes pushed/received so far in the copy protocol */
     uint32_t ctx;
     int src, tag;               /* send: our rank in the comm; receive: wanted source/tag */
@@ -76,6 +100,7 @@ struct kr_req {
 #define KR_REQ_F_POOLED       0x1   /* allocated by kr_req_alloc */
 #define KR_REQ_F_FREE_ON_DONE 0x2   /* the user freed it while active: recycle on completion */
 #define KR_REQ_F_SYNC         0x4   /* send: complete only once the receive has matched it */
+#define KR_REQ_F_CANCELLING   0x8   /* send: the receiver was asked to drop the message */
 
 /* Create an engine for job rank `rank` of `size`. */
 int kr_pt2pt_create(int rank, int size, struct kr_pt2pt **pt_out);
@@ -99,6 +124,10 @@ struct kr_req *kr_req_alloc(struct kr_pt2pt *pt);
 void kr_req_release(struct kr_pt2pt *pt, struct kr_req *req);
 /* Prepare a caller-owned request (e.g. on the stack) for one operation. */
 void kr_req_init(struct kr_req *req, enum kr_req_kind kind);
+/* Say that the buffer of the next isend/irecv on `req` is `count` elements of a
+ * non-contiguous `type`, mapped by `ops`; `len` of that call is then the packed size. */
+void kr_req_set_layout(struct kr_req *req, const struct kr_layout_ops *ops, const void *type,
+                       size_t count);
 /* Mark an upper-layer request (kind KR_REQ_OTHER) complete and run its callback. */
 void kr_req_complete(struct kr_pt2pt *pt, struct kr_req *req);
 
@@ -114,8 +143,10 @@ int kr_pt2pt_send(struct kr_pt2pt *pt, const void *buf, size_t len, int peer, in
                   uint32_t ctx);
 int kr_pt2pt_recv(struct kr_pt2pt *pt, void *buf, size_t cap, int src, int tag, uint32_t ctx,
                   struct kr_status *st_out);
-/* Withdraw a receive that has not matched yet: it completes at once with status.cancelled.
- * Returns 0, or -EBUSY when it is too late (matched, or a send). */
+/* Withdraw an operation that has not matched yet. A posted receive completes at once with
+ * status.cancelled; a send still queued here too; a send already at the receiver (rendezvous
+ * or synchronous) is withdrawn there if unmatched, and completes when the answer comes
+ * (cancelled, or normally). Returns 0, or -EBUSY when it is too late. */
 int kr_pt2pt_cancel(struct kr_pt2pt *pt, struct kr_req *req);
 
 /* A message taken off the unexpected queue by a matched probe; only kr_pt2pt_imrecv may

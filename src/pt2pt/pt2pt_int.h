@@ -17,6 +17,19 @@ enum pt2pt_wire_type {
     PT2PT_EAGER_SYNC,   /* payload: sender's cookie (8 bytes) + the message; answer ACK */
     PT2PT_ACK,          /* payload: sender's cookie; an EAGER_SYNC message was matched */
     PT2PT_CREDIT,       /* payload: 8-byte count of eager bytes the receiver has consumed */
+    PT2PT_CANCEL,       /* payload: struct pt2pt_cancel; drop this unmatched message */
+    PT2PT_CANCEL_ACK,   /* payload: struct pt2pt_cancel_ack; whether it was dropped */
+};
+
+struct pt2pt_cancel {
+    uint64_t sreq;
+    uint32_t ctx;
+    int32_t src;                /* the sender's rank in the communicator */
+};
+
+struct pt2pt_cancel_ack {
+    uint64_t sreq;
+    uint64_t dropped;
 };
 
 /* What one eager message costs the receiver while it waits unexpected, beyond its bytes. */
@@ -30,7 +43,15 @@ struct pt2pt_cts_coop {
 struct pt2pt_rts {
     uint64_t sreq;              /* sender's request, echoed back in FIN/CTS */
     struct kr_rndv_key key;
+    uint64_t flags;             /* PT2PT_RTS_F_* */
 };
+
+/* The sender's data is one contiguous block at key.addr: the receiver may copy it directly. */
+#define PT2PT_RTS_F_CONTIG 0x1u
+
+/* Smallest piece of a non-contiguous receive buffer worth a direct copy by scatter list;
+ * below it, the sender packs and the receiver unpacks through the transport. */
+#define PT2PT_IOV_MIN_PIECE 4096
 
 struct pt2pt_cts {
     uint64_t sreq;
@@ -73,6 +94,7 @@ struct pt2pt_peer {
     struct kr_tport *tp;        /* route; NULL = unreachable */
     struct kr_tep *ep;          /* connected lazily */
     size_t max_eager;
+    size_t max_frag;            /* largest payload of one DATA fragment */
     int64_t credit;             /* sender side: eager bytes we may still send to this peer */
     uint64_t owed;              /* receiver side: matched bytes not yet returned to it */
     struct kr_list ctrlq;       /* struct pt2pt_ctrl waiting for space; go first */
@@ -139,6 +161,8 @@ int kr_proto_send_start(struct kr_pt2pt *pt, struct kr_req *req);
 int kr_proto_sendq_drain(struct kr_pt2pt *pt, struct pt2pt_peer *peer);
 int kr_proto_peer_connect(struct kr_pt2pt *pt, int rank, struct pt2pt_peer **peer_out);
 int kr_proto_coop_poll(struct kr_pt2pt *pt);
+/* Ask the receiver of the unmatched send `req` to drop it (PT2PT_CANCEL). */
+int kr_proto_send_cancel(struct kr_pt2pt *pt, struct kr_req *req);
 /* May an eager message of `len` bytes go to `peer` now? Takes the credit if so. */
 bool kr_proto_credit_take(struct pt2pt_peer *peer, size_t len);
 

@@ -73,6 +73,12 @@ void kr_req_finish(struct kr_pt2pt *pt, struct kr_req *req)
     }
 }
 
+void kr_req_set_layout(struct kr_req *req, const struct kr_layout_ops *ops, const void *type,
+                       size_t count)
+{
+    req->lay = (struct kr_layout) { ops, type, count };
+}
+
 void kr_req_complete(struct kr_pt2pt *pt, struct kr_req *req)
 {
     kr_req_finish(pt, req);

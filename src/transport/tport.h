@@ -26,6 +26,10 @@ struct kr_rndv_key {
     uint64_t len;
 };
 
+/* Writes `len` bytes of payload into `dst` (the transport's own buffer), e.g. by packing a
+ * non-contiguous user buffer. Returns the bytes written (== len). */
+typedef size_t (*kr_tport_fill_fn)(void *arg, void *dst, size_t len);
+
 struct kr_tport;        /* a transport instance; each transport embeds it first */
 struct kr_tep;          /* an endpoint to one peer; each transport embeds it first */
 
@@ -71,13 +75,19 @@ struct kr_tport_ops {
     int (*start)(struct kr_tport *tp);
     /* Endpoint to job rank `peer`, created on first use. Must not block. */
     int (*connect)(struct kr_tport *tp, int peer, struct kr_tep **ep_out);
-    /* Largest payload send_eager accepts in one call for this endpoint. */
+    /* Largest message this endpoint sends eagerly (the rendezvous threshold). */
     size_t (*max_eager)(struct kr_tep *ep);
+    /* Largest payload send_eager accepts in one call (>= max_eager), for streamed fragments. */
+    size_t (*max_frag)(struct kr_tep *ep);
     /* Queue header + payload (iov, total <= max_eager). Returns 0 (copied: the caller may
      * reuse its buffers) or -EAGAIN (no space: the caller retries after progress). Never
      * blocks. */
     int (*send_eager)(struct kr_tep *ep, const struct kr_wire_hdr *hdr,
                       const struct iovec *iov, int iovcnt);
+    /* Like send_eager, but the payload is `head` followed by `len` bytes that `fill` writes
+     * straight into the transport's buffer (no intermediate copy of packed data). */
+    int (*send_fill)(struct kr_tep *ep, const struct kr_wire_hdr *hdr, const struct iovec *head,
+                     int nhead, size_t len, kr_tport_fill_fn fill, void *arg);
     /* Copy `key->len` bytes (or fewer: what fits in `dst`) of the peer's memory described by
      * `key` into `dst[0..ndst)`, synchronously. Returns 0, or -EPERM/-ENOSYS when single
      * copy is not possible with this peer (the caller falls back to a copy protocol), or

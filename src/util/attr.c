@@ -14,7 +14,7 @@ static struct {
     pthread_mutex_t lock;
     struct kr_keyval **tab; /* index id - KR_ATTR_KEYVAL_BASE; NULL once gone */
     size_t n, cap;
-} attr_keyvals = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} attr_keyvals = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 struct attr_ent {
     struct kr_keyval *kv;
@@ -217,8 +217,8 @@ int kr_attr_set(struct kr_attr_list **list, const struct kr_attr_glue *g, void *
     return ret;
 }
 
-int kr_attr_get(struct kr_attr_list *const *list, int id, enum kr_attr_kind kind,
-                void **val_out, bool *found_out)
+int kr_attr_get(struct kr_attr_list *const *list, int id, enum kr_attr_kind kind, void **val_out,
+                bool *found_out)
 {
     struct attr_ent *e;
 

@@ -40,8 +40,7 @@ struct kr_keyval {
  * caller passed along (the API layer passes the handle). Each returns what the user's
  * callback returned: 0 (MPI_SUCCESS) or an MPI error code. */
 struct kr_attr_glue {
-    int (*copy)(const struct kr_keyval *kv, void *obj, void *val_in, void **val_out,
-                int *flag_out);
+    int (*copy)(const struct kr_keyval *kv, void *obj, void *val_in, void **val_out, int *flag_out);
     int (*del)(const struct kr_keyval *kv, void *obj, void *val);
 };
 
@@ -67,8 +66,8 @@ int kr_attr_set(struct kr_attr_list **list, const struct kr_attr_glue *g, void *
 
 /* The value of attribute `id`: *found_out false when the object has none. Returns 0 or
  * -EINVAL (bad keyval). */
-int kr_attr_get(struct kr_attr_list *const *list, int id, enum kr_attr_kind kind,
-                void **val_out, bool *found_out);
+int kr_attr_get(struct kr_attr_list *const *list, int id, enum kr_attr_kind kind, void **val_out,
+                bool *found_out);
 
 /* Delete attribute `id` (a no-op when absent) through its delete callback. Returns 0,
  * -EINVAL (bad keyval) or the callback's error code (> 0; the attribute stays). */

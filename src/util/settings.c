@@ -240,8 +240,9 @@ static void settings_warn_unknown(const struct kr_setting *const *tables, char *
             continue;
         }
         n = strcspn(*e, "=");
-        /* KURIR_TEST_* belong to the test harness, not the library. */
-        if (strncmp(*e, "KURIR_TEST_", 11) == 0 || settings_find(tables, *e, n, &closest)) {
+        /* KURIR_TEST_*, KURIR_BUILDDIR and KURIR_SRCDIR belong to the test harness. */
+        if (strncmp(*e, "KURIR_TEST_", 11) == 0 || strncmp(*e, "KURIR_BUILDDIR=", 15) == 0
+            || strncmp(*e, "KURIR_SRCDIR=", 13) == 0 || settings_find(tables, *e, n, &closest)) {
             continue;
         }
         if (closest != NULL) {

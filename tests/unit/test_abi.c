@@ -664,6 +664,159 @@ static void abi_prototypes_err_f2c(void **state)
     assert_true(_Generic(MPI_F08_STATUSES_IGNORE, MPI_F08_status * : 1, default : 0));
 }
 
+/* Datatype construction, decoding, attributes and packing (the derived datatype engine). */
+typedef MPI_Aint fn_dt_aint_add(MPI_Aint, MPI_Aint);
+typedef MPI_Aint fn_dt_aint_diff(MPI_Aint, MPI_Aint);
+typedef int fn_dt_get_address(const void *, MPI_Aint *);
+typedef int fn_dt_get_elements(const MPI_Status *, MPI_Datatype, int *);
+typedef int fn_dt_get_elements_c(const MPI_Status *, MPI_Datatype, MPI_Count *);
+typedef int fn_dt_get_elements_x(const MPI_Status *, MPI_Datatype, MPI_Count *);
+typedef int fn_dt_pack(const void *, int, MPI_Datatype, void *, int, int *, MPI_Comm);
+typedef int fn_dt_pack_c(const void *, MPI_Count, MPI_Datatype, void *, MPI_Count, MPI_Count *,
+                         MPI_Comm);
+typedef int fn_dt_pack_external(const char *, const void *, int, MPI_Datatype, void *, MPI_Aint,
+                                MPI_Aint *);
+typedef int fn_dt_pack_external_c(const char *, const void *, MPI_Count, MPI_Datatype, void *,
+                                  MPI_Count, MPI_Count *);
+typedef int fn_dt_pack_external_size(const char *, int, MPI_Datatype, MPI_Aint *);
+typedef int fn_dt_pack_external_size_c(const char *, MPI_Count, MPI_Datatype, MPI_Count *);
+typedef int fn_dt_pack_size(int, MPI_Datatype, MPI_Comm, int *);
+typedef int fn_dt_pack_size_c(MPI_Count, MPI_Datatype, MPI_Comm, MPI_Count *);
+typedef int fn_dt_type_commit(MPI_Datatype *);
+typedef int fn_dt_type_contiguous(int, MPI_Datatype, MPI_Datatype *);
+typedef int fn_dt_type_contiguous_c(MPI_Count, MPI_Datatype, MPI_Datatype *);
+typedef int fn_dt_type_create_darray(int, int, int, const int *, const int *, const int *,
+                                     const int *, int, MPI_Datatype, MPI_Datatype *);
+typedef int fn_dt_type_create_darray_c(int, int, int, const MPI_Count *, const int *, const int *,
+                                       const int *, int, MPI_Datatype, MPI_Datatype *);
+typedef int fn_dt_type_create_hindexed(int, const int *, const MPI_Aint *, MPI_Datatype,
+                                       MPI_Datatype *);
+typedef int fn_dt_type_create_hindexed_block(int, int, const MPI_Aint *, MPI_Datatype,
+                                             MPI_Datatype *);
+typedef int fn_dt_type_create_hindexed_block_c(MPI_Count, MPI_Count, const MPI_Count *,
+                                               MPI_Datatype, MPI_Datatype *);
+typedef int fn_dt_type_create_hindexed_c(MPI_Count, const MPI_Count *, const MPI_Count *,
+                                         MPI_Datatype, MPI_Datatype *);
+typedef int fn_dt_type_create_hvector(int, int, MPI_Aint, MPI_Datatype, MPI_Datatype *);
+typedef int fn_dt_type_create_hvector_c(MPI_Count, MPI_Count, MPI_Count, MPI_Datatype,
+                                        MPI_Datatype *);
+typedef int fn_dt_type_create_indexed_block(int, int, const int *, MPI_Datatype, MPI_Datatype *);
+typedef int fn_dt_type_create_indexed_block_c(MPI_Count, MPI_Count, const MPI_Count *, MPI_Datatype,
+                                              MPI_Datatype *);
+typedef int fn_dt_type_create_keyval(MPI_Type_copy_attr_function *, MPI_Type_delete_attr_function *,
+                                     int *, void *);
+typedef int fn_dt_type_create_resized(MPI_Datatype, MPI_Aint, MPI_Aint, MPI_Datatype *);
+typedef int fn_dt_type_create_resized_c(MPI_Datatype, MPI_Count, MPI_Count, MPI_Datatype *);
+typedef int fn_dt_type_create_struct(int, const int *, const MPI_Aint *, const MPI_Datatype *,
+                                     MPI_Datatype *);
+typedef int fn_dt_type_create_struct_c(MPI_Count, const MPI_Count *, const MPI_Count *,
+                                       const MPI_Datatype *, MPI_Datatype *);
+typedef int fn_dt_type_create_subarray(int, const int *, const int *, const int *, int,
+                                       MPI_Datatype, MPI_Datatype *);
+typedef int fn_dt_type_create_subarray_c(int, const MPI_Count *, const MPI_Count *,
+                                         const MPI_Count *, int, MPI_Datatype, MPI_Datatype *);
+typedef int fn_dt_type_delete_attr(MPI_Datatype, int);
+typedef int fn_dt_type_dup(MPI_Datatype, MPI_Datatype *);
+typedef int fn_dt_type_free(MPI_Datatype *);
+typedef int fn_dt_type_free_keyval(int *);
+typedef int fn_dt_type_get_attr(MPI_Datatype, int, void *, int *);
+typedef int fn_dt_type_get_contents(MPI_Datatype, int, int, int, int *, MPI_Aint *, MPI_Datatype *);
+typedef int fn_dt_type_get_contents_c(MPI_Datatype, MPI_Count, MPI_Count, MPI_Count, MPI_Count,
+                                      int *, MPI_Aint *, MPI_Count *, MPI_Datatype *);
+typedef int fn_dt_type_get_envelope(MPI_Datatype, int *, int *, int *, int *);
+typedef int fn_dt_type_get_envelope_c(MPI_Datatype, MPI_Count *, MPI_Count *, MPI_Count *,
+                                      MPI_Count *, int *);
+typedef int fn_dt_type_get_extent_c(MPI_Datatype, MPI_Count *, MPI_Count *);
+typedef int fn_dt_type_get_extent_x(MPI_Datatype, MPI_Count *, MPI_Count *);
+typedef int fn_dt_type_get_name(MPI_Datatype, char *, int *);
+typedef int fn_dt_type_get_true_extent(MPI_Datatype, MPI_Aint *, MPI_Aint *);
+typedef int fn_dt_type_get_true_extent_c(MPI_Datatype, MPI_Count *, MPI_Count *);
+typedef int fn_dt_type_get_true_extent_x(MPI_Datatype, MPI_Count *, MPI_Count *);
+typedef int fn_dt_type_indexed(int, const int *, const int *, MPI_Datatype, MPI_Datatype *);
+typedef int fn_dt_type_indexed_c(MPI_Count, const MPI_Count *, const MPI_Count *, MPI_Datatype,
+                                 MPI_Datatype *);
+typedef int fn_dt_type_match_size(int, int, MPI_Datatype *);
+typedef int fn_dt_type_set_attr(MPI_Datatype, int, void *);
+typedef int fn_dt_type_set_name(MPI_Datatype, const char *);
+typedef int fn_dt_type_size_c(MPI_Datatype, MPI_Count *);
+typedef int fn_dt_type_size_x(MPI_Datatype, MPI_Count *);
+typedef int fn_dt_type_vector(int, int, int, MPI_Datatype, MPI_Datatype *);
+typedef int fn_dt_type_vector_c(MPI_Count, MPI_Count, MPI_Count, MPI_Datatype, MPI_Datatype *);
+typedef int fn_dt_unpack(const void *, int, int *, void *, int, MPI_Datatype, MPI_Comm);
+typedef int fn_dt_unpack_c(const void *, MPI_Count, MPI_Count *, void *, MPI_Count, MPI_Datatype,
+                           MPI_Comm);
+typedef int fn_dt_unpack_external(const char *, const void *, MPI_Aint, MPI_Aint *, void *, int,
+                                  MPI_Datatype);
+typedef int fn_dt_unpack_external_c(const char *, const void *, MPI_Count, MPI_Count *, void *,
+                                    MPI_Count, MPI_Datatype);
+
+static void abi_prototypes_datatypes(void **state)
+{
+    (void) state;
+    EXPECT_FN(Aint_add, fn_dt_aint_add);
+    EXPECT_FN(Aint_diff, fn_dt_aint_diff);
+    EXPECT_FN(Get_address, fn_dt_get_address);
+    EXPECT_FN(Get_elements, fn_dt_get_elements);
+    EXPECT_FN(Get_elements_c, fn_dt_get_elements_c);
+    EXPECT_FN(Get_elements_x, fn_dt_get_elements_x);
+    EXPECT_FN(Pack, fn_dt_pack);
+    EXPECT_FN(Pack_c, fn_dt_pack_c);
+    EXPECT_FN(Pack_external, fn_dt_pack_external);
+    EXPECT_FN(Pack_external_c, fn_dt_pack_external_c);
+    EXPECT_FN(Pack_external_size, fn_dt_pack_external_size);
+    EXPECT_FN(Pack_external_size_c, fn_dt_pack_external_size_c);
+    EXPECT_FN(Pack_size, fn_dt_pack_size);
+    EXPECT_FN(Pack_size_c, fn_dt_pack_size_c);
+    EXPECT_FN(Type_commit, fn_dt_type_commit);
+    EXPECT_FN(Type_contiguous, fn_dt_type_contiguous);
+    EXPECT_FN(Type_contiguous_c, fn_dt_type_contiguous_c);
+    EXPECT_FN(Type_create_darray, fn_dt_type_create_darray);
+    EXPECT_FN(Type_create_darray_c, fn_dt_type_create_darray_c);
+    EXPECT_FN(Type_create_hindexed, fn_dt_type_create_hindexed);
+    EXPECT_FN(Type_create_hindexed_block, fn_dt_type_create_hindexed_block);
+    EXPECT_FN(Type_create_hindexed_block_c, fn_dt_type_create_hindexed_block_c);
+    EXPECT_FN(Type_create_hindexed_c, fn_dt_type_create_hindexed_c);
+    EXPECT_FN(Type_create_hvector, fn_dt_type_create_hvector);
+    EXPECT_FN(Type_create_hvector_c, fn_dt_type_create_hvector_c);
+    EXPECT_FN(Type_create_indexed_block, fn_dt_type_create_indexed_block);
+    EXPECT_FN(Type_create_indexed_block_c, fn_dt_type_create_indexed_block_c);
+    EXPECT_FN(Type_create_keyval, fn_dt_type_create_keyval);
+    EXPECT_FN(Type_create_resized, fn_dt_type_create_resized);
+    EXPECT_FN(Type_create_resized_c, fn_dt_type_create_resized_c);
+    EXPECT_FN(Type_create_struct, fn_dt_type_create_struct);
+    EXPECT_FN(Type_create_struct_c, fn_dt_type_create_struct_c);
+    EXPECT_FN(Type_create_subarray, fn_dt_type_create_subarray);
+    EXPECT_FN(Type_create_subarray_c, fn_dt_type_create_subarray_c);
+    EXPECT_FN(Type_delete_attr, fn_dt_type_delete_attr);
+    EXPECT_FN(Type_dup, fn_dt_type_dup);
+    EXPECT_FN(Type_free, fn_dt_type_free);
+    EXPECT_FN(Type_free_keyval, fn_dt_type_free_keyval);
+    EXPECT_FN(Type_get_attr, fn_dt_type_get_attr);
+    EXPECT_FN(Type_get_contents, fn_dt_type_get_contents);
+    EXPECT_FN(Type_get_contents_c, fn_dt_type_get_contents_c);
+    EXPECT_FN(Type_get_envelope, fn_dt_type_get_envelope);
+    EXPECT_FN(Type_get_envelope_c, fn_dt_type_get_envelope_c);
+    EXPECT_FN(Type_get_extent_c, fn_dt_type_get_extent_c);
+    EXPECT_FN(Type_get_extent_x, fn_dt_type_get_extent_x);
+    EXPECT_FN(Type_get_name, fn_dt_type_get_name);
+    EXPECT_FN(Type_get_true_extent, fn_dt_type_get_true_extent);
+    EXPECT_FN(Type_get_true_extent_c, fn_dt_type_get_true_extent_c);
+    EXPECT_FN(Type_get_true_extent_x, fn_dt_type_get_true_extent_x);
+    EXPECT_FN(Type_indexed, fn_dt_type_indexed);
+    EXPECT_FN(Type_indexed_c, fn_dt_type_indexed_c);
+    EXPECT_FN(Type_match_size, fn_dt_type_match_size);
+    EXPECT_FN(Type_set_attr, fn_dt_type_set_attr);
+    EXPECT_FN(Type_set_name, fn_dt_type_set_name);
+    EXPECT_FN(Type_size_c, fn_dt_type_size_c);
+    EXPECT_FN(Type_size_x, fn_dt_type_size_x);
+    EXPECT_FN(Type_vector, fn_dt_type_vector);
+    EXPECT_FN(Type_vector_c, fn_dt_type_vector_c);
+    EXPECT_FN(Unpack, fn_dt_unpack);
+    EXPECT_FN(Unpack_c, fn_dt_unpack_c);
+    EXPECT_FN(Unpack_external, fn_dt_unpack_external);
+    EXPECT_FN(Unpack_external_c, fn_dt_unpack_external_c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -672,7 +825,7 @@ int main(void)
         cmocka_unit_test(abi_datatypes),          cmocka_unit_test(abi_error_classes),
         cmocka_unit_test(abi_int_constants),      cmocka_unit_test(abi_pointer_constants),
         cmocka_unit_test(abi_callback_types),     cmocka_unit_test(abi_prototypes),
-        cmocka_unit_test(abi_prototypes_err_f2c),
+        cmocka_unit_test(abi_prototypes_err_f2c), cmocka_unit_test(abi_prototypes_datatypes),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -149,14 +149,31 @@ static size_t loop_tport_max_eager(struct kr_tep *ep)
     return LOOP_MAX_EAGER;
 }
 
+static size_t loop_tport_max_frag(struct kr_tep *ep)
+{
+    (void) ep;
+    return LOOP_MAX_EAGER;
+}
+
+static int loop_tport_send_fill(struct kr_tep *ep, const struct kr_wire_hdr *hdr,
+                                const struct iovec *iov, int iovcnt, size_t fill_len,
+                                kr_tport_fill_fn fill, void *arg);
+
 static int loop_tport_send_eager(struct kr_tep *ep, const struct kr_wire_hdr *hdr,
                                  const struct iovec *iov, int iovcnt)
+{
+    return loop_tport_send_fill(ep, hdr, iov, iovcnt, 0, NULL, NULL);
+}
+
+static int loop_tport_send_fill(struct kr_tep *ep, const struct kr_wire_hdr *hdr,
+                                const struct iovec *iov, int iovcnt, size_t fill_len,
+                                kr_tport_fill_fn fill, void *arg)
 {
     struct loop_tport *self = loop_tport_of(ep->tp);
     struct loop_tep *le = (struct loop_tep *) (void *) ep;
     struct loop_tport *dst = self->fabric->members[le->peer];
     struct loop_msg *m;
-    size_t len = 0, off = 0;
+    size_t len = fill_len, off = 0;
 
     if (dst == NULL) {
         return -EHOSTUNREACH;
@@ -178,6 +195,9 @@ static int loop_tport_send_eager(struct kr_tep *ep, const struct kr_wire_hdr *hd
             memcpy(m->payload + off, iov[i].iov_base, iov[i].iov_len);
             off += iov[i].iov_len;
         }
+    }
+    if (fill != NULL) {
+        fill(arg, m->payload + off, fill_len);
     }
     *dst->tailp = m;
     dst->tailp = &m->next;
@@ -258,7 +278,9 @@ const struct kr_tport_ops kr_loop_tport_ops = {
     .open       = loop_tport_open,
     .connect    = loop_tport_connect,
     .max_eager  = loop_tport_max_eager,
+    .max_frag   = loop_tport_max_frag,
     .send_eager = loop_tport_send_eager,
+    .send_fill  = loop_tport_send_fill,
     .rndv_get   = loop_tport_rndv_get,
     .progress   = loop_tport_progress,
     .wait       = loop_tport_wait,

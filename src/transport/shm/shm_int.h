@@ -137,6 +137,10 @@ void kr_shm_ring_init(struct shm_ring *r, struct shm_ctl *ctl, unsigned char *sl
 void kr_shm_ring_format(unsigned char *slots, size_t ring_bytes);
 int kr_shm_ring_push(struct shm_ring *r, int src, const struct kr_wire_hdr *hdr,
                      const struct iovec *iov, int iovcnt, size_t plen);
+/* The same, with the payload's tail (plen minus the iovecs) written by `fill`. */
+int kr_shm_ring_push_fill(struct shm_ring *r, int src, const struct kr_wire_hdr *hdr,
+                          const struct iovec *iov, int iovcnt, size_t plen,
+                          kr_tport_fill_fn fill, void *arg);
 size_t kr_shm_ring_max_payload(const struct shm_ring *r);
 
 /* Consumer side: what the owner of a ring keeps about it. */

@@ -74,6 +74,13 @@ static void ring_write_payload(unsigned char *dst, const struct iovec *iov, int 
 int kr_shm_ring_push(struct shm_ring *r, int src, const struct kr_wire_hdr *hdr,
                      const struct iovec *iov, int iovcnt, size_t plen)
 {
+    return kr_shm_ring_push_fill(r, src, hdr, iov, iovcnt, plen, NULL, NULL);
+}
+
+int kr_shm_ring_push_fill(struct shm_ring *r, int src, const struct kr_wire_hdr *hdr,
+                          const struct iovec *iov, int iovcnt, size_t plen,
+                          kr_tport_fill_fn fill, void *arg)
+{
     uint32_t need = shm_rec_slots((uint32_t) plen), pad;
     uint64_t pos, end;
     struct shm_rec *rec;
@@ -103,6 +110,14 @@ int kr_shm_ring_push(struct shm_ring *r, int src, const struct kr_wire_hdr *hdr,
     rec->plen = (uint32_t) plen;
     rec->hdr = *hdr;
     ring_write_payload(rec->payload, iov, iovcnt);
+    if (fill != NULL) {
+        size_t head = 0;
+
+        for (int i = 0; i < iovcnt; i++) {
+            head += iov[i].iov_len;
+        }
+        fill(arg, rec->payload + head, plen - head);
+    }
     /* Release pairs with the consumer's acquire load of `ready`: header and payload are
      * visible before the record is. */
     atomic_store_explicit(&rec->ready, pos, memory_order_release);

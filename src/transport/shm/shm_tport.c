@@ -213,18 +213,24 @@ static size_t shm_tport_max_eager(struct kr_tep *ep)
     return lim < ring_max ? lim : ring_max;
 }
 
-static int shm_tport_send_eager(struct kr_tep *ep, const struct kr_wire_hdr *hdr,
-                                const struct iovec *iov, int iovcnt)
+static size_t shm_tport_max_frag(struct kr_tep *ep)
+{
+    return kr_shm_ring_max_payload(&shm_tep_of(ep)->ring);
+}
+
+static int shm_tport_send_fill(struct kr_tep *ep, const struct kr_wire_hdr *hdr,
+                               const struct iovec *iov, int iovcnt, size_t len,
+                               kr_tport_fill_fn fill, void *arg)
 {
     struct shm_tep *se = shm_tep_of(ep);
     struct shm_tport *st = shm_tport_of(ep->tp);
-    size_t plen = 0;
+    size_t plen = len;
     int ret;
 
     for (int i = 0; i < iovcnt; i++) {
         plen += iov[i].iov_len;
     }
-    ret = kr_shm_ring_push(&se->ring, st->rank, hdr, iov, iovcnt, plen);
+    ret = kr_shm_ring_push_fill(&se->ring, st->rank, hdr, iov, iovcnt, plen, fill, arg);
     if (ret == -EAGAIN) {
         st->nrefused += se->refused == 0;
         se->refused = plen + 1; /* + 1: a refused empty payload still counts */
@@ -233,6 +239,12 @@ static int shm_tport_send_eager(struct kr_tep *ep, const struct kr_wire_hdr *hdr
         se->refused = 0;
     }
     return ret;
+}
+
+static int shm_tport_send_eager(struct kr_tep *ep, const struct kr_wire_hdr *hdr,
+                                const struct iovec *iov, int iovcnt)
+{
+    return shm_tport_send_fill(ep, hdr, iov, iovcnt, 0, NULL, NULL);
 }
 
 static int shm_tport_rndv_get(struct kr_tep *ep, const struct kr_rndv_key *key,
@@ -421,7 +433,9 @@ const struct kr_tport_ops kr_shm_tport_ops = {
     .start       = shm_tport_start,
     .connect     = shm_tport_connect,
     .max_eager   = shm_tport_max_eager,
+    .max_frag    = shm_tport_max_frag,
     .send_eager  = shm_tport_send_eager,
+    .send_fill   = shm_tport_send_fill,
     .rndv_get    = shm_tport_rndv_get,
     .coop_open   = shm_tport_coop_open,
     .coop_work   = shm_tport_coop_work,
