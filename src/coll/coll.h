@@ -26,6 +26,24 @@ int kr_coll_allgather(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t
 /* Block i of sbuf goes to rank i; block j of rbuf comes from rank j. */
 int kr_coll_alltoall(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes);
 
+/* Schedule builders: the same collectives as schedules (sched.h), for the nonblocking and
+ * persistent forms. Arguments as above; the buffers must stay valid until the schedule
+ * completes. */
+struct kr_sched;
+int kr_coll_barrier_sched(struct kr_comm *comm, struct kr_sched **s_out);
+int kr_coll_bcast_sched(struct kr_comm *comm, void *buf, size_t bytes, int root,
+                        struct kr_sched **s_out);
+int kr_coll_reduce_sched(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t count,
+                         const struct kr_dt *dt, const struct kr_op *op, int root,
+                         struct kr_sched **s_out);
+int kr_coll_allreduce_sched(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t count,
+                            const struct kr_dt *dt, const struct kr_op *op,
+                            struct kr_sched **s_out);
+int kr_coll_allgather_sched(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes,
+                            struct kr_sched **s_out);
+int kr_coll_alltoall_sched(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes,
+                           struct kr_sched **s_out);
+
 /* Shared-memory collectives (coll_shm.c). The host's ranks share kr_coll_shm_bytes() of
  * memory through the transport; kr_coll_host_create wraps it (NULL host when there is none
  * or it is too small), and communicators whose members all live on the host attach to an

@@ -1,61 +1,72 @@
-/* Allgather: recursive doubling when the size is a power of two (log n steps, each doubling
- * the data held), otherwise a ring (n-1 steps of one block). */
+/* Allgather: recursive doubling when the size is a power of two (log n rounds, each doubling
+ * the data held), otherwise a ring (n-1 rounds of one block). */
 #include "config.h"
 
 #include "coll_int.h"
 
-#include <string.h>
-
-static int allgather_ring(struct kr_comm *comm, unsigned char *rbuf, size_t bytes, int tag)
+static int allgather_ring(struct kr_sched *s, unsigned char *rbuf, size_t bytes)
 {
-    int n = comm->size, r = comm->rank;
+    int n = kr_sched_size(s), r = kr_sched_rank(s), ret = 0;
 
-    for (int s = 0; s < n - 1; s++) {
-        int sb = (r - s + n) % n, rb = (r - s - 1 + n) % n;
-        int ret = kr_coll_sendrecv(comm, rbuf + (size_t) sb * bytes, bytes, (r + 1) % n,
-                                   rbuf + (size_t) rb * bytes, bytes, (r - 1 + n) % n, tag);
+    for (int st = 0; ret == 0 && st < n - 1; st++) {
+        int sb = (r - st + n) % n, rb = (r - st - 1 + n) % n;
 
-        if (ret != 0) {
-            return ret;
+        ret = kr_sched_round(s);
+        if (ret == 0) {
+            ret = kr_sched_recv(s, rbuf + (size_t) rb * bytes, bytes, (r - 1 + n) % n);
+        }
+        if (ret == 0) {
+            ret = kr_sched_send(s, rbuf + (size_t) sb * bytes, bytes, (r + 1) % n);
         }
     }
-    return 0;
+    return ret;
 }
 
-/* After the step with distance d, each rank holds the aligned group of 2d blocks around it. */
-static int allgather_recdbl(struct kr_comm *comm, unsigned char *rbuf, size_t bytes, int tag)
+/* After the round with distance d, each rank holds the aligned group of 2d blocks around it. */
+static int allgather_recdbl(struct kr_sched *s, unsigned char *rbuf, size_t bytes)
 {
-    int r = comm->rank;
+    int r = kr_sched_rank(s), ret = 0;
 
-    for (int d = 1; d < comm->size; d <<= 1) {
-        int peer = r ^ d;
-        int mine = r & ~(d - 1), theirs = peer & ~(d - 1);
-        int ret = kr_coll_sendrecv(comm, rbuf + (size_t) mine * bytes, (size_t) d * bytes, peer,
-                                   rbuf + (size_t) theirs * bytes, (size_t) d * bytes, peer, tag);
+    for (int d = 1; ret == 0 && d < kr_sched_size(s); d <<= 1) {
+        int peer = r ^ d, mine = r & ~(d - 1), theirs = peer & ~(d - 1);
 
-        if (ret != 0) {
-            return ret;
+        ret = kr_sched_round(s);
+        if (ret == 0) {
+            ret = kr_sched_recv(s, rbuf + (size_t) theirs * bytes, (size_t) d * bytes, peer);
+        }
+        if (ret == 0) {
+            ret = kr_sched_send(s, rbuf + (size_t) mine * bytes, (size_t) d * bytes, peer);
         }
     }
-    return 0;
+    return ret;
+}
+
+int kr_coll_allgather_sched(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes,
+                            struct kr_sched **s_out)
+{
+    int n = comm->size, algo = kr_coll_cfg.allgather, ret;
+    unsigned char *rb = rbuf;
+    struct kr_sched *s = NULL;
+
+    ret = kr_sched_create(comm, &s);
+    if (ret == 0 && sbuf != NULL && bytes > 0) {
+        ret = kr_sched_copy(s, sbuf, rb + (size_t) comm->rank * bytes, bytes);
+    }
+    if (ret == 0 && n > 1) {
+        if (algo == KR_COLL_ALLGATHER_AUTO) {
+            algo = (n & (n - 1)) == 0 ? KR_COLL_ALLGATHER_RECDBL : KR_COLL_ALLGATHER_RING;
+        }
+        ret = algo == KR_COLL_ALLGATHER_RECDBL && (n & (n - 1)) == 0
+                  ? allgather_recdbl(s, rb, bytes)
+                  : allgather_ring(s, rb, bytes);
+    }
+    return kr_coll_built(s, ret, s_out);
 }
 
 int kr_coll_allgather(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes)
 {
-    int n = comm->size, tag = kr_coll_tag(comm), algo = kr_coll_cfg.allgather;
-    unsigned char *rb = rbuf;
+    struct kr_sched *s;
+    int ret = kr_coll_allgather_sched(comm, sbuf, rbuf, bytes, &s);
 
-    if (sbuf != NULL && bytes > 0) {
-        memcpy(rb + (size_t) comm->rank * bytes, sbuf, bytes);
-    }
-    if (n == 1) {
-        return 0;
-    }
-    if (algo == KR_COLL_ALLGATHER_AUTO) {
-        algo = (n & (n - 1)) == 0 ? KR_COLL_ALLGATHER_RECDBL : KR_COLL_ALLGATHER_RING;
-    }
-    if (algo == KR_COLL_ALLGATHER_RECDBL && (n & (n - 1)) == 0) {
-        return allgather_recdbl(comm, rb, bytes, tag);
-    }
-    return allgather_ring(comm, rb, bytes, tag);
+    return ret != 0 ? ret : kr_sched_run(s);
 }

@@ -1,93 +1,83 @@
-/* Alltoall: for short blocks every receive and send is posted at once (the transports
- * overlap them); for long blocks ranks exchange pairwise, one partner per step, so no rank is
+/* Alltoall: for short blocks every receive and send is posted in one round (the transports
+ * overlap them); for long blocks ranks exchange pairwise, one partner per round, so no rank is
  * flooded by everyone at the same time. */
 #include "config.h"
 
 #include "coll_int.h"
 
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 
-static int alltoall_postall(struct kr_comm *comm, const unsigned char *sbuf,
-                            unsigned char *rbuf, size_t bytes, int tag)
+static int alltoall_postall(struct kr_sched *s, const unsigned char *sbuf, unsigned char *rbuf,
+                            size_t bytes)
 {
-    int n = comm->size, r = comm->rank, ret = 0, posted = 0;
-    struct kr_req *reqs = malloc(sizeof(*reqs) * 2 * (size_t) n);
+    int n = kr_sched_size(s), r = kr_sched_rank(s), ret = kr_sched_round(s);
 
-    if (reqs == NULL) {
-        return -ENOMEM;
-    }
-    for (int s = 1; s < n && ret == 0; s++) {
-        int src = (r - s + n) % n;
+    for (int st = 1; ret == 0 && st < n; st++) {
+        int src = (r - st + n) % n;
 
-        kr_req_init(&reqs[posted], KR_REQ_RECV);
-        ret = kr_pt2pt_irecv(comm->pt, &reqs[posted], rbuf + (size_t) src * bytes, bytes, src,
-                             tag, kr_comm_ctx_coll(comm));
-        posted += ret == 0;
+        ret = kr_sched_recv(s, rbuf + (size_t) src * bytes, bytes, src);
     }
-    for (int s = 1; s < n && ret == 0; s++) {
-        int dst = (r + s) % n;
+    for (int st = 1; ret == 0 && st < n; st++) {
+        int dst = (r + st) % n;
 
-        kr_req_init(&reqs[posted], KR_REQ_SEND);
-        ret = kr_pt2pt_isend(comm->pt, &reqs[posted], sbuf + (size_t) dst * bytes, bytes,
-                             kr_comm_job_rank(comm, dst), r, tag, kr_comm_ctx_coll(comm));
-        posted += ret == 0;
+        ret = kr_sched_send(s, sbuf + (size_t) dst * bytes, bytes, dst);
     }
-    for (int i = 0; i < posted; i++) {
-        int w = kr_pt2pt_wait(comm->pt, &reqs[i]);
-
-        if (ret == 0) {
-            ret = w != 0 ? w : reqs[i].status.error;
-        }
-    }
-    free(reqs);
     return ret;
 }
 
-static int alltoall_pairwise(struct kr_comm *comm, const unsigned char *sbuf,
-                             unsigned char *rbuf, size_t bytes, int tag)
+static int alltoall_pairwise(struct kr_sched *s, const unsigned char *sbuf,
+                             unsigned char *rbuf, size_t bytes)
 {
-    int n = comm->size, r = comm->rank;
+    int n = kr_sched_size(s), r = kr_sched_rank(s), ret = 0;
 
-    for (int s = 1; s < n; s++) {
-        int dst = (r + s) % n, src = (r - s + n) % n;
-        int ret = kr_coll_sendrecv(comm, sbuf + (size_t) dst * bytes, bytes, dst,
-                                   rbuf + (size_t) src * bytes, bytes, src, tag);
+    for (int st = 1; ret == 0 && st < n; st++) {
+        int dst = (r + st) % n, src = (r - st + n) % n;
 
-        if (ret != 0) {
-            return ret;
+        ret = kr_sched_round(s);
+        if (ret == 0) {
+            ret = kr_sched_recv(s, rbuf + (size_t) src * bytes, bytes, src);
+        }
+        if (ret == 0) {
+            ret = kr_sched_send(s, sbuf + (size_t) dst * bytes, bytes, dst);
         }
     }
-    return 0;
+    return ret;
+}
+
+int kr_coll_alltoall_sched(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes,
+                           struct kr_sched **s_out)
+{
+    int algo = kr_coll_cfg.alltoall, ret;
+    size_t total = (size_t) comm->size * bytes, mine = (size_t) comm->rank * bytes;
+    const unsigned char *sb = sbuf;
+    struct kr_sched *s = NULL;
+
+    ret = kr_sched_create(comm, &s);
+    if (ret == 0 && sbuf == NULL) {
+        /* In place: send from a copy so received blocks cannot overwrite unsent ones. */
+        unsigned char *copy = kr_sched_alloc(s, total);
+
+        ret = copy != NULL ? kr_sched_copy(s, rbuf, copy, total) : -ENOMEM;
+        sb = copy;
+    }
+    if (ret == 0 && sbuf != NULL) {
+        ret = kr_sched_copy(s, sb + mine, (unsigned char *) rbuf + mine, bytes);
+    }
+    if (ret == 0 && comm->size > 1) {
+        if (algo == KR_COLL_ALLTOALL_AUTO) {
+            algo = bytes >= kr_coll_cfg.alltoall_pairwise_min ? KR_COLL_ALLTOALL_PAIRWISE
+                                                              : KR_COLL_ALLTOALL_POSTALL;
+        }
+        ret = algo == KR_COLL_ALLTOALL_PAIRWISE ? alltoall_pairwise(s, sb, rbuf, bytes)
+                                                : alltoall_postall(s, sb, rbuf, bytes);
+    }
+    return kr_coll_built(s, ret, s_out);
 }
 
 int kr_coll_alltoall(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes)
 {
-    int tag = kr_coll_tag(comm), algo = kr_coll_cfg.alltoall, ret;
-    size_t total = (size_t) comm->size * bytes;
-    const unsigned char *sb = sbuf;
-    unsigned char *copy = NULL;
+    struct kr_sched *s;
+    int ret = kr_coll_alltoall_sched(comm, sbuf, rbuf, bytes, &s);
 
-    if (sbuf == NULL) {
-        /* In place: send from a copy so received blocks cannot overwrite unsent ones. */
-        copy = malloc(total + 1);
-        if (copy == NULL) {
-            return -ENOMEM;
-        }
-        memcpy(copy, rbuf, total);
-        sb = copy;
-    }
-    if (bytes > 0) {
-        memcpy((unsigned char *) rbuf + (size_t) comm->rank * bytes,
-               sb + (size_t) comm->rank * bytes, bytes);
-    }
-    if (algo == KR_COLL_ALLTOALL_AUTO) {
-        algo = bytes >= kr_coll_cfg.alltoall_pairwise_min ? KR_COLL_ALLTOALL_PAIRWISE
-                                                          : KR_COLL_ALLTOALL_POSTALL;
-    }
-    ret = algo == KR_COLL_ALLTOALL_PAIRWISE ? alltoall_pairwise(comm, sb, rbuf, bytes, tag)
-                                            : alltoall_postall(comm, sb, rbuf, bytes, tag);
-    free(copy);
-    return ret;
+    return ret != 0 ? ret : kr_sched_run(s);
 }

@@ -1,35 +1,32 @@
 /* Broadcast: a binomial tree for short messages (log n steps, whole message each); for long
  * ones scatter + ring allgather, so every link carries about the message size once instead of
- * the root sending it log n times. */
+ * the root sending it log n times; through shared memory in chunks on one host. */
 #include "config.h"
 
 #include "coll_int.h"
 
-static int bcast_binomial(struct kr_comm *comm, void *buf, size_t bytes, int root, int tag)
+static int bcast_binomial(struct kr_sched *s, void *buf, size_t bytes, int root)
 {
-    int n = comm->size, vr = (comm->rank - root + n) % n, mask = 1, ret;
+    int n = kr_sched_size(s), vr = (kr_sched_rank(s) - root + n) % n, mask = 1, ret = 0;
 
     /* Receive from the parent: the rank that differs in our lowest set bit. */
     while (mask < n) {
         if ((vr & mask) != 0) {
-            ret = kr_coll_recv(comm, buf, bytes, (vr - mask + root) % n, tag);
-            if (ret != 0) {
-                return ret;
-            }
+            ret = kr_sched_recv(s, buf, bytes, (vr - mask + root) % n);
             break;
         }
         mask <<= 1;
     }
-    /* Send to children below that bit. */
-    for (mask >>= 1; mask > 0; mask >>= 1) {
+    /* Send to children below that bit, after the data is here. */
+    if (ret == 0) {
+        ret = kr_sched_round(s);
+    }
+    for (mask >>= 1; ret == 0 && mask > 0; mask >>= 1) {
         if (vr + mask < n) {
-            ret = kr_coll_send(comm, buf, bytes, (vr + mask + root) % n, tag);
-            if (ret != 0) {
-                return ret;
-            }
+            ret = kr_sched_send(s, buf, bytes, (vr + mask + root) % n);
         }
     }
-    return 0;
+    return ret;
 }
 
 /* Block i of the message (in relative-rank order) is [off(i), off(i + 1)). */
@@ -41,10 +38,9 @@ static size_t bcast_block_off(size_t bytes, int n, int i)
 }
 
 /* Scatter the blocks down a binomial tree, then circulate them around a ring. */
-static int bcast_scatter_allgather(struct kr_comm *comm, void *buf, size_t bytes, int root,
-                                   int tag)
+static int bcast_scatter_allgather(struct kr_sched *s, void *buf, size_t bytes, int root)
 {
-    int n = comm->size, vr = (comm->rank - root + n) % n, mask = 1, ret;
+    int n = kr_sched_size(s), vr = (kr_sched_rank(s) - root + n) % n, mask = 1, ret = 0;
     unsigned char *b = buf;
 
     /* Binomial scatter: the subtree under relative rank v owns blocks [v, v + extent). */
@@ -53,62 +49,75 @@ static int bcast_scatter_allgather(struct kr_comm *comm, void *buf, size_t bytes
             int hi = vr + mask < n ? vr + mask : n;
             size_t lo_off = bcast_block_off(bytes, n, vr);
 
-            ret = kr_coll_recv(comm, b + lo_off, bcast_block_off(bytes, n, hi) - lo_off,
-                               (vr - mask + root) % n, tag);
-            if (ret != 0) {
-                return ret;
-            }
+            ret = kr_sched_recv(s, b + lo_off, bcast_block_off(bytes, n, hi) - lo_off,
+                                (vr - mask + root) % n);
             break;
         }
         mask <<= 1;
     }
-    for (mask >>= 1; mask > 0; mask >>= 1) {
+    for (mask >>= 1; ret == 0 && mask > 0; mask >>= 1) {
         if (vr + mask < n) {
             int hi = vr + 2 * mask < n ? vr + 2 * mask : n;
             size_t lo_off = bcast_block_off(bytes, n, vr + mask);
 
-            ret = kr_coll_send(comm, b + lo_off, bcast_block_off(bytes, n, hi) - lo_off,
-                               (vr + mask + root) % n, tag);
-            if (ret != 0) {
-                return ret;
+            ret = kr_sched_round(s);
+            if (ret == 0) {
+                ret = kr_sched_send(s, b + lo_off, bcast_block_off(bytes, n, hi) - lo_off,
+                                    (vr + mask + root) % n);
             }
         }
     }
     /* Ring allgather in relative ranks: pass on the block received in the previous step. */
-    for (int s = 0; s < n - 1; s++) {
-        int sb = (vr - s + n) % n, rb = (vr - s - 1 + n) % n;
+    for (int st = 0; ret == 0 && st < n - 1; st++) {
+        int sb = (vr - st + n) % n, rb = (vr - st - 1 + n) % n;
         size_t so = bcast_block_off(bytes, n, sb), ro = bcast_block_off(bytes, n, rb);
 
-        ret = kr_coll_sendrecv(comm, b + so, bcast_block_off(bytes, n, sb + 1) - so,
-                               (vr + 1 + root) % n, b + ro,
-                               bcast_block_off(bytes, n, rb + 1) - ro, (vr - 1 + n + root) % n,
-                               tag);
-        if (ret != 0) {
-            return ret;
+        ret = kr_sched_round(s);
+        if (ret == 0) {
+            ret = kr_sched_recv(s, b + ro, bcast_block_off(bytes, n, rb + 1) - ro,
+                                (vr - 1 + n + root) % n);
+        }
+        if (ret == 0) {
+            ret = kr_sched_send(s, b + so, bcast_block_off(bytes, n, sb + 1) - so,
+                                (vr + 1 + root) % n);
         }
     }
-    return 0;
+    return ret;
+}
+
+int kr_coll_bcast_sched(struct kr_comm *comm, void *buf, size_t bytes, int root,
+                        struct kr_sched **s_out)
+{
+    int algo = kr_coll_cfg.bcast, ret;
+    struct kr_sched *s = NULL;
+
+    ret = kr_sched_create(comm, &s);
+    if (ret == 0 && comm->size > 1) {
+        if (algo != KR_COLL_BCAST_BINOMIAL && algo != KR_COLL_BCAST_SCATTER_ALLGATHER) {
+            algo = bytes >= kr_coll_cfg.bcast_pipeline_min && comm->size > 2
+                       ? KR_COLL_BCAST_SCATTER_ALLGATHER : KR_COLL_BCAST_BINOMIAL;
+        }
+        ret = algo == KR_COLL_BCAST_SCATTER_ALLGATHER && bytes >= (size_t) comm->size
+                  ? bcast_scatter_allgather(s, buf, bytes, root)
+                  : bcast_binomial(s, buf, bytes, root);
+    }
+    return kr_coll_built(s, ret, s_out);
 }
 
 int kr_coll_bcast(struct kr_comm *comm, void *buf, size_t bytes, int root)
 {
-    int tag = kr_coll_tag(comm), algo = kr_coll_cfg.bcast;
+    int algo = kr_coll_cfg.bcast, ret;
+    struct kr_sched *s;
 
     if (comm->size == 1) {
         return 0;
     }
     /* Two ranks: one single-copy message beats two copies through shared memory. */
-    if (comm->shm != NULL && (algo == KR_COLL_BCAST_SHM
-                              || (algo == KR_COLL_BCAST_AUTO && comm->size > 2
-                                  && bytes >= kr_coll_cfg.bcast_shm_min))) {
+    if ((algo == KR_COLL_BCAST_SHM
+         || (algo == KR_COLL_BCAST_AUTO && comm->size > 2 && bytes >= kr_coll_cfg.bcast_shm_min))
+        && kr_coll_shm_ready(comm)) {
         return kr_coll_shm_bcast(comm, buf, bytes, root);
     }
-    if (algo == KR_COLL_BCAST_AUTO || algo == KR_COLL_BCAST_SHM) {
-        algo = bytes >= kr_coll_cfg.bcast_pipeline_min && comm->size > 2
-                   ? KR_COLL_BCAST_SCATTER_ALLGATHER : KR_COLL_BCAST_BINOMIAL;
-    }
-    if (algo == KR_COLL_BCAST_SCATTER_ALLGATHER && bytes >= (size_t) comm->size) {
-        return bcast_scatter_allgather(comm, buf, bytes, root, tag);
-    }
-    return bcast_binomial(comm, buf, bytes, root, tag);
+    ret = kr_coll_bcast_sched(comm, buf, bytes, root, &s);
+    return ret != 0 ? ret : kr_sched_run(s);
 }

@@ -4,6 +4,7 @@
 #define KR_COLL_INT_H
 
 #include "coll.h"
+#include "sched.h"
 
 #include <stddef.h>
 
@@ -11,11 +12,13 @@
  * so they all draw the same number. */
 int kr_coll_tag(struct kr_comm *comm);
 
-int kr_coll_send(struct kr_comm *comm, const void *buf, size_t len, int dst, int tag);
-int kr_coll_recv(struct kr_comm *comm, void *buf, size_t len, int src, int tag);
-/* Send to `dst` and receive from `src` at once (neither blocks the other). */
-int kr_coll_sendrecv(struct kr_comm *comm, const void *sbuf, size_t slen, int dst, void *rbuf,
-                     size_t rlen, int src, int tag);
+/* End of a schedule builder: on an error free the schedule (which may be NULL) and return the
+ * error; else hand the schedule out. */
+int kr_coll_built(struct kr_sched *s, int ret, struct kr_sched **s_out);
+
+/* True when a shared-memory round may run on `comm` now: it has an area, and this rank's
+ * running schedules on it have finished (waits for them). */
+bool kr_coll_shm_ready(struct kr_comm *comm);
 
 /* Shared-memory algorithms (coll_shm_ops.c); usable when comm->shm is set. */
 int kr_coll_shm_barrier(struct kr_comm *comm);

@@ -1,9 +1,36 @@
-/* Point-to-point in the collective context, and the collective settings. */
+/* Collective settings, tags, and the helpers schedule builders share. */
 #include "config.h"
 
 #include "coll_int.h"
 
 #include <errno.h>
+
+static bool coll_no_schedules(void *arg)
+{
+    return ((struct kr_comm *) arg)->sched_active == 0;
+}
+
+/* Shared-memory rounds and schedules must not interleave on one communicator: every member
+ * issues collectives in the same order, so waiting for this rank's running schedules keeps
+ * the shared rounds in step. */
+bool kr_coll_shm_ready(struct kr_comm *comm)
+{
+    if (comm->shm == NULL) {
+        return false;
+    }
+    return comm->sched_active == 0
+           || kr_pt2pt_wait_until(comm->pt, coll_no_schedules, comm) == 0;
+}
+
+int kr_coll_built(struct kr_sched *s, int ret, struct kr_sched **s_out)
+{
+    if (ret != 0) {
+        kr_sched_free(s);
+        return ret;
+    }
+    *s_out = s;
+    return 0;
+}
 
 struct kr_coll_cfg kr_coll_cfg;
 
@@ -45,46 +72,4 @@ const struct kr_setting kr_coll_settings[] = {
 int kr_coll_tag(struct kr_comm *comm)
 {
     return (int) (comm->coll_seq++ & 0x3fffffffu);
-}
-
-int kr_coll_send(struct kr_comm *comm, const void *buf, size_t len, int dst, int tag)
-{
-    return kr_pt2pt_send(comm->pt, buf, len, kr_comm_job_rank(comm, dst), comm->rank, tag,
-                         kr_comm_ctx_coll(comm));
-}
-
-int kr_coll_recv(struct kr_comm *comm, void *buf, size_t len, int src, int tag)
-{
-    struct kr_status st;
-    int ret;
-
-    ret = kr_pt2pt_recv(comm->pt, buf, len, src, tag, kr_comm_ctx_coll(comm), &st);
-    return ret != 0 ? ret : st.error;
-}
-
-int kr_coll_sendrecv(struct kr_comm *comm, const void *sbuf, size_t slen, int dst, void *rbuf,
-                     size_t rlen, int src, int tag)
-{
-    struct kr_req rreq, sreq;
-    int ret;
-
-    kr_req_init(&rreq, KR_REQ_RECV);
-    kr_req_init(&sreq, KR_REQ_SEND);
-    ret = kr_pt2pt_irecv(comm->pt, &rreq, rbuf, rlen, src, tag, kr_comm_ctx_coll(comm));
-    if (ret != 0) {
-        return ret;
-    }
-    ret = kr_pt2pt_isend(comm->pt, &sreq, sbuf, slen, kr_comm_job_rank(comm, dst), comm->rank,
-                         tag, kr_comm_ctx_coll(comm));
-    if (ret == 0) {
-        ret = kr_pt2pt_wait(comm->pt, &sreq);
-    }
-    /* The receive was posted: it must complete before its stack slot goes away. */
-    if (kr_pt2pt_wait(comm->pt, &rreq) != 0 && ret == 0) {
-        ret = -EIO;
-    }
-    if (ret == 0) {
-        ret = sreq.status.error != 0 ? sreq.status.error : rreq.status.error;
-    }
-    return ret;
 }

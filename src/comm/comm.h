@@ -25,6 +25,7 @@ struct kr_comm {
     void *errh;                 /* error handler, owned by the API layer */
     int refs;
     uint32_t coll_seq;          /* collectives started, for tags that never repeat soon */
+    int sched_active;           /* collective schedules running (nonblocking ones) */
     struct kr_coll_host *host;  /* NULL when this host shares no memory among its ranks */
     struct kr_coll_shm *shm;    /* NULL when the communicator has no shared area */
     char name[KR_COMM_NAME_MAX];
