@@ -67,4 +67,11 @@ int kr_comm_split(struct kr_comm *comm, struct kr_comm_ids *ids, int color, int 
 /* Release the communicator: its id is free again and its matching state dropped. */
 void kr_comm_free(struct kr_comm *comm, struct kr_comm_ids *ids);
 
+/* Neighbours of a communicator with a process topology (Cartesian, graph, distributed graph)
+ * in the order MPI's neighbourhood collectives use: sources (receive from) and destinations
+ * (send to), as communicator ranks, MPI_PROC_NULL allowed (Cartesian edges). The arrays belong
+ * to the communicator. Returns 0, or -EINVAL when it has no topology. */
+int kr_comm_neighbors(const struct kr_comm *comm, int *indeg_out, const int **sources_out,
+                      int *outdeg_out, const int **dests_out);
+
 #endif /* KR_COMM_COMM_H */
