@@ -92,14 +92,16 @@ int kr_api_check_coll_type(const char *call, struct kr_comm *comm, MPI_Datatype 
 int kr_api_check_buf(const char *call, struct kr_comm *comm, const void *buf, MPI_Count count,
                      const struct kr_dt *dt)
 {
+    size_t bytes;
+
     /* NULL is MPI_BOTTOM: fine with a derived type whose displacements are absolute. */
     if (kr_api_cfg.check_args && buf == NULL && count > 0 && dt->size > 0
         && (dt->flags & KR_DT_F_PREDEFINED) != 0) {
         return kr_api_error(comm, MPI_ERR_BUFFER, "%s: buffer is NULL but count is %lld", call,
                             (long long) count);
     }
-    if (kr_api_cfg.check_args && kr_api_stride(dt) > 0
-        && (size_t) count > SIZE_MAX / kr_api_stride(dt)) {
+    if (kr_api_cfg.check_args
+        && __builtin_mul_overflow((size_t) count, kr_api_stride(dt), &bytes)) {
         return kr_api_error(comm, MPI_ERR_COUNT, "%s: %lld elements of %s do not fit in "
                             "memory", call, (long long) count, kr_dt_name(dt));
     }
