@@ -82,57 +82,25 @@ static int p2p_send(const char *call, const void *buf, MPI_Count count, MPI_Data
     return ret == 0 ? MPI_SUCCESS : kr_api_fail(comm, call, ret);
 }
 
-KR_WEAK_ALIAS(Send)
-int PMPI_Send(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm)
-{
-    return p2p_send("MPI_Send", buf, count, type, dest, tag, comm, KR_SEND_STANDARD);
-}
+/* A blocking send call and its MPI_Count twin. */
+#define P2P_SEND_PAIR(name, mode)                                                             \
+    KR_WEAK_ALIAS(name)                                                                       \
+    int PMPI_##name(const void *buf, int count, MPI_Datatype type, int dest, int tag,         \
+                    MPI_Comm comm)                                                            \
+    {                                                                                         \
+        return p2p_send("MPI_" #name, buf, count, type, dest, tag, comm, mode);               \
+    }                                                                                         \
+    KR_WEAK_ALIAS(name##_c)                                                                   \
+    int PMPI_##name##_c(const void *buf, MPI_Count count, MPI_Datatype type, int dest,        \
+                        int tag, MPI_Comm comm)                                               \
+    {                                                                                         \
+        return p2p_send("MPI_" #name "_c", buf, count, type, dest, tag, comm, mode);          \
+    }
 
-KR_WEAK_ALIAS(Send_c)
-int PMPI_Send_c(const void *buf, MPI_Count count, MPI_Datatype type, int dest, int tag,
-                MPI_Comm comm)
-{
-    return p2p_send("MPI_Send_c", buf, count, type, dest, tag, comm, KR_SEND_STANDARD);
-}
-
-KR_WEAK_ALIAS(Ssend)
-int PMPI_Ssend(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm)
-{
-    return p2p_send("MPI_Ssend", buf, count, type, dest, tag, comm, KR_SEND_SYNC);
-}
-
-KR_WEAK_ALIAS(Ssend_c)
-int PMPI_Ssend_c(const void *buf, MPI_Count count, MPI_Datatype type, int dest, int tag,
-                 MPI_Comm comm)
-{
-    return p2p_send("MPI_Ssend_c", buf, count, type, dest, tag, comm, KR_SEND_SYNC);
-}
-
-KR_WEAK_ALIAS(Bsend)
-int PMPI_Bsend(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm)
-{
-    return p2p_send("MPI_Bsend", buf, count, type, dest, tag, comm, KR_SEND_BUFFERED);
-}
-
-KR_WEAK_ALIAS(Bsend_c)
-int PMPI_Bsend_c(const void *buf, MPI_Count count, MPI_Datatype type, int dest, int tag,
-                 MPI_Comm comm)
-{
-    return p2p_send("MPI_Bsend_c", buf, count, type, dest, tag, comm, KR_SEND_BUFFERED);
-}
-
-KR_WEAK_ALIAS(Rsend)
-int PMPI_Rsend(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm)
-{
-    return p2p_send("MPI_Rsend", buf, count, type, dest, tag, comm, KR_SEND_READY);
-}
-
-KR_WEAK_ALIAS(Rsend_c)
-int PMPI_Rsend_c(const void *buf, MPI_Count count, MPI_Datatype type, int dest, int tag,
-                 MPI_Comm comm)
-{
-    return p2p_send("MPI_Rsend_c", buf, count, type, dest, tag, comm, KR_SEND_READY);
-}
+P2P_SEND_PAIR(Send, KR_SEND_STANDARD)
+P2P_SEND_PAIR(Ssend, KR_SEND_SYNC)
+P2P_SEND_PAIR(Bsend, KR_SEND_BUFFERED)
+P2P_SEND_PAIR(Rsend, KR_SEND_READY)
 
 static int p2p_recv(const char *call, void *buf, MPI_Count count, MPI_Datatype type, int source,
                     int tag, MPI_Comm h, MPI_Status *status)

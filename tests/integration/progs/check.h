@@ -147,4 +147,29 @@ static inline void check_pattern(const char *file, int line, const void *buf, si
         }                                                                                          \
     } while (0)
 
+/* `n` bytes plus 16 guard bytes past the end, all set to CHECK_GUARD_BYTE. */
+static inline unsigned char *check_alloc(size_t n)
+{
+    unsigned char *p = (unsigned char *) malloc(n + 16);
+
+    CHECK(p != NULL, "out of memory (%zu bytes)", n);
+    memset(p, CHECK_GUARD_BYTE, n + 16);
+    return p;
+}
+
+/* The error class of `code`. */
+static inline int check_errclass(int code)
+{
+    int cls = -1;
+
+    CHECK_MPI(MPI_Error_class(code, &cls));
+    return cls;
+}
+
+/* A pattern seed per (tag, sender), so a message delivered to the wrong receive shows. */
+static inline unsigned check_seed(int tag, int from)
+{
+    return (unsigned) tag * 1000u + (unsigned) from;
+}
+
 #endif /* KR_TEST_CHECK_H */

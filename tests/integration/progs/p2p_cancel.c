@@ -23,19 +23,7 @@
 static int rank, np, left, right;
 static MPI_Comm quiet; /* no messages are ever sent on it */
 
-static unsigned seed_of(int tag, int from)
-{
-    return (unsigned) tag * 1000u + (unsigned) from;
-}
 
-static unsigned char *xalloc(size_t n)
-{
-    unsigned char *p = malloc(n + 16);
-
-    CHECK(p != NULL, "out of memory (%zu bytes)", n);
-    memset(p, CHECK_GUARD_BYTE, n + 16);
-    return p;
-}
 
 static int cancelled(const MPI_Status *st)
 {
@@ -49,10 +37,10 @@ static int cancelled(const MPI_Status *st)
  * the right once it lets us. The caller completes *req and frees the returned buffer. */
 static unsigned char *release_start(int tag, int len, MPI_Request *req)
 {
-    unsigned char *out = xalloc((size_t) len);
+    unsigned char *out = check_alloc((size_t) len);
     int go = tag;
 
-    check_fill(out, (size_t) len, seed_of(tag, rank));
+    check_fill(out, (size_t) len, check_seed(tag, rank));
     CHECK_MPI(MPI_Sendrecv(&go, 1, MPI_INT, left, tag + GO, &go, 1, MPI_INT, right, tag + GO,
                            MPI_COMM_WORLD, MPI_STATUS_IGNORE));
     CHECK_MPI(MPI_Isend(out, len, MPI_BYTE, right, tag, MPI_COMM_WORLD, req));
@@ -79,13 +67,13 @@ static void check_msg(const MPI_Status *st, const unsigned char *in, int len, in
     CHECK(st->MPI_SOURCE == left && st->MPI_TAG == tag && cnt == len,
           "%s: source %d tag %d count %d, want %d %d %d", what, st->MPI_SOURCE, st->MPI_TAG, cnt,
           left, tag, len);
-    CHECK_PATTERN(in, (size_t) len, seed_of(tag, left), "%s", what);
+    CHECK_PATTERN(in, (size_t) len, check_seed(tag, left), "%s", what);
 }
 
 /* Receives that can never match, cancelled and completed in every way. */
 static void cancel_unmatched(void)
 {
-    unsigned char *buf = xalloc(LARGE);
+    unsigned char *buf = check_alloc(LARGE);
     MPI_Request r[3];
     MPI_Status st[3];
     int flag;
@@ -149,7 +137,7 @@ static void cancel_unmatched(void)
 static void cancel_then_message(void)
 {
     const int tag = 100;
-    unsigned char *a = xalloc(SMALL), *b = xalloc(SMALL);
+    unsigned char *a = check_alloc(SMALL), *b = check_alloc(SMALL);
     MPI_Request r;
     MPI_Status st;
 
@@ -178,7 +166,7 @@ static void cancel_matched(void)
 
     for (int k = 0; k < 4; k++) {
         int len = lens[k % 2], flag = 0;
-        unsigned char *in = xalloc((size_t) len), *out = NULL;
+        unsigned char *in = check_alloc((size_t) len), *out = NULL;
         MPI_Request r, s = MPI_REQUEST_NULL;
         MPI_Status st;
 
@@ -226,11 +214,11 @@ static void cancel_send(void)
 
     for (int k = 0; k < 6; k++) {
         int len = k % 2 ? LARGE : SMALL, c = -1, theirs = -1, cnt = -1, got_msg;
-        unsigned char *out = xalloc((size_t) len), *in = xalloc(LARGE), marker = 0x42;
+        unsigned char *out = check_alloc((size_t) len), *in = check_alloc(LARGE), marker = 0x42;
         MPI_Request s, m, r;
         MPI_Status st, rst;
 
-        check_fill(out, (size_t) len, seed_of(tag + k, rank));
+        check_fill(out, (size_t) len, check_seed(tag + k, rank));
         if (k < 2) {
             CHECK_MPI(MPI_Isend(out, len, MPI_BYTE, right, tag + k, MPI_COMM_WORLD, &s));
         } else if (k < 4) {
@@ -295,12 +283,12 @@ static void cancel_send_local(void)
 
     for (int k = 0; k < 6; k++) {
         int len = k % 2 ? LARGE : SMALL, c = -1, theirs = -1, cnt = -1, flag = 0;
-        unsigned char *out = xalloc((size_t) len), *in = xalloc(LARGE), marker = 0x42;
+        unsigned char *out = check_alloc((size_t) len), *in = check_alloc(LARGE), marker = 0x42;
         double t0;
         MPI_Request s;
         MPI_Status st;
 
-        check_fill(out, (size_t) len, seed_of(tag + k, rank));
+        check_fill(out, (size_t) len, check_seed(tag + k, rank));
         if (k < 2) {
             CHECK_MPI(MPI_Isend(out, len, MPI_BYTE, right, tag + k, MPI_COMM_WORLD, &s));
         } else if (k < 4) {
@@ -345,7 +333,7 @@ static void cancel_send_local(void)
 static void cancel_persistent(void)
 {
     const int tag = 400;
-    unsigned char *in = xalloc(SMALL);
+    unsigned char *in = check_alloc(SMALL);
     MPI_Request r;
     MPI_Status st;
 

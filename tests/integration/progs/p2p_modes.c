@@ -19,32 +19,13 @@
 
 static int rank, np, left, right;
 
-static unsigned seed_of(int tag, int from)
-{
-    return (unsigned) tag * 1000u + (unsigned) from;
-}
 
-static unsigned char *xalloc(size_t n)
-{
-    unsigned char *p = malloc(n + 16);
 
-    CHECK(p != NULL, "out of memory (%zu bytes)", n);
-    memset(p, CHECK_GUARD_BYTE, n + 16);
-    return p;
-}
-
-static int errclass(int code)
-{
-    int cls = -1;
-
-    CHECK_MPI(MPI_Error_class(code, &cls));
-    return cls;
-}
 
 /* Receive `len` bytes with `tag` from the left neighbour and check them. */
 static void recv_check(int len, int tag, const char *what)
 {
-    unsigned char *in = xalloc((size_t) len);
+    unsigned char *in = check_alloc((size_t) len);
     MPI_Status st;
     int cnt = -1;
 
@@ -53,7 +34,7 @@ static void recv_check(int len, int tag, const char *what)
     CHECK(st.MPI_SOURCE == left && st.MPI_TAG == tag && cnt == len,
           "%s: source %d tag %d count %d, want %d %d %d", what, st.MPI_SOURCE, st.MPI_TAG, cnt,
           left, tag, len);
-    CHECK_PATTERN(in, (size_t) len, seed_of(tag, left), "%s (%d bytes)", what, len);
+    CHECK_PATTERN(in, (size_t) len, check_seed(tag, left), "%s (%d bytes)", what, len);
     CHECK_GUARD(in + len, 16, "%s", what);
     free(in);
 }
@@ -74,12 +55,12 @@ static int go_exchange(int tag, int value)
  * complete: the tests do make progress. Then the blocking MPI_Ssend with the receive posted. */
 static void synchronous(int len, int tag0)
 {
-    unsigned char *sout = xalloc((size_t) len), *aout = xalloc((size_t) len);
+    unsigned char *sout = check_alloc((size_t) len), *aout = check_alloc((size_t) len);
     MPI_Request sreq, areq;
     int flag, adone = -1;
 
-    check_fill(sout, (size_t) len, seed_of(tag0, rank));
-    check_fill(aout, (size_t) len, seed_of(tag0 + 1, rank));
+    check_fill(sout, (size_t) len, check_seed(tag0, rank));
+    check_fill(aout, (size_t) len, check_seed(tag0 + 1, rank));
     CHECK_MPI(MPI_Issend(sout, len, MPI_BYTE, right, tag0, MPI_COMM_WORLD, &sreq));
     CHECK_MPI(MPI_Isend(aout, len, MPI_BYTE, right, tag0 + 1, MPI_COMM_WORLD, &areq));
     for (int i = 0; i < NTEST; i++) {
@@ -110,15 +91,15 @@ static void synchronous(int len, int tag0)
 
     /* Blocking MPI_Ssend: the receive is posted before. */
     {
-        unsigned char *in = xalloc((size_t) len);
+        unsigned char *in = check_alloc((size_t) len);
         MPI_Request r;
         MPI_Status st;
 
         CHECK_MPI(MPI_Irecv(in, len, MPI_BYTE, left, tag0 + 3, MPI_COMM_WORLD, &r));
-        check_fill(sout, (size_t) len, seed_of(tag0 + 3, rank));
+        check_fill(sout, (size_t) len, check_seed(tag0 + 3, rank));
         CHECK_MPI(MPI_Ssend(sout, len, MPI_BYTE, right, tag0 + 3, MPI_COMM_WORLD));
         CHECK_MPI(MPI_Wait(&r, &st));
-        CHECK_PATTERN(in, (size_t) len, seed_of(tag0 + 3, left), "MPI_Ssend of %d bytes", len);
+        CHECK_PATTERN(in, (size_t) len, check_seed(tag0 + 3, left), "MPI_Ssend of %d bytes", len);
         free(in);
     }
     /* Synchronous sends to MPI_PROC_NULL complete at once. */
@@ -139,7 +120,7 @@ static void bsend_budget(void)
 {
     static const int sizes[] = {LARGE, 1, 20000, 0, LARGE + 7, 100, 3};
     const int n = (int) (sizeof(sizes) / sizeof(sizes[0])), tag0 = 100;
-    unsigned char *out = xalloc(LARGE + 7), *raw, *buf, *dbuf = NULL;
+    unsigned char *out = check_alloc(LARGE + 7), *raw, *buf, *dbuf = NULL;
     int total = 0, dsize = -1, extra, ret, sent;
 
     for (int i = 0; i < n; i++) {
@@ -150,7 +131,7 @@ static void bsend_budget(void)
     buf = raw + 1;
     CHECK_MPI(MPI_Buffer_attach(buf, total));
     for (int i = 0; i < n; i++) {
-        check_fill(out, (size_t) sizes[i], seed_of(tag0 + i, rank));
+        check_fill(out, (size_t) sizes[i], check_seed(tag0 + i, rank));
         ret = MPI_Bsend(out, sizes[i], MPI_BYTE, right, tag0 + i, MPI_COMM_WORLD);
         CHECK(ret == MPI_SUCCESS,
               "MPI_Bsend %d of %d (%d bytes) into a buffer of exactly "
@@ -159,11 +140,11 @@ static void bsend_budget(void)
         /* the data was copied: our buffer may change at once */
         memset(out, 0x77, (size_t) sizes[i]);
     }
-    check_fill(out, LARGE, seed_of(tag0 + n, rank));
+    check_fill(out, LARGE, check_seed(tag0 + n, rank));
     CHECK_MPI(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
     ret = MPI_Bsend(out, LARGE, MPI_BYTE, right, tag0 + n, MPI_COMM_WORLD);
     CHECK_MPI(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL));
-    CHECK(ret == MPI_SUCCESS || errclass(ret) == MPI_ERR_BUFFER,
+    CHECK(ret == MPI_SUCCESS || check_errclass(ret) == MPI_ERR_BUFFER,
           "MPI_Bsend past the budget returned %d (%s)", ret, check_errstr(ret));
     sent = n + (ret == MPI_SUCCESS);
     extra = go_exchange(tag0 + 50, sent);
@@ -184,20 +165,20 @@ static void bsend_detach_waits(void)
 {
     const int tag0 = 200, lens[3] = {HUGE_LEN, SMALL, LARGE};
     int bsize = 0, dsize = -1;
-    unsigned char *in[3], *out = xalloc(HUGE_LEN), *buf, *dbuf = NULL;
+    unsigned char *in[3], *out = check_alloc(HUGE_LEN), *buf, *dbuf = NULL;
     MPI_Request r[3];
     MPI_Status st[3];
 
     for (int i = 0; i < 3; i++) {
         bsize += lens[i] + MPI_BSEND_OVERHEAD;
-        in[i] = xalloc((size_t) lens[i]);
+        in[i] = check_alloc((size_t) lens[i]);
         CHECK_MPI(MPI_Irecv(in[i], lens[i], MPI_BYTE, left, tag0 + i, MPI_COMM_WORLD, &r[i]));
     }
     buf = malloc((size_t) bsize);
     CHECK(buf != NULL, "out of memory");
     CHECK_MPI(MPI_Buffer_attach(buf, bsize));
     for (int i = 0; i < 3; i++) {
-        check_fill(out, (size_t) lens[i], seed_of(tag0 + i, rank));
+        check_fill(out, (size_t) lens[i], check_seed(tag0 + i, rank));
         CHECK_MPI(MPI_Bsend(out, lens[i], MPI_BYTE, right, tag0 + i, MPI_COMM_WORLD));
     }
     memset(out, 0, HUGE_LEN);
@@ -207,7 +188,7 @@ static void bsend_detach_waits(void)
     memset(buf, 0xee, (size_t) bsize);
     CHECK_MPI(MPI_Waitall(3, r, st));
     for (int i = 0; i < 3; i++) {
-        CHECK_PATTERN(in[i], (size_t) lens[i], seed_of(tag0 + i, left),
+        CHECK_PATTERN(in[i], (size_t) lens[i], check_seed(tag0 + i, left),
                       "buffered message %d (%d bytes) after the sender detached and scribbled "
                       "over its buffer",
                       i, lens[i]);
@@ -219,21 +200,21 @@ static void bsend_detach_waits(void)
     /* The same with MPI_Ibsend and MPI_Buffer_flush (the buffer stays attached). */
     bsize = 2 * (LARGE + MPI_BSEND_OVERHEAD);
     buf = malloc((size_t) bsize);
-    out = xalloc(LARGE);
+    out = check_alloc(LARGE);
     CHECK(buf != NULL, "out of memory");
     CHECK_MPI(MPI_Buffer_attach(buf, bsize));
     for (int round = 0; round < 3; round++) {
         MPI_Request s;
 
-        in[0] = xalloc(LARGE);
+        in[0] = check_alloc(LARGE);
         CHECK_MPI(MPI_Irecv(in[0], LARGE, MPI_BYTE, left, tag0 + 10, MPI_COMM_WORLD, &r[0]));
-        check_fill(out, LARGE, seed_of(tag0 + 10 + round, rank));
+        check_fill(out, LARGE, check_seed(tag0 + 10 + round, rank));
         CHECK_MPI(MPI_Ibsend(out, LARGE, MPI_BYTE, right, tag0 + 10, MPI_COMM_WORLD, &s));
         CHECK_MPI(MPI_Wait(&s, MPI_STATUS_IGNORE));
         memset(out, 0, LARGE);         /* complete: the message was copied */
         CHECK_MPI(MPI_Buffer_flush()); /* the buffer stays attached: MPI still owns it */
         CHECK_MPI(MPI_Wait(&r[0], &st[0]));
-        CHECK_PATTERN(in[0], LARGE, seed_of(tag0 + 10 + round, left),
+        CHECK_PATTERN(in[0], LARGE, check_seed(tag0 + 10 + round, left),
                       "Ibsend round %d after MPI_Buffer_flush", round);
         free(in[0]);
     }
@@ -250,7 +231,7 @@ static void bsend_detach_waits(void)
 static void bsend_errors(void)
 {
     const int tag = 300;
-    unsigned char *out = xalloc(LARGE), *buf = malloc(LARGE / 2), *dbuf = NULL;
+    unsigned char *out = check_alloc(LARGE), *buf = malloc(LARGE / 2), *dbuf = NULL;
     MPI_Request r = MPI_REQUEST_NULL;
     int ret, dsize = -1, flag = 1;
 
@@ -258,25 +239,25 @@ static void bsend_errors(void)
     CHECK_MPI(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
     CHECK_MPI(MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN));
     ret = MPI_Bsend(out, SMALL, MPI_BYTE, right, tag, MPI_COMM_WORLD);
-    CHECK(ret != MPI_SUCCESS && errclass(ret) == MPI_ERR_BUFFER,
+    CHECK(ret != MPI_SUCCESS && check_errclass(ret) == MPI_ERR_BUFFER,
           "MPI_Bsend with no buffer attached returned %d (%s), want MPI_ERR_BUFFER", ret,
           check_errstr(ret));
     ret = MPI_Ibsend(out, SMALL, MPI_BYTE, right, tag, MPI_COMM_WORLD, &r);
-    CHECK(ret != MPI_SUCCESS && errclass(ret) == MPI_ERR_BUFFER,
+    CHECK(ret != MPI_SUCCESS && check_errclass(ret) == MPI_ERR_BUFFER,
           "MPI_Ibsend with no buffer attached returned %d (%s), want MPI_ERR_BUFFER", ret,
           check_errstr(ret));
 
     CHECK_MPI(MPI_Buffer_attach(buf, LARGE / 2));
     ret = MPI_Bsend(out, LARGE, MPI_BYTE, right, tag, MPI_COMM_WORLD);
-    CHECK(ret != MPI_SUCCESS && errclass(ret) == MPI_ERR_BUFFER,
+    CHECK(ret != MPI_SUCCESS && check_errclass(ret) == MPI_ERR_BUFFER,
           "MPI_Bsend of %d bytes with a %d-byte buffer returned %d (%s), want MPI_ERR_BUFFER",
           LARGE, LARGE / 2, ret, check_errstr(ret));
     ret = MPI_Ibsend(out, LARGE, MPI_BYTE, right, tag, MPI_COMM_WORLD, &r);
-    CHECK(ret != MPI_SUCCESS && errclass(ret) == MPI_ERR_BUFFER,
+    CHECK(ret != MPI_SUCCESS && check_errclass(ret) == MPI_ERR_BUFFER,
           "MPI_Ibsend of %d bytes with a %d-byte buffer returned %d (%s), want MPI_ERR_BUFFER",
           LARGE, LARGE / 2, ret, check_errstr(ret));
     /* A message that fits still goes. */
-    check_fill(out, SMALL, seed_of(tag + 1, rank));
+    check_fill(out, SMALL, check_seed(tag + 1, rank));
     CHECK_MPI(MPI_Bsend(out, SMALL, MPI_BYTE, right, tag + 1, MPI_COMM_WORLD));
     recv_check(SMALL, tag + 1, "a buffered message after a failed one");
     CHECK_MPI(MPI_Buffer_detach(&dbuf, &dsize));
@@ -296,13 +277,13 @@ static void bsend_errors(void)
 static void bsend_automatic(void)
 {
     const int tag0 = 400, lens[4] = {LARGE, SMALL, HUGE_LEN, 0};
-    unsigned char *out = xalloc(HUGE_LEN);
+    unsigned char *out = check_alloc(HUGE_LEN);
     void *dbuf = NULL;
     int dsize = -1;
 
     CHECK_MPI(MPI_Buffer_attach(MPI_BUFFER_AUTOMATIC, 0));
     for (int i = 0; i < 4; i++) {
-        check_fill(out, (size_t) lens[i], seed_of(tag0 + i, rank));
+        check_fill(out, (size_t) lens[i], check_seed(tag0 + i, rank));
         CHECK_MPI(MPI_Bsend(out, lens[i], MPI_BYTE, right, tag0 + i, MPI_COMM_WORLD));
     }
     memset(out, 0, HUGE_LEN);
@@ -320,11 +301,11 @@ static void bsend_automatic(void)
 static void ready(void)
 {
     const int tag0 = 500, lens[4] = {SMALL, LARGE, 0, HUGE_LEN};
-    unsigned char *out = xalloc(HUGE_LEN);
+    unsigned char *out = check_alloc(HUGE_LEN);
 
     for (int i = 0; i < 8; i++) {
         int len = lens[i % 4], tag = tag0 + i;
-        unsigned char *in = xalloc((size_t) len);
+        unsigned char *in = check_alloc((size_t) len);
         MPI_Request r, s;
         MPI_Status st;
         int cnt = -1;
@@ -334,7 +315,7 @@ static void ready(void)
         CHECK_MPI(MPI_Sendrecv(&i, 1, MPI_INT, left, tag + 100, &cnt, 1, MPI_INT, right, tag + 100,
                                MPI_COMM_WORLD, MPI_STATUS_IGNORE));
         CHECK(cnt == i, "handshake %d: got %d", i, cnt);
-        check_fill(out, (size_t) len, seed_of(tag, rank));
+        check_fill(out, (size_t) len, check_seed(tag, rank));
         if (i < 4) {
             CHECK_MPI(MPI_Rsend(out, len, MPI_BYTE, right, tag, MPI_COMM_WORLD));
         } else {
@@ -345,7 +326,7 @@ static void ready(void)
         CHECK_MPI(MPI_Get_count(&st, MPI_BYTE, &cnt));
         CHECK(st.MPI_SOURCE == left && st.MPI_TAG == tag && cnt == len,
               "ready send %d: source %d tag %d count %d", i, st.MPI_SOURCE, st.MPI_TAG, cnt);
-        CHECK_PATTERN(in, (size_t) len, seed_of(tag, left), "%s of %d bytes",
+        CHECK_PATTERN(in, (size_t) len, check_seed(tag, left), "%s of %d bytes",
                       i < 4 ? "MPI_Rsend" : "MPI_Irsend", len);
         free(in);
     }
@@ -362,26 +343,26 @@ static void sendrecv_replace(void)
 
     for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
         size_t len = (size_t) counts[k] * sizeof(int);
-        unsigned char *buf = xalloc(len);
+        unsigned char *buf = check_alloc(len);
         int to = rank + 1 < np ? rank + 1 : MPI_PROC_NULL;
         int from = rank > 0 ? rank - 1 : MPI_PROC_NULL;
         MPI_Status st;
         int cnt = -1;
 
         /* ring */
-        check_fill(buf, len, seed_of(tag + (int) k, rank));
+        check_fill(buf, len, check_seed(tag + (int) k, rank));
         CHECK_MPI(MPI_Sendrecv_replace(buf, counts[k], MPI_INT, right, tag + (int) k, left,
                                        tag + (int) k, MPI_COMM_WORLD, &st));
         CHECK_MPI(MPI_Get_count(&st, MPI_INT, &cnt));
         CHECK(st.MPI_SOURCE == left && st.MPI_TAG == tag + (int) k && cnt == counts[k],
               "Sendrecv_replace of %d ints: source %d tag %d count %d", counts[k], st.MPI_SOURCE,
               st.MPI_TAG, cnt);
-        CHECK_PATTERN(buf, len, seed_of(tag + (int) k, left), "Sendrecv_replace of %d ints",
+        CHECK_PATTERN(buf, len, check_seed(tag + (int) k, left), "Sendrecv_replace of %d ints",
                       counts[k]);
         CHECK_GUARD(buf + len, 16, "Sendrecv_replace of %d ints", counts[k]);
 
         /* shift: rank 0 receives from MPI_PROC_NULL (keeps its data), the last sends to it */
-        check_fill(buf, len, seed_of(tag + 50 + (int) k, rank));
+        check_fill(buf, len, check_seed(tag + 50 + (int) k, rank));
         CHECK_MPI(MPI_Sendrecv_replace(buf, counts[k], MPI_INT, to, tag + 50, from, tag + 50,
                                        MPI_COMM_WORLD, &st));
         CHECK_MPI(MPI_Get_count(&st, MPI_INT, &cnt));
@@ -389,13 +370,13 @@ static void sendrecv_replace(void)
             CHECK(st.MPI_SOURCE == MPI_PROC_NULL && st.MPI_TAG == MPI_ANY_TAG && cnt == 0,
                   "Sendrecv_replace from MPI_PROC_NULL: source %d tag %d count %d", st.MPI_SOURCE,
                   st.MPI_TAG, cnt);
-            CHECK_PATTERN(buf, len, seed_of(tag + 50 + (int) k, rank),
+            CHECK_PATTERN(buf, len, check_seed(tag + 50 + (int) k, rank),
                           "Sendrecv_replace from MPI_PROC_NULL changed the buffer (%d ints)",
                           counts[k]);
         } else {
             CHECK(st.MPI_SOURCE == from && cnt == counts[k],
                   "Sendrecv_replace shift: source %d count %d", st.MPI_SOURCE, cnt);
-            CHECK_PATTERN(buf, len, seed_of(tag + 50 + (int) k, from),
+            CHECK_PATTERN(buf, len, check_seed(tag + 50 + (int) k, from),
                           "Sendrecv_replace shift of %d ints", counts[k]);
         }
 

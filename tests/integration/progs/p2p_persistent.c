@@ -19,27 +19,8 @@
 
 static int rank, np, left, right;
 
-static unsigned seed_of(int tag, int from)
-{
-    return (unsigned) tag * 1000u + (unsigned) from;
-}
 
-static unsigned char *xalloc(size_t n)
-{
-    unsigned char *p = malloc(n + 16);
 
-    CHECK(p != NULL, "out of memory (%zu bytes)", n);
-    memset(p, CHECK_GUARD_BYTE, n + 16);
-    return p;
-}
-
-static int errclass(int code)
-{
-    int cls = -1;
-
-    CHECK_MPI(MPI_Error_class(code, &cls));
-    return cls;
-}
 
 #define CHECK_EMPTY(st, ...) check_empty(__FILE__, __LINE__, (st), __VA_ARGS__)
 static void check_empty(const char *file, int line, const MPI_Status *st, const char *fmt, ...)
@@ -174,7 +155,7 @@ static void reuse(int mode, int len)
 {
     static const char *const names[] = {"Send_init", "Ssend_init", "Bsend_init", "Rsend_init"};
     const int tag = 100 + 10 * mode + (len == LARGE ? 1 : len == 0 ? 2 : 0);
-    unsigned char *in = xalloc((size_t) len), *out = xalloc((size_t) len), *bbuf = NULL;
+    unsigned char *in = check_alloc((size_t) len), *out = check_alloc((size_t) len), *bbuf = NULL;
     /* In the ring a rank can be up to np - 1 rounds ahead of its right neighbour (the chain of
      * "received from the left" goes all the way round), so up to np + 1 of its buffered
      * messages may still wait for that neighbour. */
@@ -210,7 +191,7 @@ static void reuse(int mode, int len)
         MPI_Status st;
         int cnt = -1;
 
-        check_fill(out, (size_t) len, seed_of(tag + it, rank));
+        check_fill(out, (size_t) len, check_seed(tag + it, rank));
         memset(in, CHECK_GUARD_BYTE, (size_t) len);
         if (mode == 3) {
             int tok = it;
@@ -235,7 +216,7 @@ static void reuse(int mode, int len)
         CHECK_MPI(MPI_Get_count(&st, MPI_BYTE, &cnt));
         CHECK(st.MPI_SOURCE == left && st.MPI_TAG == tag && cnt == len,
               "%s, round %d: source %d tag %d count %d", what, it, st.MPI_SOURCE, st.MPI_TAG, cnt);
-        CHECK_PATTERN(in, (size_t) len, seed_of(tag + it, left), "%s, round %d", what, it);
+        CHECK_PATTERN(in, (size_t) len, check_seed(tag + it, left), "%s, round %d", what, it);
         CHECK_GUARD(in + len, 16, "%s, round %d", what, it);
         if (it % 8 == 7) {
             inactive_calls(reqs, what);
@@ -265,13 +246,13 @@ static unsigned char freed_recv_buf[SMALL + 16]; /* the freed receive may write 
 static void free_active(void)
 {
     const int tag = 200;
-    unsigned char *out = xalloc(LARGE), *in = xalloc(LARGE), m[2][SMALL];
+    unsigned char *out = check_alloc(LARGE), *in = check_alloc(LARGE), m[2][SMALL];
     MPI_Request r;
     MPI_Status st;
     int cnt = -1, go = 1;
 
     /* an active send */
-    check_fill(out, LARGE, seed_of(tag, rank));
+    check_fill(out, LARGE, check_seed(tag, rank));
     CHECK_MPI(MPI_Send_init(out, LARGE, MPI_BYTE, right, tag, MPI_COMM_WORLD, &r));
     CHECK_MPI(MPI_Start(&r));
     CHECK_MPI(MPI_Request_free(&r));
@@ -282,7 +263,7 @@ static void free_active(void)
           "message of a freed active persistent send: "
           "source %d count %d",
           st.MPI_SOURCE, cnt);
-    CHECK_PATTERN(in, LARGE, seed_of(tag, left), "message of a freed active persistent send");
+    CHECK_PATTERN(in, LARGE, check_seed(tag, left), "message of a freed active persistent send");
     CHECK_MPI(MPI_Sendrecv(&go, 1, MPI_INT, left, tag + GO, &go, 1, MPI_INT, right, tag + GO,
                            MPI_COMM_WORLD, MPI_STATUS_IGNORE));
     memset(out, 0, LARGE); /* the right neighbour has our message */
@@ -295,11 +276,11 @@ static void free_active(void)
     CHECK_MPI(MPI_Sendrecv(&go, 1, MPI_INT, left, tag + 1 + GO, &go, 1, MPI_INT, right,
                            tag + 1 + GO, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
     for (int k = 0; k < 2; k++) {
-        check_fill(m[k], SMALL, seed_of(tag + 1 + k, rank));
+        check_fill(m[k], SMALL, check_seed(tag + 1 + k, rank));
         CHECK_MPI(MPI_Send(m[k], SMALL, MPI_BYTE, right, tag + 1, MPI_COMM_WORLD));
     }
     CHECK_MPI(MPI_Recv(in, SMALL, MPI_BYTE, left, tag + 1, MPI_COMM_WORLD, &st));
-    CHECK_PATTERN(in, SMALL, seed_of(tag + 2, left),
+    CHECK_PATTERN(in, SMALL, check_seed(tag + 2, left),
                   "the receive after a freed active "
                   "persistent receive must get the second message");
 
@@ -327,13 +308,13 @@ static void start_active(void)
     CHECK_MPI(MPI_Recv_init(in, SMALL, MPI_BYTE, left, tag, MPI_COMM_WORLD, &r));
     CHECK_MPI(MPI_Start(&r));
     ret = MPI_Start(&r);
-    CHECK(ret != MPI_SUCCESS && errclass(ret) == MPI_ERR_REQUEST,
+    CHECK(ret != MPI_SUCCESS && check_errclass(ret) == MPI_ERR_REQUEST,
           "MPI_Start of an active request returned %d (%s), want MPI_ERR_REQUEST", ret,
           check_errstr(ret));
     two[0] = r;
     two[1] = r;
     ret = MPI_Startall(1, two);
-    CHECK(ret != MPI_SUCCESS && errclass(ret) == MPI_ERR_REQUEST,
+    CHECK(ret != MPI_SUCCESS && check_errclass(ret) == MPI_ERR_REQUEST,
           "MPI_Startall of an active request returned %d (%s), want MPI_ERR_REQUEST", ret,
           check_errstr(ret));
     CHECK(r != MPI_REQUEST_NULL, "a failed MPI_Start nulled the handle");
@@ -341,14 +322,14 @@ static void start_active(void)
     CHECK(!flag, "the receive completed before its message was sent");
     CHECK_MPI(MPI_Sendrecv(&go, 1, MPI_INT, left, tag + GO, &go, 1, MPI_INT, right, tag + GO,
                            MPI_COMM_WORLD, MPI_STATUS_IGNORE));
-    check_fill(out, SMALL, seed_of(tag, rank));
+    check_fill(out, SMALL, check_seed(tag, rank));
     CHECK_MPI(MPI_Send(out, SMALL, MPI_BYTE, right, tag, MPI_COMM_WORLD));
     CHECK_MPI(MPI_Wait(&r, &st));
     CHECK(st.MPI_SOURCE == left && st.MPI_TAG == tag,
           "receive after the failed MPI_Start: "
           "source %d tag %d",
           st.MPI_SOURCE, st.MPI_TAG);
-    CHECK_PATTERN(in, SMALL, seed_of(tag, left), "receive after the failed MPI_Start");
+    CHECK_PATTERN(in, SMALL, check_seed(tag, left), "receive after the failed MPI_Start");
     CHECK_MPI(MPI_Request_free(&r));
     CHECK_MPI(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL));
     CHECK_MPI(MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_ARE_FATAL));

@@ -18,26 +18,14 @@
 
 static int rank, np, left, right;
 
-static unsigned seed_of(int tag, int from)
-{
-    return (unsigned) tag * 1000u + (unsigned) from;
-}
 
-static unsigned char *xalloc(size_t n)
-{
-    unsigned char *p = malloc(n + 16);
-
-    CHECK(p != NULL, "out of memory (%zu bytes)", n);
-    memset(p, CHECK_GUARD_BYTE, n + 16);
-    return p;
-}
 
 /* Send `len` bytes of our pattern for `tag` to the right (nonblocking; the caller waits). */
 static unsigned char *isend_pat(int len, int tag, MPI_Request *req)
 {
-    unsigned char *out = xalloc((size_t) len);
+    unsigned char *out = check_alloc((size_t) len);
 
-    check_fill(out, (size_t) len, seed_of(tag, rank));
+    check_fill(out, (size_t) len, check_seed(tag, rank));
     CHECK_MPI(MPI_Isend(out, len, MPI_BYTE, right, tag, MPI_COMM_WORLD, req));
     return out;
 }
@@ -98,10 +86,10 @@ static void probe_then_recv(void)
         CHECK_MPI(MPI_Probe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &st2));
         check_env(&st2, lens[i], tag0 + i, "second probe");
         CHECK_MPI(MPI_Get_count(&st, MPI_BYTE, &cnt));
-        in = xalloc((size_t) cnt);
+        in = check_alloc((size_t) cnt);
         CHECK_MPI(MPI_Recv(in, cnt, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD, &st2));
         check_env(&st2, lens[i], tag0 + i, "receive after probe");
-        CHECK_PATTERN(in, (size_t) cnt, seed_of(tag0 + i, left), "receive after probe %d", i);
+        CHECK_PATTERN(in, (size_t) cnt, check_seed(tag0 + i, left), "receive after probe %d", i);
         CHECK_GUARD(in + cnt, 16, "receive after probe %d", i);
         free(in);
     }
@@ -122,7 +110,7 @@ static void matched_probe_race(void)
         const int lens[2] = {variant & 1 ? LARGE : SMALL, variant & 2 ? LARGE : SMALL};
         const int t1 = tag0 + 10 * variant, t2 = t1 + 1;
         const bool nonblocking = variant & 4;
-        unsigned char *out[2], *in1 = xalloc((size_t) lens[0]), *in2 = xalloc((size_t) lens[1]);
+        unsigned char *out[2], *in1 = check_alloc((size_t) lens[0]), *in2 = check_alloc((size_t) lens[1]);
         MPI_Message msg = MPI_MESSAGE_NULL;
         MPI_Request s[2], r1, r2;
         MPI_Status st, st1, st2;
@@ -163,10 +151,10 @@ static void matched_probe_race(void)
             CHECK(msg == MPI_MESSAGE_NULL, "MPI_Mrecv did not set the message to null");
         }
         check_env(&st2, lens[1], t2, "wildcard receive posted after a matched probe");
-        CHECK_PATTERN(in2, (size_t) lens[1], seed_of(t2, left), "variant %d wildcard receive",
+        CHECK_PATTERN(in2, (size_t) lens[1], check_seed(t2, left), "variant %d wildcard receive",
                       variant);
         check_env(&st1, lens[0], t1, "Mrecv / Imrecv");
-        CHECK_PATTERN(in1, (size_t) lens[0], seed_of(t1, left), "variant %d matched receive",
+        CHECK_PATTERN(in1, (size_t) lens[0], check_seed(t1, left), "variant %d matched receive",
                       variant);
         CHECK_GUARD(in1 + lens[0], 16, "variant %d matched receive", variant);
         CHECK_MPI(MPI_Waitall(2, s, MPI_STATUSES_IGNORE));
@@ -189,8 +177,8 @@ static void many_matched(void)
 
     for (int i = 0; i < N; i++) {
         lens[i] = i % 5 == 2 ? LARGE - i : SMALL + i;
-        out[i] = xalloc((size_t) lens[i]);
-        check_fill(out[i], (size_t) lens[i], seed_of(tag + i, rank));
+        out[i] = check_alloc((size_t) lens[i]);
+        check_fill(out[i], (size_t) lens[i], check_seed(tag + i, rank));
         CHECK_MPI(MPI_Isend(out[i], lens[i], MPI_BYTE, right, tag, MPI_COMM_WORLD, &s[i]));
     }
     for (int i = 0; i < N; i++) {
@@ -202,7 +190,7 @@ static void many_matched(void)
         CHECK(cnt == lens[i], "matched probe %d: count %d, want %d (order)", i, cnt, lens[i]);
     }
     for (int i = N - 1; i >= 0; i--) {
-        unsigned char *in = xalloc((size_t) lens[i]);
+        unsigned char *in = check_alloc((size_t) lens[i]);
         MPI_Request r;
         MPI_Status st;
 
@@ -213,7 +201,7 @@ static void many_matched(void)
             CHECK_MPI(MPI_Wait(&r, &st));
         }
         check_env(&st, lens[i], tag, "many matched probes");
-        CHECK_PATTERN(in, (size_t) lens[i], seed_of(tag + i, left), "matched message %d", i);
+        CHECK_PATTERN(in, (size_t) lens[i], check_seed(tag + i, left), "matched message %d", i);
         free(in);
     }
     CHECK_MPI(MPI_Waitall(N, s, MPI_STATUSES_IGNORE));
@@ -228,10 +216,10 @@ static void many_matched(void)
 static void any_source_any_tag(void)
 {
     int len = rank == 1 ? LARGE : rank * 1000 + 1;
-    unsigned char *out = xalloc((size_t) len);
+    unsigned char *out = check_alloc((size_t) len);
     MPI_Request s;
 
-    check_fill(out, (size_t) len, seed_of(400, rank));
+    check_fill(out, (size_t) len, check_seed(400, rank));
     CHECK_MPI(MPI_Isend(out, len, MPI_BYTE, 0, 400 + rank, MPI_COMM_WORLD, &s));
     if (rank == 0) {
         char *seen = calloc((size_t) np, 1);
@@ -258,12 +246,12 @@ static void any_source_any_tag(void)
             CHECK_MPI(MPI_Get_count(&st, MPI_BYTE, &cnt));
             CHECK(cnt == (src == 1 ? LARGE : src * 1000 + 1), "rank %d's message: count %d", src,
                   cnt);
-            in = xalloc((size_t) cnt);
+            in = check_alloc((size_t) cnt);
             CHECK_MPI(MPI_Mrecv(in, cnt, MPI_BYTE, &msg, &st2));
             CHECK(st2.MPI_SOURCE == src && st2.MPI_TAG == 400 + src,
                   "Mrecv: source %d tag %d, probe said %d %d", st2.MPI_SOURCE, st2.MPI_TAG, src,
                   400 + src);
-            CHECK_PATTERN(in, (size_t) cnt, seed_of(400, src), "rank %d's message", src);
+            CHECK_PATTERN(in, (size_t) cnt, check_seed(400, src), "rank %d's message", src);
             CHECK_GUARD(in + cnt, 16, "rank %d's message", src);
             free(in);
         }
@@ -346,7 +334,7 @@ static void nothing_waits(void)
     }
     CHECK_MPI(MPI_Mrecv(in, SMALL, MPI_BYTE, &msg, &st));
     check_env(&st, SMALL, tag, "Mrecv after Improbe");
-    CHECK_PATTERN(in, SMALL, seed_of(tag, left), "Mrecv after Improbe");
+    CHECK_PATTERN(in, SMALL, check_seed(tag, left), "Mrecv after Improbe");
     CHECK_MPI(MPI_Wait(&s, MPI_STATUS_IGNORE));
     free(out);
     CHECK_MPI(MPI_Improbe(MPI_ANY_SOURCE, 32000, MPI_COMM_WORLD, &flag, &msg, &st));
@@ -362,7 +350,7 @@ static void mrecv_truncates(void)
     CHECK_MPI(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
     for (int i = 0; i < 4; i++) {
         int len = lens[i % 2], cap = len / 2, ret, cls = -1;
-        unsigned char *out, *in = xalloc((size_t) cap);
+        unsigned char *out, *in = check_alloc((size_t) cap);
         MPI_Message msg;
         MPI_Request s, r;
         MPI_Status st;
@@ -380,7 +368,7 @@ static void mrecv_truncates(void)
               i < 2 ? "MPI_Mrecv" : "MPI_Imrecv", len, cap, ret, check_errstr(ret));
         CHECK(st.MPI_SOURCE == left && st.MPI_TAG == tag + i, "truncated Mrecv: source %d tag %d",
               st.MPI_SOURCE, st.MPI_TAG);
-        CHECK_PATTERN(in, (size_t) cap, seed_of(tag + i, left), "truncated Mrecv %d", i);
+        CHECK_PATTERN(in, (size_t) cap, check_seed(tag + i, left), "truncated Mrecv %d", i);
         CHECK_GUARD(in + cap, 16, "truncated Mrecv %d", i);
         CHECK_MPI(MPI_Wait(&s, MPI_STATUS_IGNORE));
         free(out);

@@ -23,10 +23,6 @@
 static int rank, np, left, right;
 
 /* The content of the message with `tag` that rank `from` sends. */
-static unsigned seed_of(int tag, int from)
-{
-    return (unsigned) tag * 1000u + (unsigned) from;
-}
 
 /* The status of a null or inactive request: source MPI_ANY_SOURCE, tag MPI_ANY_TAG, count 0,
  * not cancelled. */
@@ -64,7 +60,7 @@ static void check_recvd(const char *file, int line, const MPI_Status *st, const 
         check_fail(file, line, "%s: status source %d tag %d count %d, want %d %d %d", what,
                    st->MPI_SOURCE, st->MPI_TAG, cnt, left, tag, len);
     }
-    check_pattern(file, line, buf, (size_t) len, seed_of(tag, left), "%s", what);
+    check_pattern(file, line, buf, (size_t) len, check_seed(tag, left), "%s", what);
 }
 
 /* Let the left neighbour send its message with `tag` (len bytes) to us, and send ours to the
@@ -76,7 +72,7 @@ static void release(int tag, int len)
     MPI_Request r;
 
     CHECK(out != NULL, "out of memory");
-    check_fill(out, (size_t) len, seed_of(tag, rank));
+    check_fill(out, (size_t) len, check_seed(tag, rank));
     CHECK_MPI(MPI_Isend(&token, 1, MPI_INT, left, tag + GO, MPI_COMM_WORLD, &r));
     CHECK_MPI(MPI_Recv(&got, 1, MPI_INT, right, tag + GO, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
     CHECK(got == tag, "release token %d, want %d", got, tag);
@@ -85,14 +81,6 @@ static void release(int tag, int len)
     free(out);
 }
 
-static unsigned char *xalloc(size_t n)
-{
-    unsigned char *p = malloc(n + 16);
-
-    CHECK(p != NULL, "out of memory (%zu bytes)", n);
-    memset(p, CHECK_GUARD_BYTE, n + 16);
-    return p;
-}
 
 /* Isend, Issend, Ibsend and Irsend, small and large, to the right; receives posted before
  * anyone starts sending (the barrier makes Irsend legal). Completed by one Waitall. */
@@ -112,9 +100,9 @@ static void send_modes(void)
     for (int m = 0; m < NMSG; m++) {
         int len = lens[m % 2], tag = 1 + m;
 
-        in[m] = xalloc((size_t) len);
-        out[m] = xalloc((size_t) len);
-        check_fill(out[m], (size_t) len, seed_of(tag, rank));
+        in[m] = check_alloc((size_t) len);
+        out[m] = check_alloc((size_t) len);
+        check_fill(out[m], (size_t) len, check_seed(tag, rank));
         CHECK_MPI(MPI_Irecv(in[m], len, MPI_BYTE, left, tag, MPI_COMM_WORLD, &reqs[NMSG + m]));
     }
     CHECK_MPI(MPI_Barrier(MPI_COMM_WORLD));
@@ -167,7 +155,7 @@ static void send_modes(void)
 static void completion_semantics(void)
 {
     enum { TA = 100, TB = 101 };
-    unsigned char *a = xalloc(SMALL), *b = xalloc(LARGE);
+    unsigned char *a = check_alloc(SMALL), *b = check_alloc(LARGE);
     MPI_Request reqs[4] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL, MPI_REQUEST_NULL, MPI_REQUEST_NULL};
     MPI_Request keep[4];
     MPI_Status st, sts[4];
@@ -300,7 +288,7 @@ static void some_loops(void)
             }
         }
         for (int i = 0; i < N; i++) {
-            in[i] = xalloc((size_t) lens[i]);
+            in[i] = check_alloc((size_t) lens[i]);
             CHECK_MPI(
                 MPI_Irecv(in[i], lens[i], MPI_BYTE, left, T0 + i, MPI_COMM_WORLD, &reqs[slot[i]]));
         }
@@ -373,7 +361,7 @@ static void some_loops(void)
                   j);
         }
         for (int i = 0; i < N; i++) {
-            check_pattern(__FILE__, __LINE__, in[i], (size_t) lens[i], seed_of(T0 + i, left),
+            check_pattern(__FILE__, __LINE__, in[i], (size_t) lens[i], check_seed(T0 + i, left),
                           "method %d message %d", method, i);
             CHECK_GUARD(in[i] + lens[i], 16, "method %d message %d", method, i);
             free(in[i]);
@@ -386,7 +374,7 @@ static void some_loops(void)
 static void get_status(void)
 {
     enum { T = 300 };
-    unsigned char *in = xalloc(LARGE), out[SMALL];
+    unsigned char *in = check_alloc(LARGE), out[SMALL];
     MPI_Request r, s;
     MPI_Status st, st2;
     int flag = 0;
@@ -432,14 +420,14 @@ static void request_free(void)
 {
     enum { T = 400 };
     const int lens[3] = {LARGE, SMALL, SMALL};
-    unsigned char *out[3], *in = xalloc(LARGE);
+    unsigned char *out[3], *in = check_alloc(LARGE);
     MPI_Request r;
     MPI_Status st;
     int ack = 0, flag = 0;
 
     for (int k = 0; k < 3; k++) {
-        out[k] = xalloc((size_t) lens[k]);
-        check_fill(out[k], (size_t) lens[k], seed_of(T + k, rank));
+        out[k] = check_alloc((size_t) lens[k]);
+        check_fill(out[k], (size_t) lens[k], check_seed(T + k, rank));
         if (k == 2) {
             CHECK_MPI(MPI_Issend(out[k], lens[k], MPI_BYTE, right, T + k, MPI_COMM_WORLD, &r));
         } else {
@@ -488,7 +476,7 @@ static void many_outstanding(void)
     MPI_Status *sts = malloc(2 * NMANY * sizeof(*sts)), *scratch = malloc(2 * NMANY * sizeof(*sts));
     int *indices = malloc(2 * NMANY * sizeof(*indices));
     int(*out)[2] = malloc(NMANY * sizeof(*out)), (*in)[2] = malloc(NMANY * sizeof(*in));
-    unsigned char *bigout = xalloc(BIGLEN), *bigin = xalloc((size_t) BIGLEN * (NMANY / BIGEVERY));
+    unsigned char *bigout = check_alloc(BIGLEN), *bigin = check_alloc((size_t) BIGLEN * (NMANY / BIGEVERY));
     char *done = calloc(2 * NMANY, 1);
 
     CHECK(reqs != NULL && sts != NULL && scratch != NULL && indices != NULL && out != NULL
@@ -498,7 +486,7 @@ static void many_outstanding(void)
         const int tag = 500 + round;
         int ndone = 0;
 
-        check_fill(bigout, BIGLEN, seed_of(tag, rank));
+        check_fill(bigout, BIGLEN, check_seed(tag, rank));
         memset(bigin, 0, (size_t) BIGLEN * (NMANY / BIGEVERY));
         memset(done, 0, 2 * NMANY);
         for (int pass = 0; pass < 2; pass++) {
@@ -571,7 +559,7 @@ static void many_outstanding(void)
                   "round %d receive %d: source %d tag %d count %d", round, i, s->MPI_SOURCE,
                   s->MPI_TAG, cnt);
             if (big) {
-                CHECK_PATTERN(bigin + (size_t) (i / BIGEVERY) * BIGLEN, BIGLEN, seed_of(tag, left),
+                CHECK_PATTERN(bigin + (size_t) (i / BIGEVERY) * BIGLEN, BIGLEN, check_seed(tag, left),
                               "round %d large message %d", round, i);
             } else {
                 CHECK(in[i][0] == left && in[i][1] == i,
@@ -592,13 +580,6 @@ static void many_outstanding(void)
     free(reqs);
 }
 
-static int errclass(int code)
-{
-    int cls = -1;
-
-    CHECK_MPI(MPI_Error_class(code, &cls));
-    return cls;
-}
 
 /* Receives that truncate, completed by each completion call (MPI_ERRORS_RETURN is set). */
 #define TRUNC_N 5
@@ -618,9 +599,9 @@ static void truncation(void)
         int ret = MPI_SUCCESS, nerr = 0, ndone = 0, flag, idx, outcount, indices[TRUNC_N];
 
         for (int i = 0; i < TRUNC_N; i++) {
-            in[i] = xalloc((size_t) cap[i]);
-            out[i] = xalloc((size_t) mlen[i]);
-            check_fill(out[i], (size_t) mlen[i], seed_of(tag0 + i, rank));
+            in[i] = check_alloc((size_t) cap[i]);
+            out[i] = check_alloc((size_t) mlen[i]);
+            check_fill(out[i], (size_t) mlen[i], check_seed(tag0 + i, rank));
             rr[i] = sr[i] = MPI_REQUEST_NULL;
             if (i != 2) {
                 CHECK_MPI(
@@ -667,7 +648,7 @@ static void truncation(void)
                         int want = trunc[i] ? MPI_ERR_TRUNCATE : MPI_SUCCESS;
                         int got = st[k].MPI_ERROR;
 
-                        CHECK((got == MPI_SUCCESS ? MPI_SUCCESS : errclass(got)) == want,
+                        CHECK((got == MPI_SUCCESS ? MPI_SUCCESS : check_errclass(got)) == want,
                               "method %d receive %d: MPI_ERROR %d (%s), want class %d", method, i,
                               got, check_errstr(got), want);
                         nerr += trunc[i];
@@ -702,7 +683,7 @@ static void truncation(void)
                         ret = MPI_Test(&rr[i], &flag, &st[i]);
                     }
                 }
-                CHECK(trunc[i] ? errclass(ret) == MPI_ERR_TRUNCATE : ret == MPI_SUCCESS,
+                CHECK(trunc[i] ? check_errclass(ret) == MPI_ERR_TRUNCATE : ret == MPI_SUCCESS,
                       "method %d receive %d returned %d (%s)", method, i, ret, check_errstr(ret));
             }
             break;
@@ -713,7 +694,7 @@ static void truncation(void)
                 idx = -5;
                 ret = MPI_Waitany(TRUNC_N, rr, &idx, &s);
                 CHECK(idx >= 0 && idx < TRUNC_N && idx != 2, "MPI_Waitany: index %d", idx);
-                CHECK(trunc[idx] ? errclass(ret) == MPI_ERR_TRUNCATE : ret == MPI_SUCCESS,
+                CHECK(trunc[idx] ? check_errclass(ret) == MPI_ERR_TRUNCATE : ret == MPI_SUCCESS,
                       "MPI_Waitany of receive %d returned %d (%s)", idx, ret, check_errstr(ret));
                 st[idx] = s;
             }
@@ -728,7 +709,7 @@ static void truncation(void)
                       "but its request is null",
                       method, i);
                 ret = MPI_Wait(&rr[i], &st[i]);
-                CHECK(trunc[i] ? errclass(ret) == MPI_ERR_TRUNCATE : ret == MPI_SUCCESS,
+                CHECK(trunc[i] ? check_errclass(ret) == MPI_ERR_TRUNCATE : ret == MPI_SUCCESS,
                       "method %d: MPI_Wait of pending receive %d returned %d (%s)", method, i, ret,
                       check_errstr(ret));
                 st[i].MPI_ERROR = ret;
@@ -741,7 +722,7 @@ static void truncation(void)
                 int got = st[i].MPI_ERROR;
                 int want = trunc[i] ? MPI_ERR_TRUNCATE : MPI_SUCCESS;
 
-                CHECK((got == MPI_SUCCESS ? MPI_SUCCESS : errclass(got)) == want,
+                CHECK((got == MPI_SUCCESS ? MPI_SUCCESS : check_errclass(got)) == want,
                       "method %d receive %d: MPI_ERROR %d (%s), want class %d", method, i, got,
                       check_errstr(got), want);
             }
@@ -751,7 +732,7 @@ static void truncation(void)
                       st[i].MPI_TAG);
             }
             /* what fits arrives, nothing beyond the buffer is written */
-            CHECK_PATTERN(in[i], (size_t) cap[i], seed_of(tag0 + i, left),
+            CHECK_PATTERN(in[i], (size_t) cap[i], check_seed(tag0 + i, left),
                           "method %d receive %d (capacity %d of %d)", method, i, cap[i], mlen[i]);
             CHECK_GUARD(in[i] + cap[i], 16, "method %d receive %d", method, i);
         }

@@ -23,13 +23,6 @@ static const struct tcase cases[] = {
     {4 << 20, (4 << 20) - 1},
 };
 
-static int errclass(int ret)
-{
-    int cls = -1;
-
-    CHECK_MPI(MPI_Error_class(ret, &cls));
-    return cls;
-}
 
 /* A short message right after the truncated one, on the next tag: it must be received whole. */
 static void follow_up(int tag, const char *what)
@@ -68,9 +61,9 @@ static void truncate_one(const struct tcase *c, int mode, int tag)
     if (mode == 0) {
         CHECK_MPI(MPI_Isend(s, (int) c->msg, MPI_BYTE, right, tag, MPI_COMM_WORLD, &req));
         ret = MPI_Recv(r, (int) c->room, MPI_BYTE, left, tag, MPI_COMM_WORLD, &st);
-        CHECK(ret != MPI_SUCCESS && errclass(ret) == MPI_ERR_TRUNCATE,
+        CHECK(ret != MPI_SUCCESS && check_errclass(ret) == MPI_ERR_TRUNCATE,
               "%s returned %d (class %d, %s), want MPI_ERR_TRUNCATE", what, ret,
-              ret != MPI_SUCCESS ? errclass(ret) : 0, check_errstr(ret));
+              ret != MPI_SUCCESS ? check_errclass(ret) : 0, check_errstr(ret));
         ret = MPI_Wait(&req, MPI_STATUS_IGNORE);
         CHECK(ret == MPI_SUCCESS, "%s: the sender's MPI_Wait returned %d (%s)", what, ret,
               check_errstr(ret));
@@ -80,9 +73,9 @@ static void truncate_one(const struct tcase *c, int mode, int tag)
         CHECK(ret == MPI_SUCCESS, "%s: the sender's MPI_Send returned %d (%s)", what, ret,
               check_errstr(ret));
         ret = MPI_Wait(&req, &st);
-        CHECK(ret != MPI_SUCCESS && errclass(ret) == MPI_ERR_TRUNCATE,
+        CHECK(ret != MPI_SUCCESS && check_errclass(ret) == MPI_ERR_TRUNCATE,
               "%s returned %d (class %d, %s), want MPI_ERR_TRUNCATE", what, ret,
-              ret != MPI_SUCCESS ? errclass(ret) : 0, check_errstr(ret));
+              ret != MPI_SUCCESS ? check_errclass(ret) : 0, check_errstr(ret));
         CHECK(req == MPI_REQUEST_NULL, "%s: the failed request was not freed", what);
     }
     CHECK_GUARD(r + c->room, GUARD, "%s", what);
