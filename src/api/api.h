@@ -130,6 +130,11 @@ void kr_api_errh_release(void *errh);
 struct kr_comm *kr_api_comm(MPI_Comm h);           /* NULL if invalid or MPI_COMM_NULL */
 MPI_Comm kr_api_comm_handle(struct kr_comm *c);
 
+/* MPI_Finalize, first thing (api_comm.c; issue #4): run the attribute delete callbacks of
+ * MPI_COMM_SELF, then MPI_COMM_WORLD, and free their info hints and MPI_INFO_ENV. Groups, info
+ * objects and the rest of the communicator internals are in api_comm_int.h. */
+void kr_api_comm_finalize(void);
+
 /* --- Fortran integers for handles (api_htab.c, api_f2c.c) ------------------------------ */
 
 /* Handle kinds, for the table that gives user handles (addresses) Fortran integers. */
@@ -191,10 +196,6 @@ int kr_api_check_comm(const char *call, MPI_Comm h, struct kr_comm **comm_out);
 int kr_api_check_count(const char *call, struct kr_comm *comm, MPI_Count count);
 int kr_api_check_type(const char *call, struct kr_comm *comm, MPI_Datatype h,
                       struct kr_dt **dt_out);
-/* The same, for collectives, which take contiguous and predefined types only so far.
- * TODO(#4): derived datatypes in collectives. */
-int kr_api_check_coll_type(const char *call, struct kr_comm *comm, MPI_Datatype h,
-                           struct kr_dt **dt_out);
 int kr_api_check_buf(const char *call, struct kr_comm *comm, const void *buf, MPI_Count count,
                      const struct kr_dt *dt);
 /* A destination (or, with `any` set, a source that may be MPI_ANY_SOURCE) rank. */
@@ -222,10 +223,9 @@ int kr_api_check_dt(const char *call, struct kr_comm *comm, MPI_Datatype h, bool
 /* An argument that must not be NULL (`what` names it): MPI_ERR_ARG otherwise. */
 int kr_api_check_ptr(const char *call, const void *p, const char *what);
 
-/* Bytes one element occupies in a collective's buffer. Collectives take contiguous types and
- * predefined pair types, whose padding (MPI_DOUBLE_INT: 12 bytes of data in 16) travels along:
- * every rank shares the layout, so moving count * extent bytes is exact. Point-to-point sends
- * the packed data instead (kr_api_msg_prep). */
+/* Bytes one element occupies in a reduction's buffer (the same rule as kr_coll_stride):
+ * predefined types at their extent (pair types keep their padding), derived types packed.
+ * Collectives move packed data otherwise, and so does point-to-point (kr_api_msg_prep). */
 static inline size_t kr_api_stride(const struct kr_dt *dt)
 {
     return (dt->flags & KR_DT_F_PREDEFINED) != 0 ? (size_t) dt->extent : dt->size;

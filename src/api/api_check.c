@@ -72,23 +72,6 @@ int kr_api_check_type(const char *call, struct kr_comm *comm, MPI_Datatype h,
     return kr_api_check_dt(call, comm, h, true, dt_out);
 }
 
-int kr_api_check_coll_type(const char *call, struct kr_comm *comm, MPI_Datatype h,
-                           struct kr_dt **dt_out)
-{
-    struct kr_dt *dt = NULL;
-    int ret = kr_api_check_dt(call, comm, h, true, &dt);
-
-    if (ret != MPI_SUCCESS) {
-        return ret;
-    }
-    if (!kr_api_dt_supported(dt)) {
-        return kr_api_error(comm, MPI_ERR_TYPE, "%s: collectives on non-contiguous datatype %s "
-                            "are not supported yet", call, kr_dt_name(dt));
-    }
-    *dt_out = dt;
-    return MPI_SUCCESS;
-}
-
 int kr_api_check_buf(const char *call, struct kr_comm *comm, const void *buf, MPI_Count count,
                      const struct kr_dt *dt)
 {
@@ -113,9 +96,11 @@ int kr_api_check_rank(const char *call, struct kr_comm *comm, int rank, bool any
     if (rank == MPI_PROC_NULL || (any && rank == MPI_ANY_SOURCE)) {
         return MPI_SUCCESS;
     }
-    if (rank < 0 || rank >= comm->size) {
-        return kr_api_error(comm, MPI_ERR_RANK, "%s: %s rank %d is not in 0..%d", call,
-                            any ? "source" : "destination", rank, comm->size - 1);
+    /* on an intercommunicator, peers are ranks of the remote group */
+    if (rank < 0 || rank >= kr_comm_peer_size(comm)) {
+        return kr_api_error(comm, MPI_ERR_RANK, "%s: %s rank %d is not in 0..%d%s", call,
+                            any ? "source" : "destination", rank, kr_comm_peer_size(comm) - 1,
+                            comm->inter ? " (the remote group)" : "");
     }
     return MPI_SUCCESS;
 }

@@ -1,8 +1,14 @@
-/* Communicator entry points: size, rank, dup, split, free, names. */
+/* Communicator entry points: size, rank, dup, split, free, names; and what every call that
+ * makes or frees a communicator does around the communicator layer (api_comm_int.h). */
 #include "config.h"
 
 #include "api.h"
 
+#include "api_comm_int.h"
+
+#include "util/attr.h"
+
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,11 +46,54 @@ int PMPI_Comm_rank(MPI_Comm h, int *rank)
     return ret;
 }
 
-/* A new communicator inherits its parent's error handler (and holds a reference to it). */
-static void comm_inherit(struct kr_comm *parent, struct kr_comm *child)
+int kr_api_check_intra(const char *call, MPI_Comm h, struct kr_comm **comm_out)
 {
-    child->errh = parent->errh;
-    kr_api_errh_retain(child->errh);
+    int ret = kr_api_check_comm(call, h, comm_out);
+
+    if (ret == MPI_SUCCESS && (*comm_out)->inter) {
+        ret = kr_api_error(*comm_out, MPI_ERR_COMM,
+                           "%s: the communicator is an "
+                           "intercommunicator; this call needs an intracommunicator",
+                           call);
+    }
+    return ret;
+}
+
+void kr_api_comm_destroy(struct kr_comm *c)
+{
+    kr_api_errh_release(c->errh);
+    kr_api_info_free(c->info);
+    c->info = NULL;
+    kr_api_handle_forget(KR_API_H_COMM, c);
+    kr_comm_free(c, &kr_api.ids);
+}
+
+int kr_api_comm_adopt(const char *call, struct kr_comm *parent, struct kr_comm *c,
+                      const struct kr_api_info *info, bool dup, MPI_Comm *newcomm)
+{
+    struct kr_api_info *copy = NULL;
+    int ret = MPI_SUCCESS;
+
+    /* the new communicator holds a reference to its parent's handler */
+    c->errh = parent->errh;
+    kr_api_errh_retain(c->errh);
+    if (info != NULL && kr_api_info_dup(info, &copy) != 0) {
+        ret = MPI_ERR_NO_MEM;
+    }
+    c->info = copy;
+    if (ret == MPI_SUCCESS && dup) {
+        ret = kr_api_comm_attrs_copy(parent, c);
+    }
+    if (ret != MPI_SUCCESS) {
+        kr_api_comm_destroy(c);
+        *newcomm = MPI_COMM_NULL;
+        return ret == MPI_ERR_NO_MEM
+                   ? kr_api_error(parent, ret, "%s: out of memory", call)
+                   : kr_api_error(parent, ret, "%s: an attribute copy callback returned error %d",
+                                  call, ret);
+    }
+    *newcomm = kr_api_comm_handle(c);
+    return MPI_SUCCESS;
 }
 
 KR_WEAK_ALIAS(Comm_dup)
@@ -65,9 +114,7 @@ int PMPI_Comm_dup(MPI_Comm h, MPI_Comm *newcomm)
     if (ret != 0) {
         return kr_api_fail(comm, "MPI_Comm_dup", ret);
     }
-    comm_inherit(comm, c);
-    *newcomm = kr_api_comm_handle(c);
-    return MPI_SUCCESS;
+    return kr_api_comm_adopt("MPI_Comm_dup", comm, c, comm->info, true, newcomm);
 }
 
 KR_WEAK_ALIAS(Comm_split)
@@ -77,7 +124,8 @@ int PMPI_Comm_split(MPI_Comm h, int color, int key, MPI_Comm *newcomm)
     int ret;
 
     kr_api_check_running("MPI_Comm_split");
-    ret = kr_api_check_comm("MPI_Comm_split", h, &comm);
+    /* TODO(#4): splitting intercommunicators */
+    ret = kr_api_check_intra("MPI_Comm_split", h, &comm);
     if (ret == MPI_SUCCESS && newcomm == NULL) {
         ret = kr_api_error(comm, MPI_ERR_ARG, "MPI_Comm_split: newcomm is NULL");
     }
@@ -96,9 +144,7 @@ int PMPI_Comm_split(MPI_Comm h, int color, int key, MPI_Comm *newcomm)
         *newcomm = MPI_COMM_NULL;
         return MPI_SUCCESS;
     }
-    comm_inherit(comm, c);
-    *newcomm = kr_api_comm_handle(c);
-    return MPI_SUCCESS;
+    return kr_api_comm_adopt("MPI_Comm_split", comm, c, NULL, false, newcomm);
 }
 
 KR_WEAK_ALIAS(Comm_free)
@@ -119,11 +165,39 @@ int PMPI_Comm_free(MPI_Comm *h)
         return kr_api_error(comm, MPI_ERR_COMM, "MPI_Comm_free: %s cannot be freed",
                             comm == kr_api.world ? "MPI_COMM_WORLD" : "MPI_COMM_SELF");
     }
-    kr_api_errh_release(comm->errh);
-    kr_api_handle_forget(KR_API_H_COMM, comm);
-    kr_comm_free(comm, &kr_api.ids);
+    /* A delete callback that fails keeps the communicator (and its remaining attributes). */
+    ret = kr_api_comm_attrs_delete(comm);
+    if (ret != MPI_SUCCESS) {
+        return kr_api_error(comm, ret,
+                            "MPI_Comm_free: an attribute delete callback returned "
+                            "error %d",
+                            ret);
+    }
+    kr_api_comm_destroy(comm);
     *h = MPI_COMM_NULL;
     return MPI_SUCCESS;
+}
+
+void kr_api_comm_finalize(void)
+{
+    struct kr_comm *keep[2] = {kr_api.self, kr_api.world};
+
+    /* MPI_COMM_SELF's attributes go first, as if it were freed; then MPI_COMM_WORLD's, so
+     * that no delete callback is skipped. A failing callback is reported, but finalizing goes
+     * on. */
+    for (int i = 0; i < 2; i++) {
+        int ret = kr_api_comm_attrs_delete(keep[i]);
+
+        if (ret != MPI_SUCCESS) {
+            kr_api_error(keep[i], ret,
+                         "MPI_Finalize: an attribute delete callback of %s "
+                         "returned error %d",
+                         keep[i]->name, ret);
+        }
+        kr_api_info_free(keep[i]->info);
+        keep[i]->info = NULL;
+    }
+    kr_api_info_env_free();
 }
 
 KR_WEAK_ALIAS(Comm_set_name)

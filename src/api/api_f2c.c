@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "api.h"
+#include "api_comm_int.h"
 #include "api_req_int.h"
 
 #include "util/log.h"
@@ -76,8 +77,8 @@ static bool f2c_predef_ok(enum kr_api_hkind kind, uintptr_t v)
 }
 
 /* Is `h` (at or above KR_HANDLE_USER_MIN) a live user object of this kind? Kinds without
- * user objects yet (groups, infos, messages, windows, files, sessions) have none to accept:
- * each gets its check here when its objects arrive. */
+ * user objects yet (windows, files, sessions) have none to accept: each gets its check here
+ * when its objects arrive. */
 static bool f2c_user_ok(enum kr_api_hkind kind, void *h)
 {
     switch (kind) {
@@ -87,6 +88,8 @@ static bool f2c_user_ok(enum kr_api_hkind kind, void *h)
     case KR_API_H_ERRH: return kr_api_errh((MPI_Errhandler) h) != NULL;
     case KR_API_H_REQUEST: return kr_api_req((MPI_Request) h) != NULL;
     case KR_API_H_MESSAGE: return kr_api_msg_valid((MPI_Message) h);
+    case KR_API_H_GROUP: return kr_api_group((MPI_Group) h) != NULL;
+    case KR_API_H_INFO: return kr_api_info((MPI_Info) h) != NULL;
     default: return false;
     }
 }

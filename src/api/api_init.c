@@ -225,6 +225,7 @@ int PMPI_Finalize(void)
     int ret;
 
     kr_api_check_running("MPI_Finalize");
+    kr_api_comm_finalize(); /* issue #4: MPI_COMM_SELF's attributes are deleted first */
     /* Finalize is collective: once everyone is here, all traffic between us is complete and
      * queued control messages have gone out. */
     ret = kr_coll_barrier(kr_api.world);

@@ -4,6 +4,8 @@
 
 #include "api.h"
 
+#include "api_comm_int.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +32,8 @@ int PMPI_Alloc_mem(MPI_Aint size, MPI_Info info, void *baseptr)
         return kr_api_error(NULL, MPI_ERR_SIZE, "MPI_Alloc_mem: size %lld is negative",
                             (long long) size);
     }
-    /* Hints are ignored, but the handle must be valid. TODO(#3): accept user info objects
-     * once MPI_Info_create exists. */
-    if (info != MPI_INFO_NULL && info != MPI_INFO_ENV) {
+    /* Hints are ignored, but the handle must be valid. */
+    if (info != MPI_INFO_NULL && kr_api_info(info) == NULL) {
         return kr_api_error(NULL, MPI_ERR_INFO,
                             "MPI_Alloc_mem: the info argument is not a "
                             "valid info object");

@@ -97,7 +97,8 @@ bool kr_api_req_inactive(MPI_Request h)
     struct kr_req *req = kr_api_req(h);
 
     return req == NULL
-           || (req->ukind == KR_UREQ_PERSIST && !((struct kr_api_persist *) req->ext)->active);
+           || (req->ukind == KR_UREQ_PERSIST && !((struct kr_api_persist *) req->ext)->active)
+           || (req->ukind == KR_UREQ_PCOLL && !((struct kr_api_pcoll *) req->ext)->active);
 }
 
 int kr_api_send_start(const char *call, struct kr_comm *comm, struct kr_req *req,
@@ -195,27 +196,27 @@ static int req_nonblocking(const char *call, const void *buf, MPI_Count count,
     return MPI_SUCCESS;
 }
 
-/* One definition per nonblocking call and its MPI_Count twin. */
-#define REQ_ISEND(name, mode)                                                                 \
+/* One definition per send call and its MPI_Count twin: `fn` is req_nonblocking (Isend and
+ * friends) or req_persistent (Send_init and friends). */
+#define REQ_SEND_PAIR(name, fn, mode)                                                         \
     KR_WEAK_ALIAS(name)                                                                       \
     int PMPI_##name(const void *buf, int count, MPI_Datatype type, int dest, int tag,         \
                     MPI_Comm comm, MPI_Request *request)                                      \
     {                                                                                         \
-        return req_nonblocking("MPI_" #name, buf, count, type, dest, tag, comm, false, mode,  \
-                               request);                                                      \
+        return fn("MPI_" #name, buf, count, type, dest, tag, comm, false, mode, request);     \
     }                                                                                         \
     KR_WEAK_ALIAS(name##_c)                                                                   \
     int PMPI_##name##_c(const void *buf, MPI_Count count, MPI_Datatype type, int dest,        \
                         int tag, MPI_Comm comm, MPI_Request *request)                         \
     {                                                                                         \
-        return req_nonblocking("MPI_" #name "_c", buf, count, type, dest, tag, comm, false,   \
-                               mode, request);                                                \
+        return fn("MPI_" #name "_c", buf, count, type, dest, tag, comm, false, mode,          \
+                  request);                                                                   \
     }
 
-REQ_ISEND(Isend, KR_SEND_STANDARD)
-REQ_ISEND(Issend, KR_SEND_SYNC)
-REQ_ISEND(Ibsend, KR_SEND_BUFFERED)
-REQ_ISEND(Irsend, KR_SEND_READY)
+REQ_SEND_PAIR(Isend, req_nonblocking, KR_SEND_STANDARD)
+REQ_SEND_PAIR(Issend, req_nonblocking, KR_SEND_SYNC)
+REQ_SEND_PAIR(Ibsend, req_nonblocking, KR_SEND_BUFFERED)
+REQ_SEND_PAIR(Irsend, req_nonblocking, KR_SEND_READY)
 
 KR_WEAK_ALIAS(Irecv)
 int PMPI_Irecv(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_Comm comm,
@@ -287,26 +288,10 @@ static int req_persistent(const char *call, const void *buf, MPI_Count count, MP
     return MPI_SUCCESS;
 }
 
-#define REQ_SEND_INIT(name, mode)                                                             \
-    KR_WEAK_ALIAS(name)                                                                       \
-    int PMPI_##name(const void *buf, int count, MPI_Datatype type, int dest, int tag,         \
-                    MPI_Comm comm, MPI_Request *request)                                      \
-    {                                                                                         \
-        return req_persistent("MPI_" #name, buf, count, type, dest, tag, comm, false, mode,   \
-                              request);                                                       \
-    }                                                                                         \
-    KR_WEAK_ALIAS(name##_c)                                                                   \
-    int PMPI_##name##_c(const void *buf, MPI_Count count, MPI_Datatype type, int dest,        \
-                        int tag, MPI_Comm comm, MPI_Request *request)                         \
-    {                                                                                         \
-        return req_persistent("MPI_" #name "_c", buf, count, type, dest, tag, comm, false,    \
-                              mode, request);                                                 \
-    }
-
-REQ_SEND_INIT(Send_init, KR_SEND_STANDARD)
-REQ_SEND_INIT(Ssend_init, KR_SEND_SYNC)
-REQ_SEND_INIT(Bsend_init, KR_SEND_BUFFERED)
-REQ_SEND_INIT(Rsend_init, KR_SEND_READY)
+REQ_SEND_PAIR(Send_init, req_persistent, KR_SEND_STANDARD)
+REQ_SEND_PAIR(Ssend_init, req_persistent, KR_SEND_SYNC)
+REQ_SEND_PAIR(Bsend_init, req_persistent, KR_SEND_BUFFERED)
+REQ_SEND_PAIR(Rsend_init, req_persistent, KR_SEND_READY)
 
 KR_WEAK_ALIAS(Recv_init)
 int PMPI_Recv_init(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_Comm comm,
@@ -335,6 +320,9 @@ static int req_start_one(const char *call, MPI_Request *request)
         return ret;
     }
     req = kr_api_req(*request);
+    if (req->ukind == KR_UREQ_PCOLL) {
+        return kr_api_coll_req_start(call, req); /* persistent collective (issue #4) */
+    }
     p = req->ext;
     if (req->ukind != KR_UREQ_PERSIST || p->active) {
         return kr_api_error(req->owner, MPI_ERR_REQUEST, "%s: the request is %s", call,
@@ -397,6 +385,9 @@ int PMPI_Request_free(MPI_Request *request)
     if (req->ukind == KR_UREQ_GREQ) {
         return kr_api_greq_free(req);
     }
+    if (req->ukind == KR_UREQ_PCOLL) {
+        return kr_api_coll_req_free(req); /* persistent collective (issue #4) */
+    }
     if (!req->done) {
         /* Still in flight (an active send, typically): the engine recycles it when done. */
         req->flags |= KR_REQ_F_FREE_ON_DONE;
@@ -430,6 +421,14 @@ int PMPI_Cancel(MPI_Request *request)
     }
     if (req->ukind == KR_UREQ_GREQ) {
         return kr_api_greq_cancel(req);
+    }
+    /* issue #4: collectives cannot be cancelled; an Isendrecv cancels its receive half. */
+    if (req->ukind == KR_UREQ_COLL || req->ukind == KR_UREQ_PCOLL) {
+        return kr_api_error(req->owner, MPI_ERR_REQUEST, "MPI_Cancel: a collective operation "
+                            "cannot be cancelled");
+    }
+    if (req->ukind == KR_UREQ_SENDRECV) {
+        return kr_api_sendrecv_cancel(req);
     }
     /* A receive not matched yet is withdrawn; anything else completes normally and
      * MPI_Test_cancelled then says false, as the standard allows. */

@@ -12,6 +12,12 @@ enum kr_api_ukind {
     KR_UREQ_PLAIN = 0,          /* freed by the call that completes it */
     KR_UREQ_PERSIST,            /* persistent: completion makes it inactive, Start restarts */
     KR_UREQ_GREQ,               /* generalized: completed by MPI_Grequest_complete */
+    /* issue #4, collectives (api_coll_util.c, api_isendrecv.c): */
+    KR_UREQ_COLL,               /* nonblocking collective: its schedule completes it; freed by
+                                 * the call that completes it, like PLAIN */
+    KR_UREQ_PCOLL,              /* persistent collective: ext is a struct kr_api_pcoll */
+    KR_UREQ_SENDRECV,           /* MPI_Isendrecv(_replace): completes when both halves have;
+                                 * a receive for status purposes, freed like PLAIN */
 };
 
 enum kr_api_send_mode {
@@ -31,6 +37,22 @@ struct kr_api_persist {
     bool recv;
     bool active;                /* started and not completed yet */
 };
+
+/* A persistent collective (kr_req.ext of KR_UREQ_PCOLL): its schedule, started by MPI_Start. */
+struct kr_sched;
+struct kr_api_pcoll {
+    struct kr_sched *s;
+    bool active;                /* started and not completed yet */
+};
+
+/* Collective and Isendrecv requests (api_coll_util.c, api_isendrecv.c; issue #4). Start a
+ * persistent collective (MPI_Start); free one (MPI_Request_free: an active one is freed when
+ * it completes); complete a KR_UREQ_COLL or KR_UREQ_PCOLL request as kr_api_req_complete
+ * does; cancel the receive half of an Isendrecv. Each returns an MPI error code. */
+int kr_api_coll_req_start(const char *call, struct kr_req *req);
+int kr_api_coll_req_free(struct kr_req *req);
+int kr_api_coll_req_complete(const char *call, MPI_Request *h, MPI_Status *status, bool quiet);
+int kr_api_sendrecv_cancel(struct kr_req *req);
 
 /* A generalized request's callbacks (kr_req.ext). */
 struct kr_api_greq {

@@ -40,6 +40,9 @@ int kr_api_req_complete(const char *call, MPI_Request *h, MPI_Status *status, bo
         }
         return ret;
     }
+    if (req->ukind == KR_UREQ_COLL || req->ukind == KR_UREQ_PCOLL) {
+        return kr_api_coll_req_complete(call, h, status, quiet); /* issue #4 */
+    }
     if (req->kind == KR_REQ_RECV) {
         kr_api_status_set(status, &st);
     } else if (status != MPI_STATUS_IGNORE) {

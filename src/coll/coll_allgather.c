@@ -1,8 +1,12 @@
-/* Allgather: recursive doubling when the size is a power of two (log n rounds, each doubling
- * the data held), otherwise a ring (n-1 rounds of one block). */
+/* Allgather: for small totals recursive doubling when the size is a power of two (log n rounds,
+ * each doubling the data held) and Bruck's algorithm otherwise (ceil(log2 n) rounds for any n,
+ * at the price of a final rotation); for large totals a ring (n-1 rounds of one block, each
+ * link carrying every block once). */
 #include "config.h"
 
 #include "coll_int.h"
+
+#include <errno.h>
 
 static int allgather_ring(struct kr_sched *s, unsigned char *rbuf, size_t bytes)
 {
@@ -41,32 +45,85 @@ static int allgather_recdbl(struct kr_sched *s, unsigned char *rbuf, size_t byte
     return ret;
 }
 
+/* Bruck: tmp[i] is the block of rank r + i. After the round with distance d this rank holds
+ * the blocks of r .. r + 2d - 1: it gets d more from rank r + d, which holds exactly those
+ * first. Rank 0's order is already the final one, so it works in rbuf. */
+static int allgather_bruck(struct kr_sched *s, unsigned char *rbuf, size_t bytes)
+{
+    int n = kr_sched_size(s), r = kr_sched_rank(s), ret;
+    unsigned char *tmp = r == 0 ? rbuf : kr_sched_alloc(s, (size_t) n * bytes);
+
+    if (tmp == NULL) {
+        return -ENOMEM;
+    }
+    ret = kr_sched_copy(s, rbuf + (size_t) r * bytes, tmp, bytes);
+    for (int d = 1; ret == 0 && d < n; d <<= 1) {
+        size_t cnt = (size_t) (d < n - d ? d : n - d) * bytes;
+
+        ret = kr_sched_round(s);
+        if (ret == 0) {
+            ret = kr_sched_recv(s, tmp + (size_t) d * bytes, cnt, (r + d) % n);
+        }
+        if (ret == 0) {
+            ret = kr_sched_send(s, tmp, cnt, (r - d + n) % n);
+        }
+    }
+    if (ret == 0 && r != 0) {
+        ret = kr_sched_round(s);
+        if (ret == 0) {
+            ret = kr_sched_copy(s, tmp, rbuf + (size_t) r * bytes, (size_t) (n - r) * bytes);
+        }
+        if (ret == 0) {
+            ret = kr_sched_copy(s, tmp + (size_t) (n - r) * bytes, rbuf, (size_t) r * bytes);
+        }
+    }
+    return ret;
+}
+
+static int allgather_add(struct kr_sched *s, const void *sbuf, void *rbuf, size_t bytes)
+{
+    int n = kr_sched_size(s), algo = kr_coll_cfg.allgather, ret = kr_sched_round(s);
+    unsigned char *rb = rbuf;
+    bool pof2 = (n & (n - 1)) == 0;
+
+    if (ret == 0 && sbuf != NULL && bytes > 0) {
+        ret = kr_sched_copy(s, sbuf, rb + (size_t) kr_sched_rank(s) * bytes, bytes);
+    }
+    if (ret != 0 || n == 1) {
+        return ret;
+    }
+    if (algo == KR_COLL_ALLGATHER_AUTO || (algo == KR_COLL_ALLGATHER_RECDBL && !pof2)) {
+        algo = (size_t) n * bytes >= kr_coll_cfg.allgather_ring_min ? KR_COLL_ALLGATHER_RING
+               : pof2                                               ? KR_COLL_ALLGATHER_RECDBL
+                                                                    : KR_COLL_ALLGATHER_BRUCK;
+    }
+    switch (algo) {
+    case KR_COLL_ALLGATHER_RECDBL: return allgather_recdbl(s, rb, bytes);
+    case KR_COLL_ALLGATHER_BRUCK: return allgather_bruck(s, rb, bytes);
+    default: return allgather_ring(s, rb, bytes);
+    }
+}
+
 int kr_coll_allgather_sched(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes,
                             struct kr_sched **s_out)
 {
-    int n = comm->size, algo = kr_coll_cfg.allgather, ret;
-    unsigned char *rb = rbuf;
+    struct kr_coll_blocks *rb;
     struct kr_sched *s = NULL;
+    int ret = kr_sched_create(comm, &s);
 
-    ret = kr_sched_create(comm, &s);
-    if (ret == 0 && sbuf != NULL && bytes > 0) {
-        ret = kr_sched_copy(s, sbuf, rb + (size_t) comm->rank * bytes, bytes);
-    }
-    if (ret == 0 && n > 1) {
-        if (algo == KR_COLL_ALLGATHER_AUTO) {
-            algo = (n & (n - 1)) == 0 ? KR_COLL_ALLGATHER_RECDBL : KR_COLL_ALLGATHER_RING;
-        }
-        ret = algo == KR_COLL_ALLGATHER_RECDBL && (n & (n - 1)) == 0
-                  ? allgather_recdbl(s, rb, bytes)
-                  : allgather_ring(s, rb, bytes);
+    if (ret == 0 && comm->inter) {
+        rb = kr_coll_blocks_uniform(s, comm->remote_size, bytes);
+        ret = rb != NULL ? kr_coll_inter_allgatherv(s, sbuf, bytes, rbuf, rb) : -ENOMEM;
+    } else if (ret == 0) {
+        ret = allgather_add(s, sbuf, rbuf, bytes);
     }
     return kr_coll_built(s, ret, s_out);
 }
 
 int kr_coll_allgather(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes)
 {
-    struct kr_sched *s;
+    struct kr_sched *s = NULL;
     int ret = kr_coll_allgather_sched(comm, sbuf, rbuf, bytes, &s);
 
-    return ret != 0 ? ret : kr_sched_run(s);
+    return kr_coll_run(s, ret);
 }

@@ -1,6 +1,7 @@
-/* Alltoall: for short blocks every receive and send is posted in one round (the transports
- * overlap them); for long blocks ranks exchange pairwise, one partner per round, so no rank is
- * flooded by everyone at the same time. */
+/* Alltoall: for tiny blocks on many ranks Bruck's algorithm (ceil(log2 n) rounds, each moving
+ * about half the blocks one power of two further); for short blocks every receive and send
+ * posted in one round (the transports overlap them); for long blocks ranks exchange pairwise,
+ * one partner per round, so no rank is flooded by everyone at the same time. */
 #include "config.h"
 
 #include "coll_int.h"
@@ -44,16 +45,86 @@ static int alltoall_pairwise(struct kr_sched *s, const unsigned char *sbuf,
     return ret;
 }
 
-int kr_coll_alltoall_sched(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes,
-                           struct kr_sched **s_out)
+/* Copy the blocks i (1 <= i < n) with bit d set between tmp and the packed buffer `pk`. */
+static int alltoall_bruck_move(struct kr_sched *s, unsigned char *tmp, unsigned char *pk,
+                               size_t bytes, int d, bool to_pk)
 {
-    int algo = kr_coll_cfg.alltoall, ret;
-    size_t total = (size_t) comm->size * bytes, mine = (size_t) comm->rank * bytes;
-    const unsigned char *sb = sbuf;
-    struct kr_sched *s = NULL;
+    int n = kr_sched_size(s), ret = 0;
+    size_t j = 0;
 
-    ret = kr_sched_create(comm, &s);
-    if (ret == 0 && sbuf == NULL) {
+    for (int i = 1; ret == 0 && i < n; i++) {
+        if ((i & d) != 0) {
+            ret = to_pk ? kr_sched_copy(s, tmp + (size_t) i * bytes, pk + j * bytes, bytes)
+                        : kr_sched_copy(s, pk + j * bytes, tmp + (size_t) i * bytes, bytes);
+            j++;
+        }
+    }
+    return ret;
+}
+
+/* Bruck: after rotating, tmp[i] is the block for rank r + i. In the round with distance d
+ * every block whose index has bit d set moves to rank r + d (same index), so block i travels
+ * i ranks in all and arrives; at the end tmp[i] came from rank r - i. */
+static int alltoall_bruck(struct kr_sched *s, const unsigned char *sbuf, unsigned char *rbuf,
+                          size_t bytes)
+{
+    int n = kr_sched_size(s), r = kr_sched_rank(s), ret = kr_sched_round(s);
+    size_t half = (size_t) (n / 2 + 1) * bytes;
+    unsigned char *tmp = kr_sched_alloc(s, (size_t) n * bytes);
+    unsigned char *pk = kr_sched_alloc(s, half), *rv = kr_sched_alloc(s, half);
+
+    if (tmp == NULL || pk == NULL || rv == NULL) {
+        return -ENOMEM;
+    }
+    if (ret == 0) {
+        ret = kr_sched_copy(s, sbuf + (size_t) r * bytes, tmp, (size_t) (n - r) * bytes);
+    }
+    if (ret == 0) {
+        ret = kr_sched_copy(s, sbuf, tmp + (size_t) (n - r) * bytes, (size_t) r * bytes);
+    }
+    for (int d = 1; ret == 0 && d < n; d <<= 1) {
+        size_t cnt = 0;
+
+        for (int i = 1; i < n; i++) {
+            cnt += (i & d) != 0;
+        }
+        ret = alltoall_bruck_move(s, tmp, pk, bytes, d, true);
+        if (ret == 0) {
+            ret = kr_sched_round(s);
+        }
+        if (ret == 0) {
+            ret = kr_sched_recv(s, rv, cnt * bytes, (r - d + n) % n);
+        }
+        if (ret == 0) {
+            ret = kr_sched_send(s, pk, cnt * bytes, (r + d) % n);
+        }
+        if (ret == 0) {
+            ret = alltoall_bruck_move(s, tmp, rv, bytes, d, false);
+        }
+    }
+    for (int i = 0; ret == 0 && i < n; i++) {
+        ret = kr_sched_copy(s, tmp + (size_t) i * bytes, rbuf + (size_t) ((r - i + n) % n) * bytes,
+                            bytes);
+    }
+    return ret;
+}
+
+static int alltoall_add(struct kr_sched *s, const void *sbuf, void *rbuf, size_t bytes)
+{
+    int n = kr_sched_size(s), algo = kr_coll_cfg.alltoall, ret = kr_sched_round(s);
+    size_t total = (size_t) n * bytes, mine = (size_t) kr_sched_rank(s) * bytes;
+    const unsigned char *sb = sbuf;
+
+    if (algo == KR_COLL_ALLTOALL_AUTO) {
+        algo = bytes >= kr_coll_cfg.alltoall_pairwise_min ? KR_COLL_ALLTOALL_PAIRWISE
+               : bytes <= kr_coll_cfg.alltoall_bruck_max && n >= 8 ? KR_COLL_ALLTOALL_BRUCK
+                                                                   : KR_COLL_ALLTOALL_POSTALL;
+    }
+    if (ret == 0 && n > 1 && algo == KR_COLL_ALLTOALL_BRUCK) {
+        /* Bruck reads every block into scratch before writing rbuf: in place needs no copy. */
+        return alltoall_bruck(s, sbuf != NULL ? sbuf : rbuf, rbuf, bytes);
+    }
+    if (ret == 0 && sbuf == NULL && n > 1) {
         /* In place: send from a copy so received blocks cannot overwrite unsent ones. */
         unsigned char *copy = kr_sched_alloc(s, total);
 
@@ -63,21 +134,33 @@ int kr_coll_alltoall_sched(struct kr_comm *comm, const void *sbuf, void *rbuf, s
     if (ret == 0 && sbuf != NULL) {
         ret = kr_sched_copy(s, sb + mine, (unsigned char *) rbuf + mine, bytes);
     }
-    if (ret == 0 && comm->size > 1) {
-        if (algo == KR_COLL_ALLTOALL_AUTO) {
-            algo = bytes >= kr_coll_cfg.alltoall_pairwise_min ? KR_COLL_ALLTOALL_PAIRWISE
-                                                              : KR_COLL_ALLTOALL_POSTALL;
-        }
-        ret = algo == KR_COLL_ALLTOALL_PAIRWISE ? alltoall_pairwise(s, sb, rbuf, bytes)
-                                                : alltoall_postall(s, sb, rbuf, bytes);
+    if (ret != 0 || n == 1) {
+        return ret;
+    }
+    return algo == KR_COLL_ALLTOALL_PAIRWISE ? alltoall_pairwise(s, sb, rbuf, bytes)
+                                             : alltoall_postall(s, sb, rbuf, bytes);
+}
+
+int kr_coll_alltoall_sched(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes,
+                           struct kr_sched **s_out)
+{
+    struct kr_coll_blocks *b;
+    struct kr_sched *s = NULL;
+    int ret = kr_sched_create(comm, &s);
+
+    if (ret == 0 && comm->inter) {
+        b = kr_coll_blocks_uniform(s, comm->remote_size, bytes);
+        ret = b != NULL ? kr_coll_inter_alltoallv(s, sbuf, b, rbuf, b) : -ENOMEM;
+    } else if (ret == 0) {
+        ret = alltoall_add(s, sbuf, rbuf, bytes);
     }
     return kr_coll_built(s, ret, s_out);
 }
 
 int kr_coll_alltoall(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes)
 {
-    struct kr_sched *s;
+    struct kr_sched *s = NULL;
     int ret = kr_coll_alltoall_sched(comm, sbuf, rbuf, bytes, &s);
 
-    return ret != 0 ? ret : kr_sched_run(s);
+    return kr_coll_run(s, ret);
 }

@@ -5,12 +5,10 @@
 
 #include "coll_int.h"
 
-int kr_coll_barrier_sched(struct kr_comm *comm, struct kr_sched **s_out)
+int kr_coll_barrier_add(struct kr_sched *s)
 {
-    int n = comm->size, r = comm->rank, ret;
-    struct kr_sched *s = NULL;
+    int n = kr_sched_size(s), r = kr_sched_rank(s), ret = 0;
 
-    ret = kr_sched_create(comm, &s);
     for (int k = 1; ret == 0 && k < n; k <<= 1) {
         ret = kr_sched_round(s);
         if (ret == 0) {
@@ -20,17 +18,32 @@ int kr_coll_barrier_sched(struct kr_comm *comm, struct kr_sched **s_out)
             ret = kr_sched_send(s, NULL, 0, (r + k) % n);
         }
     }
+    return ret;
+}
+
+int kr_coll_barrier_sched(struct kr_comm *comm, struct kr_sched **s_out)
+{
+    struct kr_sched *s = NULL;
+    int ret = kr_sched_create(comm, &s);
+
+    if (ret == 0) {
+        ret = comm->inter ? kr_coll_inter_barrier(s) : kr_coll_barrier_add(s);
+    }
     return kr_coll_built(s, ret, s_out);
 }
 
 int kr_coll_barrier(struct kr_comm *comm)
 {
-    struct kr_sched *s;
+    struct kr_sched *s = NULL;
     int ret;
 
-    if (kr_coll_shm_ready(comm) && kr_coll_cfg.barrier != KR_COLL_BARRIER_DISSEMINATION) {
+    if (comm->size == 1 && !comm->inter) {
+        return 0;
+    }
+    if (!comm->inter && kr_coll_cfg.barrier != KR_COLL_BARRIER_DISSEMINATION
+        && kr_coll_shm_ready(comm)) {
         return kr_coll_shm_barrier(comm);
     }
     ret = kr_coll_barrier_sched(comm, &s);
-    return ret != 0 ? ret : kr_sched_run(s);
+    return kr_coll_run(s, ret);
 }

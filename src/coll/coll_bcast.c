@@ -7,10 +7,11 @@
 
 static int bcast_binomial(struct kr_sched *s, void *buf, size_t bytes, int root)
 {
-    int n = kr_sched_size(s), vr = (kr_sched_rank(s) - root + n) % n, mask = 1, ret = 0;
+    int n = kr_sched_size(s), vr = (kr_sched_rank(s) - root + n) % n, mask = 1;
+    int ret = kr_sched_round(s);
 
     /* Receive from the parent: the rank that differs in our lowest set bit. */
-    while (mask < n) {
+    while (ret == 0 && mask < n) {
         if ((vr & mask) != 0) {
             ret = kr_sched_recv(s, buf, bytes, (vr - mask + root) % n);
             break;
@@ -29,27 +30,20 @@ static int bcast_binomial(struct kr_sched *s, void *buf, size_t bytes, int root)
     return ret;
 }
 
-/* Block i of the message (in relative-rank order) is [off(i), off(i + 1)). */
-static size_t bcast_block_off(size_t bytes, int n, int i)
-{
-    size_t q = bytes / (size_t) n, rem = bytes % (size_t) n;
-
-    return (size_t) i * q + ((size_t) i < rem ? (size_t) i : rem);
-}
-
 /* Scatter the blocks down a binomial tree, then circulate them around a ring. */
 static int bcast_scatter_allgather(struct kr_sched *s, void *buf, size_t bytes, int root)
 {
-    int n = kr_sched_size(s), vr = (kr_sched_rank(s) - root + n) % n, mask = 1, ret = 0;
+    int n = kr_sched_size(s), vr = (kr_sched_rank(s) - root + n) % n, mask = 1;
+    int ret = kr_sched_round(s);
     unsigned char *b = buf;
 
     /* Binomial scatter: the subtree under relative rank v owns blocks [v, v + extent). */
-    while (mask < n) {
+    while (ret == 0 && mask < n) {
         if ((vr & mask) != 0) {
             int hi = vr + mask < n ? vr + mask : n;
-            size_t lo_off = bcast_block_off(bytes, n, vr);
+            size_t lo_off = kr_coll_part_off(bytes, n, vr);
 
-            ret = kr_sched_recv(s, b + lo_off, bcast_block_off(bytes, n, hi) - lo_off,
+            ret = kr_sched_recv(s, b + lo_off, kr_coll_part_off(bytes, n, hi) - lo_off,
                                 (vr - mask + root) % n);
             break;
         }
@@ -58,11 +52,11 @@ static int bcast_scatter_allgather(struct kr_sched *s, void *buf, size_t bytes, 
     for (mask >>= 1; ret == 0 && mask > 0; mask >>= 1) {
         if (vr + mask < n) {
             int hi = vr + 2 * mask < n ? vr + 2 * mask : n;
-            size_t lo_off = bcast_block_off(bytes, n, vr + mask);
+            size_t lo_off = kr_coll_part_off(bytes, n, vr + mask);
 
             ret = kr_sched_round(s);
             if (ret == 0) {
-                ret = kr_sched_send(s, b + lo_off, bcast_block_off(bytes, n, hi) - lo_off,
+                ret = kr_sched_send(s, b + lo_off, kr_coll_part_off(bytes, n, hi) - lo_off,
                                     (vr + mask + root) % n);
             }
         }
@@ -70,36 +64,46 @@ static int bcast_scatter_allgather(struct kr_sched *s, void *buf, size_t bytes, 
     /* Ring allgather in relative ranks: pass on the block received in the previous step. */
     for (int st = 0; ret == 0 && st < n - 1; st++) {
         int sb = (vr - st + n) % n, rb = (vr - st - 1 + n) % n;
-        size_t so = bcast_block_off(bytes, n, sb), ro = bcast_block_off(bytes, n, rb);
+        size_t so = kr_coll_part_off(bytes, n, sb), ro = kr_coll_part_off(bytes, n, rb);
 
         ret = kr_sched_round(s);
         if (ret == 0) {
-            ret = kr_sched_recv(s, b + ro, bcast_block_off(bytes, n, rb + 1) - ro,
+            ret = kr_sched_recv(s, b + ro, kr_coll_part_off(bytes, n, rb + 1) - ro,
                                 (vr - 1 + n + root) % n);
         }
         if (ret == 0) {
-            ret = kr_sched_send(s, b + so, bcast_block_off(bytes, n, sb + 1) - so,
+            ret = kr_sched_send(s, b + so, kr_coll_part_off(bytes, n, sb + 1) - so,
                                 (vr + 1 + root) % n);
         }
     }
     return ret;
 }
 
+int kr_coll_bcast_add(struct kr_sched *s, void *buf, size_t bytes, int root)
+{
+    int n = kr_sched_size(s), algo = kr_coll_cfg.bcast;
+
+    if (n == 1) {
+        return 0;
+    }
+    if (algo != KR_COLL_BCAST_BINOMIAL && algo != KR_COLL_BCAST_SCATTER_ALLGATHER) {
+        algo = bytes >= kr_coll_cfg.bcast_pipeline_min && n > 2 ? KR_COLL_BCAST_SCATTER_ALLGATHER
+                                                               : KR_COLL_BCAST_BINOMIAL;
+    }
+    return algo == KR_COLL_BCAST_SCATTER_ALLGATHER && bytes >= (size_t) n
+               ? bcast_scatter_allgather(s, buf, bytes, root)
+               : bcast_binomial(s, buf, bytes, root);
+}
+
 int kr_coll_bcast_sched(struct kr_comm *comm, void *buf, size_t bytes, int root,
                         struct kr_sched **s_out)
 {
-    int algo = kr_coll_cfg.bcast, ret;
     struct kr_sched *s = NULL;
+    int ret = kr_sched_create(comm, &s);
 
-    ret = kr_sched_create(comm, &s);
-    if (ret == 0 && comm->size > 1) {
-        if (algo != KR_COLL_BCAST_BINOMIAL && algo != KR_COLL_BCAST_SCATTER_ALLGATHER) {
-            algo = bytes >= kr_coll_cfg.bcast_pipeline_min && comm->size > 2
-                       ? KR_COLL_BCAST_SCATTER_ALLGATHER : KR_COLL_BCAST_BINOMIAL;
-        }
-        ret = algo == KR_COLL_BCAST_SCATTER_ALLGATHER && bytes >= (size_t) comm->size
-                  ? bcast_scatter_allgather(s, buf, bytes, root)
-                  : bcast_binomial(s, buf, bytes, root);
+    if (ret == 0) {
+        ret = comm->inter ? kr_coll_inter_bcast(s, buf, bytes, root)
+                          : kr_coll_bcast_add(s, buf, bytes, root);
     }
     return kr_coll_built(s, ret, s_out);
 }
@@ -107,17 +111,18 @@ int kr_coll_bcast_sched(struct kr_comm *comm, void *buf, size_t bytes, int root,
 int kr_coll_bcast(struct kr_comm *comm, void *buf, size_t bytes, int root)
 {
     int algo = kr_coll_cfg.bcast, ret;
-    struct kr_sched *s;
+    struct kr_sched *s = NULL;
 
-    if (comm->size == 1) {
+    if (comm->size == 1 && !comm->inter) {
         return 0;
     }
     /* Two ranks: one single-copy message beats two copies through shared memory. */
-    if ((algo == KR_COLL_BCAST_SHM
-         || (algo == KR_COLL_BCAST_AUTO && comm->size > 2 && bytes >= kr_coll_cfg.bcast_shm_min))
+    if (!comm->inter
+        && (algo == KR_COLL_BCAST_SHM
+            || (algo == KR_COLL_BCAST_AUTO && comm->size > 2 && bytes >= kr_coll_cfg.bcast_shm_min))
         && kr_coll_shm_ready(comm)) {
         return kr_coll_shm_bcast(comm, buf, bytes, root);
     }
     ret = kr_coll_bcast_sched(comm, buf, bytes, root, &s);
-    return ret != 0 ? ret : kr_sched_run(s);
+    return kr_coll_run(s, ret);
 }

@@ -19,7 +19,7 @@ int kr_coll_shm_barrier(struct kr_comm *comm)
 static int shm_combine(struct kr_comm *comm, uint32_t gen, size_t at, void *out, size_t count,
                        const struct kr_dt *dt, const struct kr_op *op)
 {
-    size_t ext = (size_t) dt->extent, bytes = count * ext;
+    size_t ext = kr_coll_stride(dt), bytes = count * ext;
     unsigned char *tmp;
     int ret = 0;
 
@@ -27,7 +27,7 @@ static int shm_combine(struct kr_comm *comm, uint32_t gen, size_t at, void *out,
     if (op->commute) {
         /* out = s[j] op out: one sequence, the same wherever it runs. */
         for (int j = 1; j < comm->size && ret == 0; j++) {
-            ret = kr_op_apply(op, dt, kr_coll_shm_slot(comm, j, gen) + at * ext, out, count);
+            ret = kr_coll_op_apply(op, dt, kr_coll_shm_slot(comm, j, gen) + at * ext, out, count);
         }
         return ret;
     }
@@ -37,7 +37,7 @@ static int shm_combine(struct kr_comm *comm, uint32_t gen, size_t at, void *out,
     }
     for (int j = 1; j < comm->size && ret == 0; j++) {
         memcpy(tmp, kr_coll_shm_slot(comm, j, gen) + at * ext, bytes);
-        ret = kr_op_apply(op, dt, out, tmp, count); /* tmp = out op s[j] */
+        ret = kr_coll_op_apply(op, dt, out, tmp, count); /* tmp = out op s[j] */
         memcpy(out, tmp, bytes);
     }
     free(tmp);
@@ -52,7 +52,7 @@ static int shm_reduce_short(struct kr_comm *comm, const void *sbuf, void *rbuf, 
     int ret;
 
     memcpy(kr_coll_shm_slot(comm, comm->rank, gen), sbuf != NULL ? sbuf : rbuf,
-           count * (size_t) dt->extent);
+           count * kr_coll_stride(dt));
     ret = kr_coll_shm_fence(comm);
     if (ret == 0 && (root < 0 || root == comm->rank)) {
         ret = shm_combine(comm, gen, 0, rbuf, count, dt, op);
@@ -74,7 +74,7 @@ static size_t shm_part_off(size_t c, int n, int j)
 static int shm_reduce_long(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t count,
                            const struct kr_dt *dt, const struct kr_op *op, int root)
 {
-    size_t ext = (size_t) dt->extent, per = kr_coll_shm_slot_bytes() / ext;
+    size_t ext = kr_coll_stride(dt), per = kr_coll_shm_slot_bytes() / ext;
     const unsigned char *in = sbuf != NULL ? sbuf : rbuf;
     unsigned char *out = rbuf;
     int n = comm->size, me = comm->rank, ret = 0;
@@ -106,13 +106,13 @@ static int shm_reduce_long(struct kr_comm *comm, const void *sbuf, void *rbuf, s
 
 bool kr_coll_shm_reduce_ok(const struct kr_comm *comm, const struct kr_dt *dt)
 {
-    return comm->shm != NULL && (size_t) dt->extent <= kr_coll_shm_slot_bytes();
+    return comm->shm != NULL && kr_coll_stride(dt) <= kr_coll_shm_slot_bytes();
 }
 
 int kr_coll_shm_reduce(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t count,
                        const struct kr_dt *dt, const struct kr_op *op, int root)
 {
-    size_t bytes = count * (size_t) dt->extent;
+    size_t bytes = count * kr_coll_stride(dt);
 
     /* One round where every member combines every slot wins while that work is small; past
      * it, two rounds per chunk with each member combining only its part. */

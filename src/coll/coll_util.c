@@ -32,17 +32,71 @@ int kr_coll_built(struct kr_sched *s, int ret, struct kr_sched **s_out)
     return 0;
 }
 
+int kr_coll_run(struct kr_sched *s, int ret)
+{
+    return ret != 0 ? ret : kr_sched_run(s);
+}
+
+size_t kr_coll_part_off(size_t total, int n, int i)
+{
+    size_t q = total / (size_t) n, rem = total % (size_t) n;
+
+    return (size_t) i * q + ((size_t) i < rem ? (size_t) i : rem);
+}
+
+int kr_coll_reduce_ordered(struct kr_sched *s, const struct kr_dt *dt, const struct kr_op *op,
+                           unsigned char **acc, unsigned char **tmp, size_t count)
+{
+    unsigned char *t;
+    int ret = kr_sched_reduce(s, *acc, *tmp, count, dt, op);
+
+    t = *acc;
+    *acc = *tmp;
+    *tmp = t;
+    return ret;
+}
+
+struct kr_coll_blocks *kr_coll_blocks_uniform(struct kr_sched *s, int n, size_t bytes)
+{
+    struct kr_coll_blocks *b = kr_sched_alloc(s, sizeof(*b));
+    ptrdiff_t *off = kr_sched_alloc(s, sizeof(*off) * (size_t) n);
+    size_t *len = kr_sched_alloc(s, sizeof(*len) * (size_t) n);
+
+    if (b == NULL || off == NULL || len == NULL) {
+        return NULL;
+    }
+    for (int i = 0; i < n; i++) {
+        off[i] = (ptrdiff_t) ((size_t) i * bytes);
+        len[i] = bytes;
+    }
+    b->off = off;
+    b->len = len;
+    return b;
+}
+
+int kr_coll_tag(struct kr_comm *comm)
+{
+    return (int) (comm->coll_seq++ & 0x3fffffffu);
+}
+
 struct kr_coll_cfg kr_coll_cfg;
 
 static const char *const coll_barrier_algos[] = { "auto", "shm", "dissemination", NULL };
 static const char *const coll_bcast_algos[] = { "auto", "shm", "binomial", "scatter_allgather",
                                                 NULL };
-static const char *const coll_reduce_algos[] = { "auto", "shm", "binomial", NULL };
-static const char *const coll_allreduce_algos[] = { "auto", "shm", "recursive_doubling", "ring",
-                                                    NULL };
-static const char *const coll_alltoall_algos[] = { "auto", "postall", "pairwise", NULL };
+static const char *const coll_reduce_algos[] = { "auto", "shm", "binomial", "rabenseifner",
+                                                 NULL };
+static const char *const coll_allreduce_algos[] = { "auto", "shm", "recursive_doubling",
+                                                    "rabenseifner", "ring", NULL };
+static const char *const coll_alltoall_algos[] = { "auto", "bruck", "postall", "pairwise",
+                                                   NULL };
+static const char *const coll_alltoallv_algos[] = { "auto", "postall", "pairwise", NULL };
 static const char *const coll_allgather_algos[] = { "auto", "ring", "recursive_doubling",
-                                                    NULL };
+                                                    "bruck", NULL };
+static const char *const coll_gather_algos[] = { "auto", "binomial", "linear", NULL };
+static const char *const coll_scatter_algos[] = { "auto", "binomial", "linear", NULL };
+static const char *const coll_reduce_scatter_algos[] = { "auto", "recursive_halving", "ring",
+                                                         NULL };
 
 const struct kr_setting kr_coll_settings[] = {
     { "COLL_BARRIER", KR_SET_ENUM, "auto", &kr_coll_cfg.barrier,
@@ -55,10 +109,25 @@ const struct kr_setting kr_coll_settings[] = {
       "allreduce algorithm", coll_allreduce_algos, 0 },
     { "COLL_ALLTOALL", KR_SET_ENUM, "auto", &kr_coll_cfg.alltoall,
       "alltoall algorithm", coll_alltoall_algos, 0 },
+    { "COLL_ALLTOALLV", KR_SET_ENUM, "auto", &kr_coll_cfg.alltoallv,
+      "alltoallv and alltoallw algorithm", coll_alltoallv_algos, 0 },
     { "COLL_ALLGATHER", KR_SET_ENUM, "auto", &kr_coll_cfg.allgather,
       "allgather algorithm", coll_allgather_algos, 0 },
+    { "COLL_GATHER", KR_SET_ENUM, "auto", &kr_coll_cfg.gather,
+      "gather algorithm (gatherv is always linear)", coll_gather_algos, 0 },
+    { "COLL_SCATTER", KR_SET_ENUM, "auto", &kr_coll_cfg.scatter,
+      "scatter algorithm (scatterv is always linear)", coll_scatter_algos, 0 },
+    { "COLL_REDUCE_SCATTER", KR_SET_ENUM, "auto", &kr_coll_cfg.reduce_scatter,
+      "reduce_scatter and reduce_scatter_block algorithm", coll_reduce_scatter_algos, 0 },
     { "COLL_ALLREDUCE_RING_MIN", KR_SET_SIZE, "64k", &kr_coll_cfg.allreduce_ring_min,
-      "message size from which the automatic allreduce uses the ring", NULL, 0 },
+      "message size from which the automatic allreduce uses the ring (commutative ops)",
+      NULL, 0 },
+    { "COLL_ALLREDUCE_RABENSEIFNER_MIN", KR_SET_SIZE, "8k", &kr_coll_cfg.allreduce_rsag_min,
+      "message size from which the automatic allreduce uses Rabenseifner's reduce-scatter + "
+      "allgather instead of recursive doubling", NULL, 0 },
+    { "COLL_REDUCE_RABENSEIFNER_MIN", KR_SET_SIZE, "64k", &kr_coll_cfg.reduce_rsag_min,
+      "message size from which the automatic reduce uses reduce-scatter + gather instead of "
+      "a binomial tree", NULL, 0 },
     { "COLL_BCAST_PIPELINE_MIN", KR_SET_SIZE, "512k", &kr_coll_cfg.bcast_pipeline_min,
       "message size from which the automatic broadcast uses scatter + allgather", NULL, 0 },
     { "COLL_BCAST_SHM_MIN", KR_SET_SIZE, "8k", &kr_coll_cfg.bcast_shm_min,
@@ -66,10 +135,21 @@ const struct kr_setting kr_coll_settings[] = {
       "memory (smaller ones use a binomial tree of messages)", NULL, 0 },
     { "COLL_ALLTOALL_PAIRWISE_MIN", KR_SET_SIZE, "32k", &kr_coll_cfg.alltoall_pairwise_min,
       "block size from which the automatic alltoall exchanges pairwise", NULL, 0 },
+    { "COLL_ALLTOALL_BRUCK_MAX", KR_SET_SIZE, "256", &kr_coll_cfg.alltoall_bruck_max,
+      "largest block size for which the automatic alltoall uses Bruck's algorithm (log n "
+      "rounds, more bytes moved) on 8 ranks or more", NULL, 0 },
+    { "COLL_ALLTOALLV_PAIRWISE_MIN", KR_SET_SIZE, "32k", &kr_coll_cfg.alltoallv_pairwise_min,
+      "average block size from which the automatic alltoallv/w exchanges pairwise", NULL, 0 },
+    { "COLL_ALLGATHER_RING_MIN", KR_SET_SIZE, "512k", &kr_coll_cfg.allgather_ring_min,
+      "gathered size from which the automatic allgather uses the ring (below: recursive "
+      "doubling on powers of two, Bruck otherwise)", NULL, 0 },
+    { "COLL_GATHER_LINEAR_MIN", KR_SET_SIZE, "16k", &kr_coll_cfg.gather_linear_min,
+      "block size from which the automatic gather receives from every rank directly", NULL,
+      0 },
+    { "COLL_SCATTER_LINEAR_MIN", KR_SET_SIZE, "16k", &kr_coll_cfg.scatter_linear_min,
+      "block size from which the automatic scatter sends to every rank directly", NULL, 0 },
+    { "COLL_REDUCE_SCATTER_RING_MIN", KR_SET_SIZE, "64k", &kr_coll_cfg.reduce_scatter_ring_min,
+      "vector size from which the automatic reduce_scatter uses the ring (commutative ops)",
+      NULL, 0 },
     { 0 }
 };
-
-int kr_coll_tag(struct kr_comm *comm)
-{
-    return (int) (comm->coll_seq++ & 0x3fffffffu);
-}

@@ -1,4 +1,5 @@
-/* The schedule engine (sched.h): rounds of posted sends and receives, then local steps. */
+/* The schedule engine (sched.h): rounds of posted sends and receives, then local steps, with
+ * conversion steps before the first round and after the last. */
 #include "config.h"
 
 #include "sched.h"
@@ -9,36 +10,54 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum sched_kind { SCHED_SEND, SCHED_RECV, SCHED_REDUCE, SCHED_COPY };
+/* Local phases of intercommunicator collectives run on kr_comm.local under the schedule's tag
+ * with this bit set: kr_coll_tag never sets it, so they cannot meet the local communicator's
+ * own collectives. */
+#define SCHED_TAG_LOCAL 0x40000000
+
+enum sched_kind { SCHED_SEND, SCHED_RECV, SCHED_REDUCE, SCHED_COPY, SCHED_PACK, SCHED_UNPACK };
 
 struct sched_step {
     uint8_t kind;
+    bool local;                 /* intercommunicator: a peer in the local group */
     int peer;
     const void *src;
     void *dst;
-    size_t len;                 /* bytes (send, recv, copy) or elements (reduce) */
+    size_t len;                 /* bytes (send, recv, copy) or elements (reduce, pack, unpack) */
     const struct kr_dt *dt;
     const struct kr_op *op;
     struct kr_req req;          /* send and receive steps */
     struct kr_sched *s;
 };
 
+/* A growing array of steps. */
+struct sched_list {
+    struct sched_step *v;
+    int n, cap;
+};
+
 struct kr_sched {
     struct kr_comm *comm;
     int tag;
-    struct sched_step *steps;
-    int nsteps, cap;
+    bool local;                 /* steps added now go to the local group (intercommunicators) */
+    struct sched_list steps;    /* the rounds' steps */
+    struct sched_list before;   /* conversions before the first round */
+    struct sched_list after;    /* conversions after the last round */
     int *rounds;                /* index of each round's first step */
     int nrounds, rcap;
     int cur;                    /* round running */
     int pending;                /* its communication steps not complete (+1 while posting) */
-    int error;
+    int error;                  /* first error of this run */
+    int build_error;            /* a builder call failed (allocation): every start fails */
     bool persistent;
     struct kr_req *req;
     void **bufs;
     int nbufs;
-    struct kr_op *held_op;
-    struct kr_dt *held_dt;
+    struct sched_held {
+        struct kr_op *op;
+        struct kr_dt *dt;
+    } *held;
+    int nheld;
 };
 
 int kr_sched_create(struct kr_comm *comm, struct kr_sched **s_out)
@@ -58,19 +77,32 @@ int kr_sched_create(struct kr_comm *comm, struct kr_sched **s_out)
     return 0;
 }
 
+struct kr_comm *kr_sched_comm(const struct kr_sched *s)
+{
+    return s->comm;
+}
+
 int kr_sched_size(const struct kr_sched *s)
 {
+    if (s->comm->inter) {
+        return s->local ? s->comm->local->size : s->comm->remote_size;
+    }
     return s->comm->size;
 }
 
 int kr_sched_rank(const struct kr_sched *s)
 {
-    return s->comm->rank;
+    return s->comm->rank; /* the same in the local communicator */
+}
+
+void kr_sched_local(struct kr_sched *s, bool on)
+{
+    s->local = on && s->comm->inter;
 }
 
 int kr_sched_round(struct kr_sched *s)
 {
-    if (s->nrounds > 0 && s->rounds[s->nrounds - 1] == s->nsteps) {
+    if (s->nrounds > 0 && s->rounds[s->nrounds - 1] == s->steps.n) {
         return 0; /* the current round is still empty: keep it */
     }
     if (s->nrounds == s->rcap) {
@@ -78,68 +110,68 @@ int kr_sched_round(struct kr_sched *s)
         int *r = realloc(s->rounds, sizeof(*r) * (size_t) cap);
 
         if (r == NULL) {
-            s->error = -ENOMEM;
+            s->build_error = -ENOMEM;
             return -ENOMEM;
         }
         s->rounds = r;
         s->rcap = cap;
     }
-    s->rounds[s->nrounds++] = s->nsteps;
+    s->rounds[s->nrounds++] = s->steps.n;
     return 0;
 }
 
-static struct sched_step *sched_add(struct kr_sched *s, enum sched_kind kind)
+static struct sched_step *sched_add(struct kr_sched *s, struct sched_list *l, enum sched_kind kind)
 {
     struct sched_step *st;
 
-    if (s->nsteps == s->cap) {
-        int cap = s->cap != 0 ? 2 * s->cap : 8;
-        struct sched_step *n = realloc(s->steps, sizeof(*n) * (size_t) cap);
+    if (l->n == l->cap) {
+        int cap = l->cap != 0 ? 2 * l->cap : 8;
+        struct sched_step *n = realloc(l->v, sizeof(*n) * (size_t) cap);
 
         if (n == NULL) {
-            s->error = -ENOMEM;
+            s->build_error = -ENOMEM;
             return NULL;
         }
-        s->steps = n;
-        s->cap = cap;
+        l->v = n;
+        l->cap = cap;
     }
-    st = &s->steps[s->nsteps++];
+    st = &l->v[l->n++];
     memset(st, 0, sizeof(*st));
     st->kind = (uint8_t) kind;
+    st->local = s->local;
     st->s = s;
     return st;
 }
 
-int kr_sched_send(struct kr_sched *s, const void *buf, size_t len, int peer)
+static int sched_xfer(struct kr_sched *s, enum sched_kind kind, const void *src, void *dst,
+                      size_t len, int peer)
 {
-    struct sched_step *st = sched_add(s, SCHED_SEND);
+    struct sched_step *st = sched_add(s, &s->steps, kind);
 
     if (st == NULL) {
         return -ENOMEM;
     }
-    st->src = buf;
+    st->src = src;
+    st->dst = dst;
     st->len = len;
     st->peer = peer;
     return 0;
 }
 
+int kr_sched_send(struct kr_sched *s, const void *buf, size_t len, int peer)
+{
+    return sched_xfer(s, SCHED_SEND, buf, NULL, len, peer);
+}
+
 int kr_sched_recv(struct kr_sched *s, void *buf, size_t len, int peer)
 {
-    struct sched_step *st = sched_add(s, SCHED_RECV);
-
-    if (st == NULL) {
-        return -ENOMEM;
-    }
-    st->dst = buf;
-    st->len = len;
-    st->peer = peer;
-    return 0;
+    return sched_xfer(s, SCHED_RECV, NULL, buf, len, peer);
 }
 
 int kr_sched_reduce(struct kr_sched *s, const void *in, void *inout, size_t count,
                     const struct kr_dt *dt, const struct kr_op *op)
 {
-    struct sched_step *st = sched_add(s, SCHED_REDUCE);
+    struct sched_step *st = sched_add(s, &s->steps, SCHED_REDUCE);
 
     if (st == NULL) {
         return -ENOMEM;
@@ -154,45 +186,90 @@ int kr_sched_reduce(struct kr_sched *s, const void *in, void *inout, size_t coun
 
 int kr_sched_copy(struct kr_sched *s, const void *src, void *dst, size_t len)
 {
-    struct sched_step *st = sched_add(s, SCHED_COPY);
+    return sched_xfer(s, SCHED_COPY, src, dst, len, 0);
+}
 
+static int sched_convert(struct kr_sched *s, enum kr_sched_when when, enum sched_kind kind,
+                         const struct kr_dt *dt, size_t count, const void *src, void *dst)
+{
+    struct sched_step *st;
+
+    if (count == 0 || dt->size == 0) {
+        return 0;
+    }
+    st = sched_add(s, when == KR_SCHED_BEFORE ? &s->before : &s->after, kind);
     if (st == NULL) {
         return -ENOMEM;
     }
     st->src = src;
     st->dst = dst;
-    st->len = len;
+    st->len = count;
+    st->dt = dt;
+    return 0;
+}
+
+int kr_sched_pack(struct kr_sched *s, enum kr_sched_when when, const struct kr_dt *dt,
+                  size_t count, const void *typed, void *packed)
+{
+    return sched_convert(s, when, SCHED_PACK, dt, count, typed, packed);
+}
+
+int kr_sched_unpack(struct kr_sched *s, enum kr_sched_when when, const struct kr_dt *dt,
+                    size_t count, const void *packed, void *typed)
+{
+    return sched_convert(s, when, SCHED_UNPACK, dt, count, packed, typed);
+}
+
+int kr_sched_adopt(struct kr_sched *s, void *p)
+{
+    void **bufs;
+
+    if (p == NULL) {
+        return 0;
+    }
+    bufs = realloc(s->bufs, sizeof(*bufs) * (size_t) (s->nbufs + 1));
+    if (bufs == NULL) {
+        free(p);
+        s->build_error = -ENOMEM;
+        return -ENOMEM;
+    }
+    s->bufs = bufs;
+    s->bufs[s->nbufs++] = p;
     return 0;
 }
 
 void *kr_sched_alloc(struct kr_sched *s, size_t len)
 {
-    void **bufs = realloc(s->bufs, sizeof(*bufs) * (size_t) (s->nbufs + 1));
-    void *p;
+    void *p = malloc(len > 0 ? len : 1);
 
-    if (bufs == NULL) {
-        s->error = -ENOMEM;
-        return NULL;
-    }
-    s->bufs = bufs;
-    p = malloc(len > 0 ? len : 1);
     if (p == NULL) {
-        s->error = -ENOMEM;
+        s->build_error = -ENOMEM;
         return NULL;
     }
-    s->bufs[s->nbufs++] = p;
-    return p;
+    return kr_sched_adopt(s, p) == 0 ? p : NULL;
 }
 
 void kr_sched_hold(struct kr_sched *s, struct kr_op *op, struct kr_dt *dt)
 {
-    if (op != NULL && s->held_op == NULL) {
-        kr_op_retain(op);
-        s->held_op = op;
+    struct sched_held *h;
+
+    if ((op == NULL || op->predefined) && (dt == NULL || (dt->flags & KR_DT_F_PREDEFINED) != 0)) {
+        return;
     }
-    if (dt != NULL && s->held_dt == NULL) {
+    h = realloc(s->held, sizeof(*h) * (size_t) (s->nheld + 1));
+    if (h == NULL) {
+        s->build_error = -ENOMEM;
+        return;
+    }
+    s->held = h;
+    h[s->nheld].op = op;
+    h[s->nheld].dt = dt;
+    s->nheld++;
+    if (op != NULL) {
+        kr_op_retain(op);
+    }
+    if (dt != NULL) {
         kr_dt_retain(dt);
-        s->held_dt = dt;
     }
 }
 
@@ -209,14 +286,19 @@ void kr_sched_free(struct kr_sched *s)
     for (int i = 0; i < s->nbufs; i++) {
         free(s->bufs[i]);
     }
-    if (s->held_op != NULL) {
-        kr_op_release(s->held_op);
+    for (int i = 0; i < s->nheld; i++) {
+        if (s->held[i].op != NULL) {
+            kr_op_release(s->held[i].op);
+        }
+        if (s->held[i].dt != NULL) {
+            kr_dt_release(s->held[i].dt);
+        }
     }
-    if (s->held_dt != NULL) {
-        kr_dt_release(s->held_dt);
-    }
+    free(s->held);
     free(s->bufs);
-    free(s->steps);
+    free(s->steps.v);
+    free(s->before.v);
+    free(s->after.v);
     free(s->rounds);
     free(s);
 }
@@ -236,29 +318,36 @@ static void sched_step_done(struct kr_req *req)
     }
 }
 
+/* Start one send or receive step. */
+static int sched_post_step(struct kr_sched *s, struct sched_step *st)
+{
+    struct kr_comm *c = st->local ? s->comm->local : s->comm;
+    int tag = st->local ? s->tag | SCHED_TAG_LOCAL : s->tag;
+
+    kr_req_init(&st->req, st->kind == SCHED_RECV ? KR_REQ_RECV : KR_REQ_SEND);
+    st->req.owner = st;
+    st->req.done_cb = sched_step_done;
+    if (st->kind == SCHED_RECV) {
+        return kr_pt2pt_irecv(c->pt, &st->req, st->dst, st->len, st->peer, tag,
+                              kr_comm_ctx_coll(c));
+    }
+    return kr_pt2pt_isend(c->pt, &st->req, st->src, st->len, kr_comm_job_rank(c, st->peer),
+                          c->rank, tag, kr_comm_ctx_coll(c));
+}
+
 /* Post the current round's receives, then its sends. */
 static void sched_post(struct kr_sched *s, int first, int end)
 {
-    uint32_t ctx = kr_comm_ctx_coll(s->comm);
-
     for (int pass = 0; pass < 2; pass++) {
         for (int i = first; i < end; i++) {
-            struct sched_step *st = &s->steps[i];
+            struct sched_step *st = &s->steps.v[i];
             int ret;
 
             if (st->kind != (pass == 0 ? SCHED_RECV : SCHED_SEND)) {
                 continue;
             }
-            kr_req_init(&st->req, pass == 0 ? KR_REQ_RECV : KR_REQ_SEND);
-            st->req.owner = st;
-            st->req.done_cb = sched_step_done;
             s->pending++;
-            ret = pass == 0
-                      ? kr_pt2pt_irecv(s->comm->pt, &st->req, st->dst, st->len, st->peer, s->tag,
-                                       ctx)
-                      : kr_pt2pt_isend(s->comm->pt, &st->req, st->src, st->len,
-                                       kr_comm_job_rank(s->comm, st->peer), s->comm->rank,
-                                       s->tag, ctx);
+            ret = sched_post_step(s, st);
             if (ret != 0) {
                 s->pending--;
                 s->error = s->error != 0 ? s->error : ret;
@@ -267,19 +356,31 @@ static void sched_post(struct kr_sched *s, int first, int end)
     }
 }
 
-static void sched_locals(struct kr_sched *s, int first, int end)
+/* Run the local steps [first, end) of `l` in order; stop at the first error. */
+static void sched_locals(struct kr_sched *s, const struct sched_list *l, int first, int end)
 {
     for (int i = first; i < end && s->error == 0; i++) {
-        struct sched_step *st = &s->steps[i];
+        const struct sched_step *st = &l->v[i];
+        size_t bytes;
 
-        if (st->kind == SCHED_REDUCE) {
-            int ret = kr_op_apply(st->op, st->dt, st->src, st->dst, st->len);
-
-            if (ret != 0) {
-                s->error = ret;
+        switch (st->kind) {
+        case SCHED_REDUCE:
+            s->error = kr_coll_op_apply(st->op, st->dt, st->src, st->dst, st->len);
+            break;
+        case SCHED_COPY:
+            if (st->len > 0 && st->src != st->dst) {
+                memmove(st->dst, st->src, st->len);
             }
-        } else if (st->kind == SCHED_COPY && st->len > 0) {
-            memmove(st->dst, st->src, st->len);
+            break;
+        case SCHED_PACK:
+            bytes = kr_dt_packed_size(st->dt, st->len);
+            kr_dt_pack(st->dt, st->len, st->src, 0, st->dst, bytes);
+            break;
+        case SCHED_UNPACK:
+            bytes = kr_dt_packed_size(st->dt, st->len);
+            kr_dt_unpack(st->dt, st->len, st->dst, 0, st->src, bytes);
+            break;
+        default: break;
         }
     }
 }
@@ -289,6 +390,9 @@ static void sched_complete(struct kr_sched *s)
     struct kr_req *req = s->req;
     struct kr_pt2pt *pt = s->comm->pt;
 
+    if (s->error == 0) {
+        sched_locals(s, &s->after, 0, s->after.n);
+    }
     s->comm->sched_active--;
     req->status.error = s->error;
     if (!s->persistent) {
@@ -297,39 +401,40 @@ static void sched_complete(struct kr_sched *s)
     kr_req_complete(pt, req);
 }
 
+static int sched_round_end(const struct kr_sched *s, int r)
+{
+    return r + 1 < s->nrounds ? s->rounds[r + 1] : s->steps.n;
+}
+
 /* Finish rounds whose communication is done and start the next; loops instead of recursing
  * when rounds complete at once (eager sends, empty rounds). */
 static void sched_advance(struct kr_sched *s)
 {
     while (s->pending == 0) {
-        int first = s->rounds[s->cur];
-        int end = s->cur + 1 < s->nrounds ? s->rounds[s->cur + 1] : s->nsteps;
-
-        sched_locals(s, first, end);
+        sched_locals(s, &s->steps, s->rounds[s->cur], sched_round_end(s, s->cur));
         if (++s->cur == s->nrounds || s->error != 0) {
             sched_complete(s);
             return;
         }
-        first = s->rounds[s->cur];
-        end = s->cur + 1 < s->nrounds ? s->rounds[s->cur + 1] : s->nsteps;
         /* Hold one extra count while posting, so completions during posting cannot advance
          * the schedule underneath us. */
         s->pending = 1;
-        sched_post(s, first, end);
+        sched_post(s, s->rounds[s->cur], sched_round_end(s, s->cur));
         s->pending--;
     }
 }
 
 int kr_sched_start(struct kr_sched *s, struct kr_req *req)
 {
-    int first = s->rounds[0];
-    int end = s->nrounds > 1 ? s->rounds[1] : s->nsteps;
-
     req->done = 0;
     req->status.error = 0;
     s->req = req;
     s->cur = 0;
+    s->error = s->build_error;
     s->comm->sched_active++;
+    if (s->error == 0) {
+        sched_locals(s, &s->before, 0, s->before.n);
+    }
     if (s->error != 0) {
         /* Building failed: complete at once with the error. */
         s->pending = 0;
@@ -337,7 +442,7 @@ int kr_sched_start(struct kr_sched *s, struct kr_req *req)
         return 0;
     }
     s->pending = 1;
-    sched_post(s, first, end);
+    sched_post(s, s->rounds[0], sched_round_end(s, 0));
     s->pending--;
     if (s->pending == 0) {
         sched_advance(s);

@@ -1,9 +1,12 @@
-/* Communicator creation (world, self, dup, split) and context-id agreement. */
+/* The core of communicators: world and self, dup, split, free, and building the struct. */
 #include "config.h"
 
 #include "comm.h"
 
+#include "comm_int.h"
+
 #include "coll/coll.h"
+#include "util/attr.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -14,11 +17,11 @@
 void kr_comm_ids_init(struct kr_comm_ids *ids)
 {
     memset(ids->free, 0xff, sizeof(ids->free));
+    memset(ids->lent, 0, sizeof(ids->lent));
     ids->free[0] &= ~(uint64_t) 3; /* world and self */
 }
 
-static struct kr_comm *comm_new(struct kr_pt2pt *pt, uint32_t id, int rank, int size,
-                                int *ranks)
+struct kr_comm *kr_comm_new(struct kr_pt2pt *pt, uint32_t id, int rank, int size, int *ranks)
 {
     struct kr_comm *c = calloc(1, sizeof(*c));
 
@@ -35,9 +38,21 @@ static struct kr_comm *comm_new(struct kr_pt2pt *pt, uint32_t id, int rank, int 
     return c;
 }
 
+int *kr_comm_ranks_copy(const struct kr_comm *comm)
+{
+    int *ranks = malloc(sizeof(int) * (size_t) (comm->size > 0 ? comm->size : 1));
+
+    if (ranks != NULL) {
+        for (int i = 0; i < comm->size; i++) {
+            ranks[i] = kr_comm_member(comm, i);
+        }
+    }
+    return ranks;
+}
+
 int kr_comm_create_world(struct kr_pt2pt *pt, int size, struct kr_comm **comm_out)
 {
-    struct kr_comm *c = comm_new(pt, 0, kr_pt2pt_rank(pt), size, NULL);
+    struct kr_comm *c = kr_comm_new(pt, 0, kr_pt2pt_rank(pt), size, NULL);
 
     if (c == NULL) {
         return -ENOMEM;
@@ -56,7 +71,7 @@ int kr_comm_create_self(struct kr_pt2pt *pt, int job_rank, struct kr_comm **comm
         return -ENOMEM;
     }
     ranks[0] = job_rank;
-    c = comm_new(pt, 1, 0, 1, ranks);
+    c = kr_comm_new(pt, 1, 0, 1, ranks);
     if (c == NULL) {
         free(ranks);
         return -ENOMEM;
@@ -66,52 +81,47 @@ int kr_comm_create_self(struct kr_pt2pt *pt, int job_rank, struct kr_comm **comm
     return 0;
 }
 
-/* Agree on the lowest context id free in every member of `comm`: an AND-allreduce of the
- * members' free bitmaps. Members of disjoint communicators may pick the same id, which is
- * fine: an id only has to be unique within each process. */
-static int comm_id_agree(struct kr_comm *comm, struct kr_comm_ids *ids, uint32_t *id_out)
-{
-    uint64_t mask[KR_COMM_IDS / 64];
-    int ret;
-
-    memcpy(mask, ids->free, sizeof(mask));
-    ret = kr_coll_allreduce_band_u64(comm, mask, KR_COMM_IDS / 64);
-    if (ret != 0) {
-        return ret;
-    }
-    for (uint32_t w = 0; w < KR_COMM_IDS / 64; w++) {
-        if (mask[w] != 0) {
-            uint32_t bit = (uint32_t) __builtin_ctzll(mask[w]);
-
-            *id_out = w * 64 + bit;
-            return 0;
-        }
-    }
-    KR_LOG_ERR(COMM, "all %d communicator ids are in use (free some communicators)",
-               KR_COMM_IDS);
-    return -ENOSPC;
-}
-
-static void comm_id_take(struct kr_comm_ids *ids, uint32_t id)
-{
-    ids->free[id / 64] &= ~((uint64_t) 1 << (id % 64));
-}
-
-/* A new communicator shares its parent's host state and gets a shared area if it can (a
- * collective over the new communicator's members). */
-static int comm_attach_host(struct kr_comm *parent, struct kr_comm *c, struct kr_comm **comm_out)
+int kr_comm_finish(struct kr_comm *parent, struct kr_comm *c, struct kr_comm_ids *ids,
+                   struct kr_comm **comm_out)
 {
     int ret;
 
     c->host = parent->host;
     ret = kr_coll_shm_attach(c, false);
     if (ret != 0) {
+        kr_comm_ids_put(ids, c->id);
+        kr_comm_topo_free(c->topo);
         free(c->ranks);
         free(c);
         return ret;
     }
     *comm_out = c;
     return 0;
+}
+
+/* Duplicate an intercommunicator: both groups agree on two ids (the new intercommunicator's
+ * and its local communicator's), the leaders bridging over the old one's collective context. */
+static int comm_dup_inter(struct kr_comm *comm, struct kr_comm_ids *ids, struct kr_comm **comm_out)
+{
+    struct kr_comm_xchg x = {
+        .pt = comm->pt,
+        .peer_job = comm->remote_ranks[0],
+        .me = 0,
+        .peer = 0,
+        .ctx = kr_comm_ctx_coll(comm),
+        .tag = COMM_TAG_INTER_DUP,
+    };
+    struct kr_comm_and_bridge b = {.local = comm->local, .leader = 0, .x = &x};
+    uint32_t id[2];
+    int ret;
+
+    ret = kr_comm_ids_agree(ids, kr_comm_ids_key(KR_IDS_INTER_DUP, comm->id, comm->nagree++),
+                            kr_comm_and_bridge, &b, 2, id);
+    if (ret != 0) {
+        return ret;
+    }
+    return kr_comm_inter_build(comm->local, comm->remote_ranks, comm->remote_size, id, ids,
+                               comm_out);
 }
 
 int kr_comm_dup(struct kr_comm *comm, struct kr_comm_ids *ids, struct kr_comm **comm_out)
@@ -121,27 +131,28 @@ int kr_comm_dup(struct kr_comm *comm, struct kr_comm_ids *ids, struct kr_comm **
     uint32_t id;
     int ret;
 
-    ret = comm_id_agree(comm, ids, &id);
+    if (comm->inter) {
+        return comm_dup_inter(comm, ids, comm_out);
+    }
+    ret = kr_comm_ids_agree_intra(comm, ids, &id);
     if (ret != 0) {
         return ret;
     }
     if (comm->ranks != NULL) {
-        ranks = malloc(sizeof(int) * (size_t) comm->size);
+        ranks = kr_comm_ranks_copy(comm);
         if (ranks == NULL) {
+            kr_comm_ids_put(ids, id);
             return -ENOMEM;
         }
-        memcpy(ranks, comm->ranks, sizeof(int) * (size_t) comm->size);
     }
-    c = comm_new(comm->pt, id, comm->rank, comm->size, ranks);
-    if (c == NULL) {
+    c = kr_comm_new(comm->pt, id, comm->rank, comm->size, ranks);
+    if (c == NULL || (comm->topo != NULL && (c->topo = kr_comm_topo_dup(comm->topo)) == NULL)) {
+        kr_comm_ids_put(ids, id);
+        free(c);
         free(ranks);
         return -ENOMEM;
     }
-    ret = comm_attach_host(comm, c, comm_out);
-    if (ret == 0) {
-        comm_id_take(ids, id);
-    }
-    return ret;
+    return kr_comm_finish(comm, c, ids, comm_out);
 }
 
 struct comm_split_entry {
@@ -161,7 +172,7 @@ static int comm_split_cmp(const void *a, const void *b)
 int kr_comm_split(struct kr_comm *comm, struct kr_comm_ids *ids, int color, int key,
                   struct kr_comm **comm_out)
 {
-    struct comm_split_entry *all, mine = { color, key, comm->rank };
+    struct comm_split_entry *all, mine = {color, key, comm->rank};
     int n = 0, myrank = -1, *ranks = NULL;
     struct kr_comm *c;
     uint32_t id;
@@ -173,9 +184,12 @@ int kr_comm_split(struct kr_comm *comm, struct kr_comm_ids *ids, int color, int 
     }
     ret = kr_coll_allgather(comm, &mine, all, sizeof(mine));
     if (ret == 0) {
-        ret = comm_id_agree(comm, ids, &id);
+        ret = kr_comm_ids_agree_intra(comm, ids, &id);
     }
     if (ret != 0 || color < 0) {
+        if (ret == 0) {
+            kr_comm_ids_put(ids, id);
+        }
         free(all);
         *comm_out = NULL;
         return ret;
@@ -188,37 +202,39 @@ int kr_comm_split(struct kr_comm *comm, struct kr_comm_ids *ids, int color, int 
     qsort(all, (size_t) n, sizeof(*all), comm_split_cmp);
     ranks = malloc(sizeof(int) * (size_t) n);
     if (ranks == NULL) {
+        kr_comm_ids_put(ids, id);
         free(all);
         return -ENOMEM;
     }
     for (int i = 0; i < n; i++) {
-        ranks[i] = kr_comm_job_rank(comm, all[i].rank);
+        ranks[i] = kr_comm_member(comm, all[i].rank);
         if (all[i].rank == comm->rank) {
             myrank = i;
         }
     }
     free(all);
-    c = comm_new(comm->pt, id, myrank, n, ranks);
+    c = kr_comm_new(comm->pt, id, myrank, n, ranks);
     if (c == NULL) {
+        kr_comm_ids_put(ids, id);
         free(ranks);
         return -ENOMEM;
     }
-    ret = comm_attach_host(comm, c, comm_out);
-    if (ret == 0) {
-        comm_id_take(ids, id);
-    }
-    return ret;
+    return kr_comm_finish(comm, c, ids, comm_out);
 }
 
 void kr_comm_free(struct kr_comm *comm, struct kr_comm_ids *ids)
 {
+    if (comm->local != NULL) {
+        kr_comm_free(comm->local, ids);
+    }
     kr_coll_shm_detach(comm);
     kr_pt2pt_ctx_release(comm->pt, kr_comm_ctx_pt2pt(comm));
     kr_pt2pt_ctx_release(comm->pt, kr_comm_ctx_coll(comm));
-    if (comm->id > 1) {
-        ids->free[comm->id / 64] |= (uint64_t) 1 << (comm->id % 64);
-    }
+    kr_comm_ids_put(ids, comm->id);
     comm->magic = 0;
+    kr_comm_topo_free(comm->topo);
+    kr_attr_list_destroy(&comm->attrs);
+    free(comm->remote_ranks);
     free(comm->ranks);
     free(comm);
 }

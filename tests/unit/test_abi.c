@@ -817,6 +817,448 @@ static void abi_prototypes_datatypes(void **state)
     EXPECT_FN(Unpack_external_c, fn_dt_unpack_external_c);
 }
 
+/* Groups, communicators, intercommunicators, attributes, info, process topologies (issue #4). */
+typedef int fn_cm_abi_get_info(MPI_Info *);
+typedef int fn_cm_attr_delete(MPI_Comm, int);
+typedef int fn_cm_attr_get(MPI_Comm, int, void *, int *);
+typedef int fn_cm_attr_put(MPI_Comm, int, void *);
+typedef int fn_cm_cart_coords(MPI_Comm, int, int, int *);
+typedef int fn_cm_cart_create(MPI_Comm, int, const int *, const int *, int, MPI_Comm *);
+typedef int fn_cm_cart_get(MPI_Comm, int, int *, int *, int *);
+typedef int fn_cm_cart_map(MPI_Comm, int, const int *, const int *, int *);
+typedef int fn_cm_cart_rank(MPI_Comm, const int *, int *);
+typedef int fn_cm_cart_shift(MPI_Comm, int, int, int *, int *);
+typedef int fn_cm_cart_sub(MPI_Comm, const int *, MPI_Comm *);
+typedef int fn_cm_comm_int(MPI_Comm, int *);
+typedef int fn_cm_comm_compare(MPI_Comm, MPI_Comm, int *);
+typedef int fn_cm_comm_create(MPI_Comm, MPI_Group, MPI_Comm *);
+typedef int fn_cm_comm_create_group(MPI_Comm, MPI_Group, int, MPI_Comm *);
+typedef int fn_cm_comm_create_keyval(MPI_Comm_copy_attr_function *,
+                                     MPI_Comm_delete_attr_function *, int *, void *);
+typedef int fn_cm_comm_dup_with_info(MPI_Comm, MPI_Info, MPI_Comm *);
+typedef int fn_cm_comm_get_info(MPI_Comm, MPI_Info *);
+typedef int fn_cm_comm_group(MPI_Comm, MPI_Group *);
+typedef int fn_cm_comm_idup(MPI_Comm, MPI_Comm *, MPI_Request *);
+typedef int fn_cm_comm_idup_with_info(MPI_Comm, MPI_Info, MPI_Comm *, MPI_Request *);
+typedef int fn_cm_comm_set_info(MPI_Comm, MPI_Info);
+typedef int fn_cm_comm_split_type(MPI_Comm, int, int, MPI_Info, MPI_Comm *);
+typedef int fn_cm_dims_create(int, int, int *);
+typedef int fn_cm_dist_graph_create(MPI_Comm, int, const int *, const int *, const int *,
+                                    const int *, MPI_Info, int, MPI_Comm *);
+typedef int fn_cm_dist_graph_create_adjacent(MPI_Comm, int, const int *, const int *, int,
+                                             const int *, const int *, MPI_Info, int,
+                                             MPI_Comm *);
+typedef int fn_cm_dist_graph_neighbors(MPI_Comm, int, int *, int *, int, int *, int *);
+typedef int fn_cm_dist_graph_neighbors_count(MPI_Comm, int *, int *, int *);
+typedef int fn_cm_graph_create(MPI_Comm, int, const int *, const int *, int, MPI_Comm *);
+typedef int fn_cm_graph_get(MPI_Comm, int, int, int *, int *);
+typedef int fn_cm_graph_map(MPI_Comm, int, const int *, const int *, int *);
+typedef int fn_cm_graph_neighbors(MPI_Comm, int, int, int *);
+typedef int fn_cm_graph_neighbors_count(MPI_Comm, int, int *);
+typedef int fn_cm_graphdims_get(MPI_Comm, int *, int *);
+typedef int fn_cm_group_compare(MPI_Group, MPI_Group, int *);
+typedef int fn_cm_group_setop(MPI_Group, MPI_Group, MPI_Group *);
+typedef int fn_cm_group_ranks(MPI_Group, int, const int *, MPI_Group *);
+typedef int fn_cm_group_free(MPI_Group *);
+typedef int fn_cm_group_range(MPI_Group, int, int[][3], MPI_Group *);
+typedef int fn_cm_group_int(MPI_Group, int *);
+typedef int fn_cm_group_translate_ranks(MPI_Group, int, const int *, MPI_Group, int *);
+typedef int fn_cm_info_create(MPI_Info *);
+typedef int fn_cm_info_create_env(int, char **, MPI_Info *);
+typedef int fn_cm_info_delete(MPI_Info, const char *);
+typedef int fn_cm_info_dup(MPI_Info, MPI_Info *);
+typedef int fn_cm_info_free(MPI_Info *);
+typedef int fn_cm_info_get(MPI_Info, const char *, int, char *, int *);
+typedef int fn_cm_info_get_nkeys(MPI_Info, int *);
+typedef int fn_cm_info_get_nthkey(MPI_Info, int, char *);
+typedef int fn_cm_info_get_string(MPI_Info, const char *, int *, char *, int *);
+typedef int fn_cm_info_get_valuelen(MPI_Info, const char *, int *, int *);
+typedef int fn_cm_info_set(MPI_Info, const char *, const char *);
+typedef int fn_cm_intercomm_create(MPI_Comm, int, MPI_Comm, int, int, MPI_Comm *);
+typedef int fn_cm_intercomm_merge(MPI_Comm, int, MPI_Comm *);
+typedef int fn_cm_keyval_create(MPI_Copy_function *, MPI_Delete_function *, int *, void *);
+typedef int fn_cm_keyval_free(int *);
+
+static void abi_prototypes_comm(void **state)
+{
+    (void) state;
+    EXPECT_FN(Abi_get_info, fn_cm_abi_get_info);
+    EXPECT_FN(Attr_delete, fn_cm_attr_delete);
+    EXPECT_FN(Attr_get, fn_cm_attr_get);
+    EXPECT_FN(Attr_put, fn_cm_attr_put);
+    EXPECT_FN(Cart_coords, fn_cm_cart_coords);
+    EXPECT_FN(Cart_create, fn_cm_cart_create);
+    EXPECT_FN(Cart_get, fn_cm_cart_get);
+    EXPECT_FN(Cart_map, fn_cm_cart_map);
+    EXPECT_FN(Cart_rank, fn_cm_cart_rank);
+    EXPECT_FN(Cart_shift, fn_cm_cart_shift);
+    EXPECT_FN(Cart_sub, fn_cm_cart_sub);
+    EXPECT_FN(Cartdim_get, fn_cm_comm_int);
+    EXPECT_FN(Comm_compare, fn_cm_comm_compare);
+    EXPECT_FN(Comm_create, fn_cm_comm_create);
+    EXPECT_FN(Comm_create_group, fn_cm_comm_create_group);
+    EXPECT_FN(Comm_create_keyval, fn_cm_comm_create_keyval);
+    EXPECT_FN(Comm_delete_attr, fn_cm_attr_delete);
+    EXPECT_FN(Comm_dup_with_info, fn_cm_comm_dup_with_info);
+    EXPECT_FN(Comm_free_keyval, fn_cm_keyval_free);
+    EXPECT_FN(Comm_get_attr, fn_cm_attr_get);
+    EXPECT_FN(Comm_get_info, fn_cm_comm_get_info);
+    EXPECT_FN(Comm_group, fn_cm_comm_group);
+    EXPECT_FN(Comm_idup, fn_cm_comm_idup);
+    EXPECT_FN(Comm_idup_with_info, fn_cm_comm_idup_with_info);
+    EXPECT_FN(Comm_remote_group, fn_cm_comm_group);
+    EXPECT_FN(Comm_remote_size, fn_cm_comm_int);
+    EXPECT_FN(Comm_set_attr, fn_cm_attr_put);
+    EXPECT_FN(Comm_set_info, fn_cm_comm_set_info);
+    EXPECT_FN(Comm_split_type, fn_cm_comm_split_type);
+    EXPECT_FN(Comm_test_inter, fn_cm_comm_int);
+    EXPECT_FN(Dims_create, fn_cm_dims_create);
+    EXPECT_FN(Dist_graph_create, fn_cm_dist_graph_create);
+    EXPECT_FN(Dist_graph_create_adjacent, fn_cm_dist_graph_create_adjacent);
+    EXPECT_FN(Dist_graph_neighbors, fn_cm_dist_graph_neighbors);
+    EXPECT_FN(Dist_graph_neighbors_count, fn_cm_dist_graph_neighbors_count);
+    EXPECT_FN(Graph_create, fn_cm_graph_create);
+    EXPECT_FN(Graph_get, fn_cm_graph_get);
+    EXPECT_FN(Graph_map, fn_cm_graph_map);
+    EXPECT_FN(Graph_neighbors, fn_cm_graph_neighbors);
+    EXPECT_FN(Graph_neighbors_count, fn_cm_graph_neighbors_count);
+    EXPECT_FN(Graphdims_get, fn_cm_graphdims_get);
+    EXPECT_FN(Group_compare, fn_cm_group_compare);
+    EXPECT_FN(Group_difference, fn_cm_group_setop);
+    EXPECT_FN(Group_excl, fn_cm_group_ranks);
+    EXPECT_FN(Group_free, fn_cm_group_free);
+    EXPECT_FN(Group_incl, fn_cm_group_ranks);
+    EXPECT_FN(Group_intersection, fn_cm_group_setop);
+    EXPECT_FN(Group_range_excl, fn_cm_group_range);
+    EXPECT_FN(Group_range_incl, fn_cm_group_range);
+    EXPECT_FN(Group_rank, fn_cm_group_int);
+    EXPECT_FN(Group_size, fn_cm_group_int);
+    EXPECT_FN(Group_translate_ranks, fn_cm_group_translate_ranks);
+    EXPECT_FN(Group_union, fn_cm_group_setop);
+    EXPECT_FN(Info_create, fn_cm_info_create);
+    EXPECT_FN(Info_create_env, fn_cm_info_create_env);
+    EXPECT_FN(Info_delete, fn_cm_info_delete);
+    EXPECT_FN(Info_dup, fn_cm_info_dup);
+    EXPECT_FN(Info_free, fn_cm_info_free);
+    EXPECT_FN(Info_get, fn_cm_info_get);
+    EXPECT_FN(Info_get_nkeys, fn_cm_info_get_nkeys);
+    EXPECT_FN(Info_get_nthkey, fn_cm_info_get_nthkey);
+    EXPECT_FN(Info_get_string, fn_cm_info_get_string);
+    EXPECT_FN(Info_get_valuelen, fn_cm_info_get_valuelen);
+    EXPECT_FN(Info_set, fn_cm_info_set);
+    EXPECT_FN(Intercomm_create, fn_cm_intercomm_create);
+    EXPECT_FN(Intercomm_merge, fn_cm_intercomm_merge);
+    EXPECT_FN(Keyval_create, fn_cm_keyval_create);
+    EXPECT_FN(Keyval_free, fn_cm_keyval_free);
+    EXPECT_FN(Topo_test, fn_cm_comm_int);
+}
+
+/* Collectives (blocking, nonblocking, persistent, neighbourhood), reduction ops and
+ * Isendrecv (issue #4). */
+typedef int fn_co_barrier(MPI_Comm);
+typedef int fn_co_ibarrier(MPI_Comm, MPI_Request *);
+typedef int fn_co_barrier_init(MPI_Comm, MPI_Info, MPI_Request *);
+typedef int fn_co_bcast(void *, int, MPI_Datatype, int, MPI_Comm);
+typedef int fn_co_bcast_c(void *, MPI_Count, MPI_Datatype, int, MPI_Comm);
+typedef int fn_co_ibcast(void *, int, MPI_Datatype, int, MPI_Comm, MPI_Request *);
+typedef int fn_co_ibcast_c(void *, MPI_Count, MPI_Datatype, int, MPI_Comm, MPI_Request *);
+typedef int fn_co_bcast_init(void *, int, MPI_Datatype, int, MPI_Comm, MPI_Info, MPI_Request *);
+typedef int fn_co_bcast_init_c(void *, MPI_Count, MPI_Datatype, int, MPI_Comm, MPI_Info,
+                               MPI_Request *);
+typedef int fn_co_gather(const void *, int, MPI_Datatype, void *, int, MPI_Datatype, int, MPI_Comm);
+typedef int fn_co_gather_c(const void *, MPI_Count, MPI_Datatype, void *, MPI_Count, MPI_Datatype,
+                           int, MPI_Comm);
+typedef int fn_co_igather(const void *, int, MPI_Datatype, void *, int, MPI_Datatype, int, MPI_Comm,
+                          MPI_Request *);
+typedef int fn_co_igather_c(const void *, MPI_Count, MPI_Datatype, void *, MPI_Count, MPI_Datatype,
+                            int, MPI_Comm, MPI_Request *);
+typedef int fn_co_gather_init(const void *, int, MPI_Datatype, void *, int, MPI_Datatype, int,
+                              MPI_Comm, MPI_Info, MPI_Request *);
+typedef int fn_co_gather_init_c(const void *, MPI_Count, MPI_Datatype, void *, MPI_Count,
+                                MPI_Datatype, int, MPI_Comm, MPI_Info, MPI_Request *);
+typedef int fn_co_gatherv(const void *, int, MPI_Datatype, void *, const int *, const int *,
+                          MPI_Datatype, int, MPI_Comm);
+typedef int fn_co_gatherv_c(const void *, MPI_Count, MPI_Datatype, void *, const MPI_Count *,
+                            const MPI_Aint *, MPI_Datatype, int, MPI_Comm);
+typedef int fn_co_igatherv(const void *, int, MPI_Datatype, void *, const int *, const int *,
+                           MPI_Datatype, int, MPI_Comm, MPI_Request *);
+typedef int fn_co_igatherv_c(const void *, MPI_Count, MPI_Datatype, void *, const MPI_Count *,
+                             const MPI_Aint *, MPI_Datatype, int, MPI_Comm, MPI_Request *);
+typedef int fn_co_gatherv_init(const void *, int, MPI_Datatype, void *, const int *, const int *,
+                               MPI_Datatype, int, MPI_Comm, MPI_Info, MPI_Request *);
+typedef int fn_co_gatherv_init_c(const void *, MPI_Count, MPI_Datatype, void *, const MPI_Count *,
+                                 const MPI_Aint *, MPI_Datatype, int, MPI_Comm, MPI_Info,
+                                 MPI_Request *);
+typedef int fn_co_scatterv(const void *, const int *, const int *, MPI_Datatype, void *, int,
+                           MPI_Datatype, int, MPI_Comm);
+typedef int fn_co_scatterv_c(const void *, const MPI_Count *, const MPI_Aint *, MPI_Datatype,
+                             void *, MPI_Count, MPI_Datatype, int, MPI_Comm);
+typedef int fn_co_iscatterv(const void *, const int *, const int *, MPI_Datatype, void *, int,
+                            MPI_Datatype, int, MPI_Comm, MPI_Request *);
+typedef int fn_co_iscatterv_c(const void *, const MPI_Count *, const MPI_Aint *, MPI_Datatype,
+                              void *, MPI_Count, MPI_Datatype, int, MPI_Comm, MPI_Request *);
+typedef int fn_co_scatterv_init(const void *, const int *, const int *, MPI_Datatype, void *, int,
+                                MPI_Datatype, int, MPI_Comm, MPI_Info, MPI_Request *);
+typedef int fn_co_scatterv_init_c(const void *, const MPI_Count *, const MPI_Aint *, MPI_Datatype,
+                                  void *, MPI_Count, MPI_Datatype, int, MPI_Comm, MPI_Info,
+                                  MPI_Request *);
+typedef int fn_co_allgather(const void *, int, MPI_Datatype, void *, int, MPI_Datatype, MPI_Comm);
+typedef int fn_co_allgather_c(const void *, MPI_Count, MPI_Datatype, void *, MPI_Count,
+                              MPI_Datatype, MPI_Comm);
+typedef int fn_co_iallgather(const void *, int, MPI_Datatype, void *, int, MPI_Datatype, MPI_Comm,
+                             MPI_Request *);
+typedef int fn_co_iallgather_c(const void *, MPI_Count, MPI_Datatype, void *, MPI_Count,
+                               MPI_Datatype, MPI_Comm, MPI_Request *);
+typedef int fn_co_allgather_init(const void *, int, MPI_Datatype, void *, int, MPI_Datatype,
+                                 MPI_Comm, MPI_Info, MPI_Request *);
+typedef int fn_co_allgather_init_c(const void *, MPI_Count, MPI_Datatype, void *, MPI_Count,
+                                   MPI_Datatype, MPI_Comm, MPI_Info, MPI_Request *);
+typedef int fn_co_allgatherv(const void *, int, MPI_Datatype, void *, const int *, const int *,
+                             MPI_Datatype, MPI_Comm);
+typedef int fn_co_allgatherv_c(const void *, MPI_Count, MPI_Datatype, void *, const MPI_Count *,
+                               const MPI_Aint *, MPI_Datatype, MPI_Comm);
+typedef int fn_co_iallgatherv(const void *, int, MPI_Datatype, void *, const int *, const int *,
+                              MPI_Datatype, MPI_Comm, MPI_Request *);
+typedef int fn_co_iallgatherv_c(const void *, MPI_Count, MPI_Datatype, void *, const MPI_Count *,
+                                const MPI_Aint *, MPI_Datatype, MPI_Comm, MPI_Request *);
+typedef int fn_co_allgatherv_init(const void *, int, MPI_Datatype, void *, const int *, const int *,
+                                  MPI_Datatype, MPI_Comm, MPI_Info, MPI_Request *);
+typedef int fn_co_allgatherv_init_c(const void *, MPI_Count, MPI_Datatype, void *,
+                                    const MPI_Count *, const MPI_Aint *, MPI_Datatype, MPI_Comm,
+                                    MPI_Info, MPI_Request *);
+typedef int fn_co_alltoallv(const void *, const int *, const int *, MPI_Datatype, void *,
+                            const int *, const int *, MPI_Datatype, MPI_Comm);
+typedef int fn_co_alltoallv_c(const void *, const MPI_Count *, const MPI_Aint *, MPI_Datatype,
+                              void *, const MPI_Count *, const MPI_Aint *, MPI_Datatype, MPI_Comm);
+typedef int fn_co_ialltoallv(const void *, const int *, const int *, MPI_Datatype, void *,
+                             const int *, const int *, MPI_Datatype, MPI_Comm, MPI_Request *);
+typedef int fn_co_ialltoallv_c(const void *, const MPI_Count *, const MPI_Aint *, MPI_Datatype,
+                               void *, const MPI_Count *, const MPI_Aint *, MPI_Datatype, MPI_Comm,
+                               MPI_Request *);
+typedef int fn_co_alltoallv_init(const void *, const int *, const int *, MPI_Datatype, void *,
+                                 const int *, const int *, MPI_Datatype, MPI_Comm, MPI_Info,
+                                 MPI_Request *);
+typedef int fn_co_alltoallv_init_c(const void *, const MPI_Count *, const MPI_Aint *, MPI_Datatype,
+                                   void *, const MPI_Count *, const MPI_Aint *, MPI_Datatype,
+                                   MPI_Comm, MPI_Info, MPI_Request *);
+typedef int fn_co_alltoallw(const void *, const int *, const int *, const MPI_Datatype *, void *,
+                            const int *, const int *, const MPI_Datatype *, MPI_Comm);
+typedef int fn_co_alltoallw_c(const void *, const MPI_Count *, const MPI_Aint *,
+                              const MPI_Datatype *, void *, const MPI_Count *, const MPI_Aint *,
+                              const MPI_Datatype *, MPI_Comm);
+typedef int fn_co_ialltoallw(const void *, const int *, const int *, const MPI_Datatype *, void *,
+                             const int *, const int *, const MPI_Datatype *, MPI_Comm,
+                             MPI_Request *);
+typedef int fn_co_ialltoallw_c(const void *, const MPI_Count *, const MPI_Aint *,
+                               const MPI_Datatype *, void *, const MPI_Count *, const MPI_Aint *,
+                               const MPI_Datatype *, MPI_Comm, MPI_Request *);
+typedef int fn_co_alltoallw_init(const void *, const int *, const int *, const MPI_Datatype *,
+                                 void *, const int *, const int *, const MPI_Datatype *, MPI_Comm,
+                                 MPI_Info, MPI_Request *);
+typedef int fn_co_alltoallw_init_c(const void *, const MPI_Count *, const MPI_Aint *,
+                                   const MPI_Datatype *, void *, const MPI_Count *,
+                                   const MPI_Aint *, const MPI_Datatype *, MPI_Comm, MPI_Info,
+                                   MPI_Request *);
+typedef int fn_co_reduce(const void *, void *, int, MPI_Datatype, MPI_Op, int, MPI_Comm);
+typedef int fn_co_reduce_c(const void *, void *, MPI_Count, MPI_Datatype, MPI_Op, int, MPI_Comm);
+typedef int fn_co_ireduce(const void *, void *, int, MPI_Datatype, MPI_Op, int, MPI_Comm,
+                          MPI_Request *);
+typedef int fn_co_ireduce_c(const void *, void *, MPI_Count, MPI_Datatype, MPI_Op, int, MPI_Comm,
+                            MPI_Request *);
+typedef int fn_co_reduce_init(const void *, void *, int, MPI_Datatype, MPI_Op, int, MPI_Comm,
+                              MPI_Info, MPI_Request *);
+typedef int fn_co_reduce_init_c(const void *, void *, MPI_Count, MPI_Datatype, MPI_Op, int,
+                                MPI_Comm, MPI_Info, MPI_Request *);
+typedef int fn_co_allreduce(const void *, void *, int, MPI_Datatype, MPI_Op, MPI_Comm);
+typedef int fn_co_allreduce_c(const void *, void *, MPI_Count, MPI_Datatype, MPI_Op, MPI_Comm);
+typedef int fn_co_iallreduce(const void *, void *, int, MPI_Datatype, MPI_Op, MPI_Comm,
+                             MPI_Request *);
+typedef int fn_co_iallreduce_c(const void *, void *, MPI_Count, MPI_Datatype, MPI_Op, MPI_Comm,
+                               MPI_Request *);
+typedef int fn_co_allreduce_init(const void *, void *, int, MPI_Datatype, MPI_Op, MPI_Comm,
+                                 MPI_Info, MPI_Request *);
+typedef int fn_co_allreduce_init_c(const void *, void *, MPI_Count, MPI_Datatype, MPI_Op, MPI_Comm,
+                                   MPI_Info, MPI_Request *);
+typedef int fn_co_reduce_scatter(const void *, void *, const int *, MPI_Datatype, MPI_Op, MPI_Comm);
+typedef int fn_co_reduce_scatter_c(const void *, void *, const MPI_Count *, MPI_Datatype, MPI_Op,
+                                   MPI_Comm);
+typedef int fn_co_ireduce_scatter(const void *, void *, const int *, MPI_Datatype, MPI_Op, MPI_Comm,
+                                  MPI_Request *);
+typedef int fn_co_ireduce_scatter_c(const void *, void *, const MPI_Count *, MPI_Datatype, MPI_Op,
+                                    MPI_Comm, MPI_Request *);
+typedef int fn_co_reduce_scatter_init(const void *, void *, const int *, MPI_Datatype, MPI_Op,
+                                      MPI_Comm, MPI_Info, MPI_Request *);
+typedef int fn_co_reduce_scatter_init_c(const void *, void *, const MPI_Count *, MPI_Datatype,
+                                        MPI_Op, MPI_Comm, MPI_Info, MPI_Request *);
+typedef int fn_co_neighbor_alltoallw(const void *, const int *, const MPI_Aint *,
+                                     const MPI_Datatype *, void *, const int *, const MPI_Aint *,
+                                     const MPI_Datatype *, MPI_Comm);
+typedef int fn_co_ineighbor_alltoallw(const void *, const int *, const MPI_Aint *,
+                                      const MPI_Datatype *, void *, const int *, const MPI_Aint *,
+                                      const MPI_Datatype *, MPI_Comm, MPI_Request *);
+typedef int fn_co_neighbor_alltoallw_init(const void *, const int *, const MPI_Aint *,
+                                          const MPI_Datatype *, void *, const int *,
+                                          const MPI_Aint *, const MPI_Datatype *, MPI_Comm,
+                                          MPI_Info, MPI_Request *);
+typedef int fn_co_op_create(MPI_User_function *, int, MPI_Op *);
+typedef int fn_co_op_create_c(MPI_User_function_c *, int, MPI_Op *);
+typedef int fn_co_op_free(MPI_Op *);
+typedef int fn_co_op_commutative(MPI_Op, int *);
+typedef int fn_co_reduce_local(const void *, void *, int, MPI_Datatype, MPI_Op);
+typedef int fn_co_reduce_local_c(const void *, void *, MPI_Count, MPI_Datatype, MPI_Op);
+typedef int fn_co_isendrecv(const void *, int, MPI_Datatype, int, int, void *, int, MPI_Datatype,
+                            int, int, MPI_Comm, MPI_Request *);
+typedef int fn_co_isendrecv_c(const void *, MPI_Count, MPI_Datatype, int, int, void *, MPI_Count,
+                              MPI_Datatype, int, int, MPI_Comm, MPI_Request *);
+typedef int fn_co_isendrecv_replace(void *, int, MPI_Datatype, int, int, int, int, MPI_Comm,
+                                    MPI_Request *);
+typedef int fn_co_isendrecv_replace_c(void *, MPI_Count, MPI_Datatype, int, int, int, int, MPI_Comm,
+                                      MPI_Request *);
+
+static void abi_prototypes_coll(void **state)
+{
+    (void) state;
+    EXPECT_FN(Barrier, fn_co_barrier);
+    EXPECT_FN(Ibarrier, fn_co_ibarrier);
+    EXPECT_FN(Barrier_init, fn_co_barrier_init);
+    EXPECT_FN(Bcast, fn_co_bcast);
+    EXPECT_FN(Bcast_c, fn_co_bcast_c);
+    EXPECT_FN(Ibcast, fn_co_ibcast);
+    EXPECT_FN(Ibcast_c, fn_co_ibcast_c);
+    EXPECT_FN(Bcast_init, fn_co_bcast_init);
+    EXPECT_FN(Bcast_init_c, fn_co_bcast_init_c);
+    EXPECT_FN(Gather, fn_co_gather);
+    EXPECT_FN(Gather_c, fn_co_gather_c);
+    EXPECT_FN(Igather, fn_co_igather);
+    EXPECT_FN(Igather_c, fn_co_igather_c);
+    EXPECT_FN(Gather_init, fn_co_gather_init);
+    EXPECT_FN(Gather_init_c, fn_co_gather_init_c);
+    EXPECT_FN(Gatherv, fn_co_gatherv);
+    EXPECT_FN(Gatherv_c, fn_co_gatherv_c);
+    EXPECT_FN(Igatherv, fn_co_igatherv);
+    EXPECT_FN(Igatherv_c, fn_co_igatherv_c);
+    EXPECT_FN(Gatherv_init, fn_co_gatherv_init);
+    EXPECT_FN(Gatherv_init_c, fn_co_gatherv_init_c);
+    EXPECT_FN(Scatter, fn_co_gather);
+    EXPECT_FN(Scatter_c, fn_co_gather_c);
+    EXPECT_FN(Iscatter, fn_co_igather);
+    EXPECT_FN(Iscatter_c, fn_co_igather_c);
+    EXPECT_FN(Scatter_init, fn_co_gather_init);
+    EXPECT_FN(Scatter_init_c, fn_co_gather_init_c);
+    EXPECT_FN(Scatterv, fn_co_scatterv);
+    EXPECT_FN(Scatterv_c, fn_co_scatterv_c);
+    EXPECT_FN(Iscatterv, fn_co_iscatterv);
+    EXPECT_FN(Iscatterv_c, fn_co_iscatterv_c);
+    EXPECT_FN(Scatterv_init, fn_co_scatterv_init);
+    EXPECT_FN(Scatterv_init_c, fn_co_scatterv_init_c);
+    EXPECT_FN(Allgather, fn_co_allgather);
+    EXPECT_FN(Allgather_c, fn_co_allgather_c);
+    EXPECT_FN(Iallgather, fn_co_iallgather);
+    EXPECT_FN(Iallgather_c, fn_co_iallgather_c);
+    EXPECT_FN(Allgather_init, fn_co_allgather_init);
+    EXPECT_FN(Allgather_init_c, fn_co_allgather_init_c);
+    EXPECT_FN(Allgatherv, fn_co_allgatherv);
+    EXPECT_FN(Allgatherv_c, fn_co_allgatherv_c);
+    EXPECT_FN(Iallgatherv, fn_co_iallgatherv);
+    EXPECT_FN(Iallgatherv_c, fn_co_iallgatherv_c);
+    EXPECT_FN(Allgatherv_init, fn_co_allgatherv_init);
+    EXPECT_FN(Allgatherv_init_c, fn_co_allgatherv_init_c);
+    EXPECT_FN(Alltoall, fn_co_allgather);
+    EXPECT_FN(Alltoall_c, fn_co_allgather_c);
+    EXPECT_FN(Ialltoall, fn_co_iallgather);
+    EXPECT_FN(Ialltoall_c, fn_co_iallgather_c);
+    EXPECT_FN(Alltoall_init, fn_co_allgather_init);
+    EXPECT_FN(Alltoall_init_c, fn_co_allgather_init_c);
+    EXPECT_FN(Alltoallv, fn_co_alltoallv);
+    EXPECT_FN(Alltoallv_c, fn_co_alltoallv_c);
+    EXPECT_FN(Ialltoallv, fn_co_ialltoallv);
+    EXPECT_FN(Ialltoallv_c, fn_co_ialltoallv_c);
+    EXPECT_FN(Alltoallv_init, fn_co_alltoallv_init);
+    EXPECT_FN(Alltoallv_init_c, fn_co_alltoallv_init_c);
+    EXPECT_FN(Alltoallw, fn_co_alltoallw);
+    EXPECT_FN(Alltoallw_c, fn_co_alltoallw_c);
+    EXPECT_FN(Ialltoallw, fn_co_ialltoallw);
+    EXPECT_FN(Ialltoallw_c, fn_co_ialltoallw_c);
+    EXPECT_FN(Alltoallw_init, fn_co_alltoallw_init);
+    EXPECT_FN(Alltoallw_init_c, fn_co_alltoallw_init_c);
+    EXPECT_FN(Reduce, fn_co_reduce);
+    EXPECT_FN(Reduce_c, fn_co_reduce_c);
+    EXPECT_FN(Ireduce, fn_co_ireduce);
+    EXPECT_FN(Ireduce_c, fn_co_ireduce_c);
+    EXPECT_FN(Reduce_init, fn_co_reduce_init);
+    EXPECT_FN(Reduce_init_c, fn_co_reduce_init_c);
+    EXPECT_FN(Allreduce, fn_co_allreduce);
+    EXPECT_FN(Allreduce_c, fn_co_allreduce_c);
+    EXPECT_FN(Iallreduce, fn_co_iallreduce);
+    EXPECT_FN(Iallreduce_c, fn_co_iallreduce_c);
+    EXPECT_FN(Allreduce_init, fn_co_allreduce_init);
+    EXPECT_FN(Allreduce_init_c, fn_co_allreduce_init_c);
+    EXPECT_FN(Reduce_scatter, fn_co_reduce_scatter);
+    EXPECT_FN(Reduce_scatter_c, fn_co_reduce_scatter_c);
+    EXPECT_FN(Ireduce_scatter, fn_co_ireduce_scatter);
+    EXPECT_FN(Ireduce_scatter_c, fn_co_ireduce_scatter_c);
+    EXPECT_FN(Reduce_scatter_init, fn_co_reduce_scatter_init);
+    EXPECT_FN(Reduce_scatter_init_c, fn_co_reduce_scatter_init_c);
+    EXPECT_FN(Reduce_scatter_block, fn_co_allreduce);
+    EXPECT_FN(Reduce_scatter_block_c, fn_co_allreduce_c);
+    EXPECT_FN(Ireduce_scatter_block, fn_co_iallreduce);
+    EXPECT_FN(Ireduce_scatter_block_c, fn_co_iallreduce_c);
+    EXPECT_FN(Reduce_scatter_block_init, fn_co_allreduce_init);
+    EXPECT_FN(Reduce_scatter_block_init_c, fn_co_allreduce_init_c);
+    EXPECT_FN(Scan, fn_co_allreduce);
+    EXPECT_FN(Scan_c, fn_co_allreduce_c);
+    EXPECT_FN(Iscan, fn_co_iallreduce);
+    EXPECT_FN(Iscan_c, fn_co_iallreduce_c);
+    EXPECT_FN(Scan_init, fn_co_allreduce_init);
+    EXPECT_FN(Scan_init_c, fn_co_allreduce_init_c);
+    EXPECT_FN(Exscan, fn_co_allreduce);
+    EXPECT_FN(Exscan_c, fn_co_allreduce_c);
+    EXPECT_FN(Iexscan, fn_co_iallreduce);
+    EXPECT_FN(Iexscan_c, fn_co_iallreduce_c);
+    EXPECT_FN(Exscan_init, fn_co_allreduce_init);
+    EXPECT_FN(Exscan_init_c, fn_co_allreduce_init_c);
+    EXPECT_FN(Neighbor_allgather, fn_co_allgather);
+    EXPECT_FN(Neighbor_allgather_c, fn_co_allgather_c);
+    EXPECT_FN(Ineighbor_allgather, fn_co_iallgather);
+    EXPECT_FN(Ineighbor_allgather_c, fn_co_iallgather_c);
+    EXPECT_FN(Neighbor_allgather_init, fn_co_allgather_init);
+    EXPECT_FN(Neighbor_allgather_init_c, fn_co_allgather_init_c);
+    EXPECT_FN(Neighbor_allgatherv, fn_co_allgatherv);
+    EXPECT_FN(Neighbor_allgatherv_c, fn_co_allgatherv_c);
+    EXPECT_FN(Ineighbor_allgatherv, fn_co_iallgatherv);
+    EXPECT_FN(Ineighbor_allgatherv_c, fn_co_iallgatherv_c);
+    EXPECT_FN(Neighbor_allgatherv_init, fn_co_allgatherv_init);
+    EXPECT_FN(Neighbor_allgatherv_init_c, fn_co_allgatherv_init_c);
+    EXPECT_FN(Neighbor_alltoall, fn_co_allgather);
+    EXPECT_FN(Neighbor_alltoall_c, fn_co_allgather_c);
+    EXPECT_FN(Ineighbor_alltoall, fn_co_iallgather);
+    EXPECT_FN(Ineighbor_alltoall_c, fn_co_iallgather_c);
+    EXPECT_FN(Neighbor_alltoall_init, fn_co_allgather_init);
+    EXPECT_FN(Neighbor_alltoall_init_c, fn_co_allgather_init_c);
+    EXPECT_FN(Neighbor_alltoallv, fn_co_alltoallv);
+    EXPECT_FN(Neighbor_alltoallv_c, fn_co_alltoallv_c);
+    EXPECT_FN(Ineighbor_alltoallv, fn_co_ialltoallv);
+    EXPECT_FN(Ineighbor_alltoallv_c, fn_co_ialltoallv_c);
+    EXPECT_FN(Neighbor_alltoallv_init, fn_co_alltoallv_init);
+    EXPECT_FN(Neighbor_alltoallv_init_c, fn_co_alltoallv_init_c);
+    EXPECT_FN(Neighbor_alltoallw, fn_co_neighbor_alltoallw);
+    EXPECT_FN(Neighbor_alltoallw_c, fn_co_alltoallw_c);
+    EXPECT_FN(Ineighbor_alltoallw, fn_co_ineighbor_alltoallw);
+    EXPECT_FN(Ineighbor_alltoallw_c, fn_co_ialltoallw_c);
+    EXPECT_FN(Neighbor_alltoallw_init, fn_co_neighbor_alltoallw_init);
+    EXPECT_FN(Neighbor_alltoallw_init_c, fn_co_alltoallw_init_c);
+    EXPECT_FN(Op_create, fn_co_op_create);
+    EXPECT_FN(Op_create_c, fn_co_op_create_c);
+    EXPECT_FN(Op_free, fn_co_op_free);
+    EXPECT_FN(Op_commutative, fn_co_op_commutative);
+    EXPECT_FN(Reduce_local, fn_co_reduce_local);
+    EXPECT_FN(Reduce_local_c, fn_co_reduce_local_c);
+    EXPECT_FN(Isendrecv, fn_co_isendrecv);
+    EXPECT_FN(Isendrecv_c, fn_co_isendrecv_c);
+    EXPECT_FN(Isendrecv_replace, fn_co_isendrecv_replace);
+    EXPECT_FN(Isendrecv_replace_c, fn_co_isendrecv_replace_c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -826,6 +1268,8 @@ int main(void)
         cmocka_unit_test(abi_int_constants),      cmocka_unit_test(abi_pointer_constants),
         cmocka_unit_test(abi_callback_types),     cmocka_unit_test(abi_prototypes),
         cmocka_unit_test(abi_prototypes_err_f2c), cmocka_unit_test(abi_prototypes_datatypes),
+        cmocka_unit_test(abi_prototypes_coll),
+        cmocka_unit_test(abi_prototypes_comm), /* issue #4 */
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
