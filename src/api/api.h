@@ -127,7 +127,23 @@ void kr_api_errh_release(void *errh);
 
 /* --- handles (api_check.c) ------------------------------------------------------------- */
 
-struct kr_comm *kr_api_comm(MPI_Comm h);           /* NULL if invalid or MPI_COMM_NULL */
+/* The communicator behind `h`; NULL if invalid or MPI_COMM_NULL. */
+static inline struct kr_comm *kr_api_comm(MPI_Comm h)
+{
+    struct kr_comm *c;
+
+    if (h == MPI_COMM_WORLD) {
+        return kr_api.world;
+    }
+    if (h == MPI_COMM_SELF) {
+        return kr_api.self;
+    }
+    if ((uintptr_t) h < KR_HANDLE_USER_MIN) {
+        return NULL;
+    }
+    c = (struct kr_comm *) (void *) h;
+    return c->magic == KR_COMM_MAGIC ? c : NULL;
+}
 MPI_Comm kr_api_comm_handle(struct kr_comm *c);
 
 /* MPI_Finalize, first thing (api_comm.c; issue #4): run the attribute delete callbacks of
@@ -192,17 +208,60 @@ void kr_api_handle_forget(enum kr_api_hkind kind, const void *obj);
 
 /* --- argument checks (api_check.c); each returns MPI_SUCCESS or reports the error ------ */
 
-int kr_api_check_comm(const char *call, MPI_Comm h, struct kr_comm **comm_out);
-int kr_api_check_count(const char *call, struct kr_comm *comm, MPI_Count count);
+/* The checks below run on every call: the common, valid case is inline, reporting is not. */
+int kr_api_comm_invalid(const char *call, MPI_Comm h);
+
+static inline int kr_api_check_comm(const char *call, MPI_Comm h, struct kr_comm **comm_out)
+{
+    struct kr_comm *c = kr_api_comm(h);
+
+    *comm_out = c; /* NULL on failure: callers may not use it then, but it is set */
+    if (__builtin_expect(c == NULL, 0)) {
+        return kr_api_comm_invalid(call, h);
+    }
+    return MPI_SUCCESS;
+}
+int kr_api_check_count_slow(const char *call, struct kr_comm *comm, MPI_Count count);
+
+static inline int kr_api_check_count(const char *call, struct kr_comm *comm, MPI_Count count)
+{
+    return __builtin_expect(count >= 0, 1) ? MPI_SUCCESS
+                                           : kr_api_check_count_slow(call, comm, count);
+}
 int kr_api_check_type(const char *call, struct kr_comm *comm, MPI_Datatype h,
                       struct kr_dt **dt_out);
-int kr_api_check_buf(const char *call, struct kr_comm *comm, const void *buf, MPI_Count count,
-                     const struct kr_dt *dt);
+int kr_api_check_buf_slow(const char *call, struct kr_comm *comm, const void *buf,
+                          MPI_Count count, const struct kr_dt *dt);
+
+/* A real buffer and a count whose byte size fits in memory (checked in the slow path). */
+static inline int kr_api_check_buf(const char *call, struct kr_comm *comm, const void *buf,
+                                   MPI_Count count, const struct kr_dt *dt)
+{
+    if (__builtin_expect(buf != NULL && (size_t) count <= ((size_t) 1 << 40)
+                             && dt->extent <= (1 << 20), 1)) {
+        return MPI_SUCCESS;
+    }
+    return kr_api_check_buf_slow(call, comm, buf, count, dt);
+}
 /* A destination (or, with `any` set, a source that may be MPI_ANY_SOURCE) rank. */
-int kr_api_check_rank(const char *call, struct kr_comm *comm, int rank, bool any);
+int kr_api_check_rank_slow(const char *call, struct kr_comm *comm, int rank, bool any);
+
+static inline int kr_api_check_rank(const char *call, struct kr_comm *comm, int rank, bool any)
+{
+    if (__builtin_expect(rank >= 0 && rank < comm->size && !comm->inter, 1)) {
+        return MPI_SUCCESS;
+    }
+    return kr_api_check_rank_slow(call, comm, rank, any);
+}
 int kr_api_check_root(const char *call, struct kr_comm *comm, int root);
 /* A send tag (or, with `any` set, a receive tag that may be MPI_ANY_TAG). */
-int kr_api_check_tag(const char *call, struct kr_comm *comm, int tag, bool any);
+int kr_api_check_tag_slow(const char *call, struct kr_comm *comm, int tag, bool any);
+
+static inline int kr_api_check_tag(const char *call, struct kr_comm *comm, int tag, bool any)
+{
+    return __builtin_expect(tag >= 0, 1) ? MPI_SUCCESS
+                                         : kr_api_check_tag_slow(call, comm, tag, any);
+}
 int kr_api_check_op(const char *call, struct kr_comm *comm, MPI_Op h, const struct kr_dt *dt,
                     struct kr_op **op_out);
 

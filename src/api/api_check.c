@@ -17,23 +17,6 @@ const struct kr_setting kr_api_settings[] = {
     { 0 }
 };
 
-struct kr_comm *kr_api_comm(MPI_Comm h)
-{
-    struct kr_comm *c;
-
-    if (h == MPI_COMM_WORLD) {
-        return kr_api.world;
-    }
-    if (h == MPI_COMM_SELF) {
-        return kr_api.self;
-    }
-    if ((uintptr_t) h < KR_HANDLE_USER_MIN) {
-        return NULL;
-    }
-    c = (struct kr_comm *) (void *) h;
-    return c->magic == KR_COMM_MAGIC ? c : NULL;
-}
-
 MPI_Comm kr_api_comm_handle(struct kr_comm *c)
 {
     if (c == kr_api.world) {
@@ -45,19 +28,13 @@ MPI_Comm kr_api_comm_handle(struct kr_comm *c)
     return (MPI_Comm) (void *) c;
 }
 
-int kr_api_check_comm(const char *call, MPI_Comm h, struct kr_comm **comm_out)
+int kr_api_comm_invalid(const char *call, MPI_Comm h)
 {
-    struct kr_comm *c = kr_api_comm(h);
-
-    if (c == NULL) {
-        return kr_api_error(NULL, MPI_ERR_COMM, "%s: %s is not a valid communicator", call,
-                            h == MPI_COMM_NULL ? "MPI_COMM_NULL" : "the communicator argument");
-    }
-    *comm_out = c;
-    return MPI_SUCCESS;
+    return kr_api_error(NULL, MPI_ERR_COMM, "%s: %s is not a valid communicator", call,
+                        h == MPI_COMM_NULL ? "MPI_COMM_NULL" : "the communicator argument");
 }
 
-int kr_api_check_count(const char *call, struct kr_comm *comm, MPI_Count count)
+int kr_api_check_count_slow(const char *call, struct kr_comm *comm, MPI_Count count)
 {
     if (count < 0 && kr_api_cfg.check_args) {
         return kr_api_error(comm, MPI_ERR_COUNT, "%s: count %lld is negative", call,
@@ -72,7 +49,7 @@ int kr_api_check_type(const char *call, struct kr_comm *comm, MPI_Datatype h,
     return kr_api_check_dt(call, comm, h, true, dt_out);
 }
 
-int kr_api_check_buf(const char *call, struct kr_comm *comm, const void *buf, MPI_Count count,
+int kr_api_check_buf_slow(const char *call, struct kr_comm *comm, const void *buf, MPI_Count count,
                      const struct kr_dt *dt)
 {
     size_t bytes;
@@ -91,7 +68,7 @@ int kr_api_check_buf(const char *call, struct kr_comm *comm, const void *buf, MP
     return MPI_SUCCESS;
 }
 
-int kr_api_check_rank(const char *call, struct kr_comm *comm, int rank, bool any)
+int kr_api_check_rank_slow(const char *call, struct kr_comm *comm, int rank, bool any)
 {
     if (rank == MPI_PROC_NULL || (any && rank == MPI_ANY_SOURCE)) {
         return MPI_SUCCESS;
@@ -114,7 +91,7 @@ int kr_api_check_root(const char *call, struct kr_comm *comm, int root)
     return MPI_SUCCESS;
 }
 
-int kr_api_check_tag(const char *call, struct kr_comm *comm, int tag, bool any)
+int kr_api_check_tag_slow(const char *call, struct kr_comm *comm, int tag, bool any)
 {
     if (tag >= 0 || (any && tag == MPI_ANY_TAG) || !kr_api_cfg.check_args) {
         return MPI_SUCCESS;

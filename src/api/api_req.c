@@ -66,17 +66,6 @@ void kr_api_req_hold_dt(struct kr_req *req, struct kr_dt *dt)
     }
 }
 
-struct kr_req *kr_api_req(MPI_Request h)
-{
-    struct kr_req *req = (struct kr_req *) (void *) h;
-
-    if (h == MPI_REQUEST_NULL || (uintptr_t) h < KR_HANDLE_USER_MIN
-        || req->magic != KR_REQ_MAGIC) {
-        return NULL;
-    }
-    return req;
-}
-
 int kr_api_check_req(const char *call, MPI_Request *h, bool null_ok)
 {
     if (h == NULL) {
@@ -90,15 +79,6 @@ int kr_api_check_req(const char *call, MPI_Request *h, bool null_ok)
                             *h == MPI_REQUEST_NULL ? "MPI_REQUEST_NULL" : "the request");
     }
     return MPI_SUCCESS;
-}
-
-bool kr_api_req_inactive(MPI_Request h)
-{
-    struct kr_req *req = kr_api_req(h);
-
-    return req == NULL
-           || (req->ukind == KR_UREQ_PERSIST && !((struct kr_api_persist *) req->ext)->active)
-           || (req->ukind == KR_UREQ_PCOLL && !((struct kr_api_pcoll *) req->ext)->active);
 }
 
 int kr_api_send_start(const char *call, struct kr_comm *comm, struct kr_req *req,

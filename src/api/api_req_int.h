@@ -6,6 +6,7 @@
 #include "api.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* What the user holds (kr_req.ukind). */
 enum kr_api_ukind {
@@ -77,7 +78,16 @@ void kr_api_req_hold_dt(struct kr_req *req, struct kr_dt *dt);
 
 /* The request behind a user handle: NULL for MPI_REQUEST_NULL or anything that is not a live
  * request. */
-struct kr_req *kr_api_req(MPI_Request h);
+static inline struct kr_req *kr_api_req(MPI_Request h)
+{
+    struct kr_req *req = (struct kr_req *) (void *) h;
+
+    if (h == MPI_REQUEST_NULL || (uintptr_t) h < KR_HANDLE_USER_MIN
+        || req->magic != KR_REQ_MAGIC) {
+        return NULL;
+    }
+    return req;
+}
 
 /* Check a request handle argument (the pointer and what it points to). `null_ok`: the
  * handle may be MPI_REQUEST_NULL. */
@@ -85,7 +95,14 @@ int kr_api_check_req(const char *call, MPI_Request *h, bool null_ok);
 
 /* True for a request that takes no part in completion calls: a null handle or an inactive
  * persistent request. */
-bool kr_api_req_inactive(MPI_Request h);
+static inline bool kr_api_req_inactive(MPI_Request h)
+{
+    struct kr_req *req = kr_api_req(h);
+
+    return req == NULL
+           || (req->ukind == KR_UREQ_PERSIST && !((struct kr_api_persist *) req->ext)->active)
+           || (req->ukind == KR_UREQ_PCOLL && !((struct kr_api_pcoll *) req->ext)->active);
+}
 
 /* The request behind `h` completed: fill `status` (may be MPI_STATUS_IGNORE), free or
  * deactivate the request and update the handle. Returns the operation's MPI error; reported
