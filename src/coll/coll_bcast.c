@@ -123,6 +123,10 @@ int kr_coll_bcast(struct kr_comm *comm, void *buf, size_t bytes, int root)
         && kr_coll_shm_ready(comm)) {
         return kr_coll_shm_bcast(comm, buf, bytes, root);
     }
+    if (!comm->inter && bytes <= KR_COLL_DIRECT_MAX_BYTES
+        && (algo == KR_COLL_BCAST_AUTO || algo == KR_COLL_BCAST_BINOMIAL)) {
+        return kr_coll_direct_bcast(comm, buf, bytes, root);
+    }
     ret = kr_coll_bcast_sched(comm, buf, bytes, root, &s);
     return kr_coll_run(s, ret);
 }

@@ -20,6 +20,14 @@ int kr_coll_built(struct kr_sched *s, int ret, struct kr_sched **s_out);
 /* Blocking run of a schedule a builder returned with `ret`. */
 int kr_coll_run(struct kr_sched *s, int ret);
 
+/* Small blocking collectives without a schedule (coll_direct.c), for intracommunicators:
+ * a binomial broadcast of at most KR_COLL_DIRECT_MAX_BYTES, and an alltoall that posts
+ * everything at once on communicators of at most KR_COLL_DIRECT_MAX_RANKS (not in place). */
+#define KR_COLL_DIRECT_MAX_BYTES 2048
+#define KR_COLL_DIRECT_MAX_RANKS 16
+int kr_coll_direct_bcast(struct kr_comm *comm, void *buf, size_t bytes, int root);
+int kr_coll_direct_alltoall(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes);
+
 /* Offset of part i when `total` units are cut into n near-equal parts (the first total % n
  * parts get one more). */
 size_t kr_coll_part_off(size_t total, int n, int i);

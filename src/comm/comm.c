@@ -228,6 +228,7 @@ void kr_comm_free(struct kr_comm *comm, struct kr_comm_ids *ids)
         kr_comm_free(comm->local, ids);
     }
     kr_coll_shm_detach(comm);
+    kr_sched_spare_drop(comm);
     kr_pt2pt_ctx_release(comm->pt, kr_comm_ctx_pt2pt(comm));
     kr_pt2pt_ctx_release(comm->pt, kr_comm_ctx_coll(comm));
     kr_comm_ids_put(ids, comm->id);

@@ -19,6 +19,8 @@ struct kr_coll_shm;  /* this communicator's area in it, if any */
 struct kr_attr_list; /* cached attributes (util/attr.h) */
 struct kr_comm_topo; /* process topology (below) */
 
+struct kr_sched;
+
 struct kr_comm {
     uint32_t magic;
     uint32_t id; /* context id, agreed by all members */
@@ -32,6 +34,8 @@ struct kr_comm {
     uint32_t nagree;           /* context-id agreements over this communicator (their key) */
     struct kr_coll_host *host; /* NULL when this host shares no memory among its ranks */
     struct kr_coll_shm *shm;   /* NULL when the communicator has no shared area */
+    struct kr_sched *sched_spare; /* a finished schedule kept for the next collective, so
+                                   * that small collectives do not allocate (coll/sched.c) */
     char name[KR_COMM_NAME_MAX];
     /*
      * Intercommunicators (inter set). rank, size and ranks describe the local group; peers of
