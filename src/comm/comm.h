@@ -167,6 +167,18 @@ int kr_comm_intercomm_create(struct kr_comm *local_comm, int local_leader, struc
                              int remote_leader, int tag, struct kr_comm_ids *ids,
                              struct kr_comm **comm_out);
 
+/* Collective over both groups of `inter` (comm_inter_split.c): MPI_Comm_split on it. Each group
+ * splits by color (negative = none) and key, and a part is joined to the remote processes of
+ * the same color; *comm_out is NULL for a negative color or when no remote process chose it. */
+int kr_comm_inter_split(struct kr_comm *inter, struct kr_comm_ids *ids, int color, int key,
+                        struct kr_comm **comm_out);
+
+/* Collective over both groups of `inter`: MPI_Comm_create on it. `ranks` (`n` job ranks, the
+ * same list in every member of a group) is this group's part; *comm_out joins it to the remote
+ * group's part, or is NULL when this process is not in `ranks` or either part is empty. */
+int kr_comm_inter_create(struct kr_comm *inter, struct kr_comm_ids *ids, const int *ranks, int n,
+                         struct kr_comm **comm_out);
+
 /* Collective over both groups of `inter`: an intracommunicator over their union, the group
  * that said `high` after the other one (when both say the same, the group whose first member
  * has the lower job rank comes first). */
