@@ -43,8 +43,8 @@ struct kr_comm {
      * remote_ranks, and kr_comm_peer_size() is remote_size. A receive matches the sender's
      * rank in its own (local) group, which is what the wire header carries. Both groups use
      * the same context id. `local` is an intracommunicator over the local group, in the same
-     * order, with its own context id (the same number on both sides: the groups are disjoint);
-     * the intercommunicator owns it. Collectives on an intercommunicator run their local
+     * order, with its own context id (agreed over both groups, or within its group when made by
+     * splitting an intercommunicator); the intercommunicator owns it. Collectives on an intercommunicator run their local
      * phases on `local` and exchange between the groups on this communicator's collective
      * context. Intracommunicators have inter false, remote_ranks and local NULL.
      */
