@@ -40,6 +40,8 @@ struct kr_sched {
     struct kr_comm *comm;
     int tag;
     bool local;                 /* steps added now go to the local group (intercommunicators) */
+    const int *view;            /* steps added now talk to this subgroup (comm ranks), or NULL */
+    int view_n, view_me;
     struct sched_list steps;    /* the rounds' steps */
     struct sched_list before;   /* conversions before the first round */
     struct sched_list after;    /* conversions after the last round */
@@ -72,6 +74,7 @@ int kr_sched_create(struct kr_comm *comm, struct kr_sched **s_out)
         s->steps.n = s->before.n = s->after.n = 0;
         s->nrounds = 0;
         s->local = false;
+        s->view = NULL;
         s->build_error = 0;
         s->persistent = false;
     } else {
@@ -97,6 +100,9 @@ struct kr_comm *kr_sched_comm(const struct kr_sched *s)
 
 int kr_sched_size(const struct kr_sched *s)
 {
+    if (s->view != NULL) {
+        return s->view_n;
+    }
     if (s->comm->inter) {
         return s->local ? s->comm->local->size : s->comm->remote_size;
     }
@@ -105,7 +111,17 @@ int kr_sched_size(const struct kr_sched *s)
 
 int kr_sched_rank(const struct kr_sched *s)
 {
+    if (s->view != NULL) {
+        return s->view_me;
+    }
     return s->comm->rank; /* the same in the local communicator */
+}
+
+void kr_sched_view(struct kr_sched *s, const int *members, int n, int me)
+{
+    s->view = s->comm->inter ? NULL : members;
+    s->view_n = n;
+    s->view_me = me;
 }
 
 void kr_sched_local(struct kr_sched *s, bool on)
@@ -167,7 +183,7 @@ static int sched_xfer(struct kr_sched *s, enum sched_kind kind, const void *src,
     st->src = src;
     st->dst = dst;
     st->len = len;
-    st->peer = peer;
+    st->peer = s->view != NULL ? s->view[peer] : peer;
     return 0;
 }
 

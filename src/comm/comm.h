@@ -20,6 +20,7 @@ struct kr_attr_list; /* cached attributes (util/attr.h) */
 struct kr_comm_topo; /* process topology (below) */
 
 struct kr_sched;
+struct kr_coll_hier; /* node-aware collective layout (coll_hier.c) */
 
 struct kr_comm {
     uint32_t magic;
@@ -36,6 +37,9 @@ struct kr_comm {
     struct kr_coll_shm *shm;   /* NULL when the communicator has no shared area */
     struct kr_sched *sched_spare; /* a finished schedule kept for the next collective, so
                                    * that small collectives do not allocate (coll/sched.c) */
+    const int *job_node;       /* host index of each job rank (the boot layout, shared by every
+                                * communicator); NULL when the job runs on one host */
+    struct kr_coll_hier *hier; /* which members share a host, computed on first use */
     char name[KR_COMM_NAME_MAX];
     /*
      * Intercommunicators (inter set). rank, size and ranks describe the local group; peers of

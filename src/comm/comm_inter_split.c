@@ -77,6 +77,7 @@ static int isplit_finish(struct kr_comm *inter, struct kr_comm_ids *ids, struct 
     c->remote_size = nremote;
     c->remote_ranks = remote;
     c->host = inter->host;
+    c->job_node = inter->job_node;
     c->local = sub;
     *comm_out = c;
     return 0;
