@@ -247,10 +247,10 @@ int kr_mpirun_job_run(const struct kr_mpirun_opts *o)
 {
     struct mpirun_job job = { .o = o, .abort_rank = -1 };
     struct kr_launch_params lp = {
-        .first_rank = 0, .nranks = o->np, .size = o->np, .path = o->path, .argv = o->argv,
-        .env = o->env, .tag_output = o->tag_output, .forward_stdin = true,
-        .universe_size = o->np, .cb = &job_cb, .cb_arg = &job,
+        .nprocs = o->np, .size = o->np, .env = o->env, .tag_output = o->tag_output,
+        .forward_stdin = true, .universe_size = o->np, .cb = &job_cb, .cb_arg = &job,
     };
+    struct kr_launch_proc *procs;
     struct kr_pmi_kvs *kvs;
     char mapping[256];
     int ret;
@@ -259,11 +259,17 @@ int kr_mpirun_job_run(const struct kr_mpirun_opts *o)
         return 1;
     }
     job_make_id(&job);
+    procs = calloc((size_t) o->np, sizeof(*procs));
     ret = job_mapping(o->np, mapping, sizeof(mapping));
-    if (ret != 0 || kr_pmi_kvs_local_create(o->np, &kvs) != 0) {
+    if (procs == NULL || ret != 0 || kr_pmi_kvs_local_create(o->np, &kvs) != 0) {
         job_say("mpirun: out of memory setting up the job");
+        free(procs);
         return 1;
     }
+    for (int i = 0; i < o->np; i++) {
+        procs[i] = (struct kr_launch_proc) { .rank = i, .path = o->path, .argv = o->argv };
+    }
+    lp.procs = procs;
     lp.jobid = job.jobid;
     lp.mapping = mapping;
     lp.kvs = kvs;
@@ -288,10 +294,12 @@ int kr_mpirun_job_run(const struct kr_mpirun_opts *o)
     }
     kr_launch_destroy(job.launch);
     kvs->ops->destroy(kvs);
+    free(procs);
     job_shm_cleanup(job.jobid);
     return job.failed ? job.exit_code : 0;
 
 err_kvs:
     kvs->ops->destroy(kvs);
+    free(procs);
     return 1;
 }
