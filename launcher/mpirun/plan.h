@@ -37,7 +37,8 @@ struct kr_plan_app {
     char **argv;               /* program name and arguments, NULL-terminated (borrowed from
                                 * main's argv) */
     char **env;                /* "NAME=value" from -x (global, then this context's, so that
-                                * the context's win), NULL-terminated; owned */
+                                * the context's win), NULL-terminated, or NULL when there is
+                                * none; owned */
     char *wdir;                /* -wdir as an absolute path, or NULL: mpirun's working
                                 * directory; owned */
 };
