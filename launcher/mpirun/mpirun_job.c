@@ -230,68 +230,152 @@ static int job_check_fds(int np)
     return 0;
 }
 
-static int job_mapping(int np, char *buf, size_t len)
+/* Starting the ranks of the hosts that are not this machine: the per-host daemon's job. Until
+ * it exists, say so and start nothing. */
+static int job_start_remote(struct mpirun_job *job)
 {
-    int *node_of = calloc((size_t) np, sizeof(int)); /* every rank on this host: node 0 */
-    int ret;
+    const struct kr_plan *plan = &job->o->plan;
 
-    if (node_of == NULL) {
-        return -ENOMEM;
+    for (int h = 0; h < plan->nhosts; h++) {
+        if (!plan->hosts[h].local && plan->hosts[h].nranks > 0) {
+            job_say("mpirun: host '%s' is not this machine; starting ranks on other hosts needs "
+                    "the daemon (not built in this branch)", plan->hosts[h].name);
+            return -ENOSYS;
+        }
     }
-    ret = kr_pmi2_mapping_encode(node_of, np, buf, len);
-    free(node_of);
-    return ret < 0 ? ret : 0;
+    return 0;
+}
+
+/* The launch entries of the ranks placed on host `h`: what the local engine gets for this
+ * machine, and what a daemon will get for its host. Output file names are allocated into
+ * names[2 * i] and names[2 * i + 1] (freed by the caller, also on error). */
+static int job_host_procs(const struct kr_mpirun_opts *o, int h, struct kr_launch_proc *procs,
+                          char **names, int *nprocs_out)
+{
+    const struct kr_plan *plan = &o->plan;
+    const struct kr_plan_host *host = &plan->hosts[h];
+
+    for (int i = 0; i < host->nranks; i++) {
+        int r = host->ranks[i];
+        const struct kr_plan_app *app = &plan->apps[plan->app_of[r]];
+
+        procs[i] = (struct kr_launch_proc) {
+            .rank = r, .appnum = plan->app_of[r], .path = app->path, .argv = app->argv,
+            .env = app->env, .wdir = app->wdir,
+        };
+        if (o->output_dir == NULL) {
+            continue;
+        }
+        if (asprintf(&names[2 * i], "%s/1/rank.%d/stdout", o->output_dir, r) < 0) {
+            names[2 * i] = NULL;
+            return -ENOMEM;
+        }
+        if (asprintf(&names[2 * i + 1], "%s/1/rank.%d/stderr", o->output_dir, r) < 0) {
+            names[2 * i + 1] = NULL;
+            return -ENOMEM;
+        }
+        procs[i].stdout_path = names[2 * i];
+        procs[i].stderr_path = names[2 * i + 1];
+    }
+    *nprocs_out = host->nranks;
+    return 0;
+}
+
+/* This machine's host in the plan (every name of it merged into one), or -1. */
+static int job_local_host(const struct kr_plan *plan)
+{
+    for (int h = 0; h < plan->nhosts; h++) {
+        if (plan->hosts[h].local) {
+            return h;
+        }
+    }
+    return -1;
+}
+
+static char *const job_env_transports[] = { "KURIR_REPORT_TRANSPORTS=1", NULL };
+
+/* Start the local ranks (after the remote ones) and run the job to its end. */
+static void job_run_local(struct mpirun_job *job, struct kr_launch_params *lp)
+{
+    int ret = kr_launch_create(lp, &job->launch);
+
+    if (ret != 0) {
+        job_say("mpirun: cannot set up the launcher: %s", strerror(-ret));
+        job->failed = true;
+        job->exit_code = 1;
+        return;
+    }
+    if (job->o->timeout_s > 0) {
+        kr_launch_alarm(job->launch, (long) (job->o->timeout_s * 1000.0 + 0.5));
+    }
+    ret = kr_launch_spawn(job->launch);
+    if (ret != 0) {
+        job_say("mpirun: cannot start the ranks: %s", strerror(-ret));
+        job->failed = true;
+        job->exit_code = 1;
+    }
+    ret = kr_launch_run(job->launch);
+    if (ret != 0 && !job->failed) {
+        job->failed = true;
+        job->exit_code = 1;
+    }
+    kr_launch_destroy(job->launch);
+    job->launch = NULL;
 }
 
 int kr_mpirun_job_run(const struct kr_mpirun_opts *o)
 {
+    const struct kr_plan *plan = &o->plan;
     struct mpirun_job job = { .o = o, .abort_rank = -1 };
     struct kr_launch_params lp = {
-        .first_rank = 0, .nranks = o->np, .size = o->np, .path = o->path, .argv = o->argv,
-        .env = o->env, .tag_output = o->tag_output, .forward_stdin = true,
-        .universe_size = o->np, .cb = &job_cb, .cb_arg = &job,
+        .size = plan->np, .env = o->report_transports ? job_env_transports : NULL,
+        .tag_output = o->tag_output, .forward_stdin = true,
+        .universe_size = plan->universe_size, .cb = &job_cb, .cb_arg = &job,
     };
-    struct kr_pmi_kvs *kvs;
-    char mapping[256];
+    struct kr_launch_proc *procs = calloc((size_t) plan->np, sizeof(*procs));
+    char **names = calloc((size_t) plan->np * 2, sizeof(char *));
+    struct kr_pmi_kvs *kvs = NULL;
+    int local = job_local_host(plan);
+    char mapping[8192];
     int ret;
 
-    if (job_check_fds(o->np) != 0) {
-        return 1;
-    }
     job_make_id(&job);
-    ret = job_mapping(o->np, mapping, sizeof(mapping));
-    if (ret != 0 || kr_pmi_kvs_local_create(o->np, &kvs) != 0) {
+    if (procs == NULL || names == NULL ||
+        (local >= 0 && job_host_procs(o, local, procs, names, &lp.nprocs) != 0) ||
+        kr_plan_mapping(plan, mapping, sizeof(mapping)) < 0 ||
+        kr_pmi_kvs_local_create(plan->np, &kvs) != 0) {
         job_say("mpirun: out of memory setting up the job");
-        return 1;
+        job.failed = true;
+        job.exit_code = 1;
+        goto out;
     }
+    if (job_check_fds(lp.nprocs) != 0) {
+        job.failed = true;
+        job.exit_code = 1;
+        goto out;
+    }
+    lp.procs = procs;
     lp.jobid = job.jobid;
     lp.mapping = mapping;
     lp.kvs = kvs;
-    ret = kr_launch_create(&lp, &job.launch);
+    ret = plan->remote ? job_start_remote(&job) : 0;
     if (ret != 0) {
-        job_say("mpirun: cannot set up the launcher: %s", strerror(-ret));
-        goto err_kvs;
-    }
-    if (o->timeout_s > 0) {
-        kr_launch_alarm(job.launch, (long) (o->timeout_s * 1000.0 + 0.5));
-    }
-    ret = kr_launch_spawn(job.launch);
-    if (ret != 0) {
-        job_say("mpirun: cannot start the ranks: %s", strerror(-ret));
         job.failed = true;
         job.exit_code = 1;
+        goto out;
     }
-    ret = kr_launch_run(job.launch);
-    if (ret != 0 && !job.failed) {
-        job.failed = true;
-        job.exit_code = 1;
+    if (lp.nprocs > 0) {
+        job_run_local(&job, &lp);
     }
-    kr_launch_destroy(job.launch);
-    kvs->ops->destroy(kvs);
     job_shm_cleanup(job.jobid);
+out:
+    if (kvs != NULL) {
+        kvs->ops->destroy(kvs);
+    }
+    for (int i = 0; names != NULL && i < 2 * plan->np; i++) {
+        free(names[i]);
+    }
+    free(names);
+    free(procs);
     return job.failed ? job.exit_code : 0;
-
-err_kvs:
-    kvs->ops->destroy(kvs);
-    return 1;
 }
