@@ -19,6 +19,10 @@ struct kr_mpirun_opts {
     int nenv;
     char **argv;                   /* program and its arguments (into main's argv) */
     char path[PATH_MAX];           /* the program, resolved through PATH and checked */
+    bool np_set;                   /* -n was given */
+    const char *hosts;             /* -H list (remote launch; see remote.h) */
+    const char *launch_agent;      /* --launch-agent: how daemons are started (ssh) */
+    double heartbeat_s;            /* --heartbeat-timeout, 0: not given */
 };
 
 /* Parse the command line. Returns 0 to run the job, 1 after printing --help or --version

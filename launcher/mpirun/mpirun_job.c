@@ -7,6 +7,8 @@
 #include "../pmi/pmi_kvs.h"
 #include "boot/pmi2_wire.h"
 #include "launch.h"
+#include "plan.h"
+#include "remote.h"
 #include "util/log.h"
 
 #include <dirent.h>
@@ -33,7 +35,27 @@ struct mpirun_job {
     int exit_code;
     int abort_rank;                /* rank that called MPI_Abort, or -1 */
     int stop_signals;              /* SIGINT/TERM/HUP/QUIT received */
+    struct kr_remote *remote;      /* ranks on other hosts, or NULL */
 };
+
+extern char **environ;
+
+/* Ranks not yet reaped, here and on the other hosts. */
+static int job_alive(const struct mpirun_job *job)
+{
+    return kr_launch_alive(job->launch) + (job->remote != NULL ? kr_remote_alive(job->remote)
+                                                               : 0);
+}
+
+static int job_terminate(struct mpirun_job *job, int signo, int grace_ms, int spare)
+{
+    int n = kr_launch_terminate(job->launch, signo, grace_ms, spare);
+
+    if (job->remote != NULL) {
+        n += kr_remote_terminate(job->remote, signo, grace_ms, spare);
+    }
+    return n;
+}
 
 static void job_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -65,17 +87,16 @@ static void job_fail(struct mpirun_job *job, int code, int spare, int signo)
     }
     job->failed = true;
     job->exit_code = code;
-    n = kr_launch_terminate(job->launch, signo, KR_MPIRUN_GRACE_MS, spare);
+    n = job_terminate(job, signo, KR_MPIRUN_GRACE_MS, spare);
     if (n > 0 && signo == SIGTERM) {
         job_say("mpirun: terminating the %d other running rank%s", n, n == 1 ? "" : "s");
     }
 }
 
-static void job_rank_exit(void *arg, int rank, pid_t pid, int status, bool pmi_init,
-                          bool pmi_fini)
+static void job_rank_exit_on(void *arg, const char *host, int rank, pid_t pid, int status,
+                             bool pmi_init, bool pmi_fini)
 {
     struct mpirun_job *job = arg;
-    const char *host = kr_launch_host(job->launch);
 
     if (job->failed) {
         return; /* ended by us, or after the cause was already reported */
@@ -88,7 +109,7 @@ static void job_rank_exit(void *arg, int rank, pid_t pid, int status, bool pmi_i
         job_say("mpirun: rank %d on host %s (pid %d) exited with status %d", rank, host,
                 (int) pid, WEXITSTATUS(status));
         job_fail(job, WEXITSTATUS(status), -1, SIGTERM);
-    } else if (pmi_init && !pmi_fini && kr_launch_alive(job->launch) > 0) {
+    } else if (pmi_init && !pmi_fini && job_alive(job) > 0) {
         /* The others may be waiting for it forever. */
         job_say("mpirun: rank %d on host %s (pid %d) exited without calling MPI_Finalize",
                 rank, host, (int) pid);
@@ -96,7 +117,16 @@ static void job_rank_exit(void *arg, int rank, pid_t pid, int status, bool pmi_i
     }
 }
 
-static void job_rank_abort(void *arg, int rank, pid_t pid, int code, const char *msg)
+static void job_rank_exit(void *arg, int rank, pid_t pid, int status, bool pmi_init,
+                          bool pmi_fini)
+{
+    struct mpirun_job *job = arg;
+
+    job_rank_exit_on(arg, kr_launch_host(job->launch), rank, pid, status, pmi_init, pmi_fini);
+}
+
+static void job_rank_abort_on(void *arg, const char *host, int rank, pid_t pid, int code,
+                              const char *msg)
 {
     struct mpirun_job *job = arg;
     int status;
@@ -105,24 +135,58 @@ static void job_rank_abort(void *arg, int rank, pid_t pid, int code, const char 
         return;
     }
     job_say("mpirun: rank %d on host %s (pid %d) called MPI_Abort with error code %d%s%s", rank,
-            kr_launch_host(job->launch), (int) pid, code, msg[0] != '\0' ? ": " : "", msg);
+            host, (int) pid, code, msg[0] != '\0' ? ": " : "", msg);
     /* Exit with the code, but never report success for an aborted job. */
     status = code & 0xff;
     job->abort_rank = rank;
     job_fail(job, status != 0 ? status : 1, rank, SIGTERM);
 }
 
-static void job_pmi_error(void *arg, int rank, pid_t pid, const char *why)
+static void job_rank_abort(void *arg, int rank, pid_t pid, int code, const char *msg)
+{
+    struct mpirun_job *job = arg;
+
+    job_rank_abort_on(arg, kr_launch_host(job->launch), rank, pid, code, msg);
+}
+
+static void job_pmi_error_on(void *arg, const char *host, int rank, pid_t pid, const char *why)
 {
     struct mpirun_job *job = arg;
 
     if (job->failed) {
         return;
     }
-    job_say("mpirun: rank %d on host %s (pid %d) %s", rank, kr_launch_host(job->launch),
-            (int) pid, why);
+    job_say("mpirun: rank %d on host %s (pid %d) %s", rank, host, (int) pid, why);
     /* It was answered with an error and is expected to exit; SIGKILL after the grace if not. */
     job_fail(job, 1, rank, SIGTERM);
+}
+
+static void job_pmi_error(void *arg, int rank, pid_t pid, const char *why)
+{
+    struct mpirun_job *job = arg;
+
+    job_pmi_error_on(arg, kr_launch_host(job->launch), rank, pid, why);
+}
+
+/* A remote host failed as a whole: the message says which and how. */
+static void job_host_fail(void *arg, const char *msg)
+{
+    struct mpirun_job *job = arg;
+
+    if (job->failed) {
+        return;
+    }
+    job_say("%s", msg);
+    job_fail(job, 1, -1, SIGTERM);
+}
+
+static void job_child_exit(void *arg, pid_t pid, int status)
+{
+    struct mpirun_job *job = arg;
+
+    if (job->remote != NULL) {
+        (void) kr_remote_child_exit(job->remote, pid, status);
+    }
 }
 
 static void job_signal(void *arg, int signo)
@@ -132,14 +196,17 @@ static void job_signal(void *arg, int signo)
 
     if (signo == SIGUSR1 || signo == SIGUSR2) {
         kr_launch_signal(job->launch, signo);
+        if (job->remote != NULL) {
+            kr_remote_signal(job->remote, signo);
+        }
         return;
     }
     if (++job->stop_signals > 1) {
         /* Asked again: do not wait for the grace period. */
-        kr_launch_terminate(job->launch, SIGKILL, 0, -1);
+        job_terminate(job, SIGKILL, 0, -1);
         return;
     }
-    n = kr_launch_alive(job->launch);
+    n = job_alive(job);
     job_say("mpirun: received signal %d (%s); forwarding it to %d rank%s, SIGKILL follows in "
             "%.1f s", signo, strsignal(signo), n, n == 1 ? "" : "s",
             KR_MPIRUN_GRACE_MS / 1000.0);
@@ -147,13 +214,13 @@ static void job_signal(void *arg, int signo)
         job->failed = true;
         job->exit_code = 128 + signo;
     }
-    kr_launch_terminate(job->launch, signo, KR_MPIRUN_GRACE_MS, -1);
+    job_terminate(job, signo, KR_MPIRUN_GRACE_MS, -1);
 }
 
 static void job_alarm(void *arg)
 {
     struct mpirun_job *job = arg;
-    int n = kr_launch_alive(job->launch);
+    int n = job_alive(job);
 
     if (job->failed) {
         return;
@@ -162,7 +229,7 @@ static void job_alarm(void *arg)
             job->o->timeout_text, job->o->timeout_text, n, n == 1 ? "" : "s");
     job->failed = true;
     job->exit_code = KR_MPIRUN_EXIT_TIMEOUT;
-    kr_launch_terminate(job->launch, SIGTERM, KR_MPIRUN_GRACE_MS, -1);
+    job_terminate(job, SIGTERM, KR_MPIRUN_GRACE_MS, -1);
 }
 
 static const struct kr_launch_cb job_cb = {
@@ -171,6 +238,14 @@ static const struct kr_launch_cb job_cb = {
     .pmi_error  = job_pmi_error,
     .signal     = job_signal,
     .alarm      = job_alarm,
+    .child_exit = job_child_exit,
+};
+
+static const struct kr_remote_cb job_remote_cb = {
+    .rank_exit  = job_rank_exit_on,
+    .rank_abort = job_rank_abort_on,
+    .pmi_error  = job_pmi_error_on,
+    .host_fail  = job_host_fail,
 };
 
 /* "k<pid>-<8 hex>": unique on this host and safe in file names (/dev/shm/kurir-<jobid>-...). */
@@ -230,39 +305,153 @@ static int job_check_fds(int np)
     return 0;
 }
 
-static int job_mapping(int np, char *buf, size_t len)
+/* PMI_process_mapping: each rank's host index in the plan. */
+static int job_mapping(const struct kr_plan *plan, char *buf, size_t len)
 {
-    int *node_of = calloc((size_t) np, sizeof(int)); /* every rank on this host: node 0 */
+    int ret = kr_pmi2_mapping_encode(plan->host_of, plan->np, buf, len);
+
+    return ret < 0 ? ret : 0;
+}
+
+static const char *job_env(const char *name)
+{
+    size_t n = strlen(name);
+
+    for (char **e = environ; *e != NULL; e++) {
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=') {
+            return *e + n + 1;
+        }
+    }
+    return NULL;
+}
+
+/* Which hosts get a daemon: those not local, or all with KURIR_FORCE_REMOTE=1 (tests run
+ * "remote" hosts on this machine through a fake agent). Then the ranks mpirun runs itself,
+ * which the engine needs consecutive (until branch hosts generalises it). */
+static int job_split(const struct kr_plan *plan, bool *remote, int *first_out, int *n_out)
+{
+    const char *force = job_env("KURIR_FORCE_REMOTE");
+    bool all = force != NULL && strcmp(force, "0") != 0 && force[0] != '\0';
+    int first = -1, n = 0;
+
+    for (int h = 0; h < plan->nhosts; h++) {
+        remote[h] = all || !plan->hosts[h].local;
+    }
+    for (int r = 0; r < plan->np; r++) {
+        if (remote[plan->host_of[r]]) {
+            continue;
+        }
+        if (first < 0) {
+            first = r;
+        } else if (r != first + n) {
+            job_say("mpirun: the ranks of this host must be consecutive for now (rank %d "
+                    "follows rank %d)", r, first + n - 1);
+            return -ENOTSUP;
+        }
+        n++;
+    }
+    *first_out = first < 0 ? 0 : first;
+    *n_out = n;
+    return 0;
+}
+
+/* kurir-daemon: $KURIR_DAEMON, else next to this mpirun (same path on every host). */
+static void job_daemon_path(char *buf, size_t len)
+{
+    const char *env = job_env("KURIR_DAEMON");
+    char self[PATH_MAX];
+    ssize_t n;
+
+    if (env != NULL && env[0] != '\0') {
+        snprintf(buf, len, "%s", env);
+        return;
+    }
+    n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    self[n > 0 ? n : 0] = '\0';
+    if (strrchr(self, '/') != NULL) {
+        *strrchr(self, '/') = '\0';
+    }
+    if (strlen(self) + sizeof("/kurir-daemon") > len) {
+        self[0] = '\0';
+    }
+    snprintf(buf, len, "%.*s/kurir-daemon", (int) (len - sizeof("/kurir-daemon")), self);
+}
+
+static long job_heartbeat_ms(const struct kr_mpirun_opts *o)
+{
+    const char *env = job_env("KURIR_HEARTBEAT_TIMEOUT");
+    double s = o->heartbeat_s;
+
+    if (s <= 0 && env != NULL) {
+        s = atof(env);
+        if (s < 1) {
+            job_say("mpirun: ignoring KURIR_HEARTBEAT_TIMEOUT=%s (seconds, at least 1)", env);
+        }
+    }
+    return s >= 1 ? (long) (s * 1000.0) : KR_REMOTE_HB_TIMEOUT_MS;
+}
+
+static int job_remote_create(struct mpirun_job *job, const struct kr_plan *plan,
+                             const bool *remote, int nlocal, const char *mapping,
+                             char *daemon, size_t daemon_len)
+{
+    const char *agent = job->o->launch_agent != NULL ? job->o->launch_agent
+                                                     : job_env("KURIR_RSH");
+    struct kr_remote_params rp = {
+        .plan = plan, .remote = remote, .jobid = job->jobid, .mapping = mapping,
+        .tag_output = job->o->tag_output, .agent = agent != NULL ? agent : "ssh",
+        .daemon = daemon, .heartbeat_ms = job_heartbeat_ms(job->o), .nlocal = nlocal,
+        .cb = &job_remote_cb, .cb_arg = job,
+    };
     int ret;
 
-    if (node_of == NULL) {
-        return -ENOMEM;
+    job_daemon_path(daemon, daemon_len);
+    ret = kr_remote_create(&rp, &job->remote);
+    if (ret != 0) {
+        job_say("mpirun: cannot prepare the remote hosts: %s", strerror(-ret));
     }
-    ret = kr_pmi2_mapping_encode(node_of, np, buf, len);
-    free(node_of);
-    return ret < 0 ? ret : 0;
+    return ret;
 }
 
 int kr_mpirun_job_run(const struct kr_mpirun_opts *o)
 {
     struct mpirun_job job = { .o = o, .abort_rank = -1 };
     struct kr_launch_params lp = {
-        .first_rank = 0, .nranks = o->np, .size = o->np, .path = o->path, .argv = o->argv,
-        .env = o->env, .tag_output = o->tag_output, .forward_stdin = true,
-        .universe_size = o->np, .cb = &job_cb, .cb_arg = &job,
+        .path = o->path, .argv = o->argv, .env = o->env, .tag_output = o->tag_output,
+        .cb = &job_cb, .cb_arg = &job,
     };
-    struct kr_pmi_kvs *kvs;
-    char mapping[256];
-    int ret;
+    struct kr_pmi_kvs *kvs = NULL;
+    struct kr_plan plan;
+    char mapping[4096], daemon[PATH_MAX];
+    bool *remote = NULL;
+    int ret, code = 1;
 
-    if (job_check_fds(o->np) != 0) {
-        return 1;
+    if (kr_mpirun_plan_stub(o, &plan) != 0) {
+        return KR_MPIRUN_EXIT_USAGE;
+    }
+    remote = calloc((size_t) plan.nhosts + 1, sizeof(*remote));
+    if (remote == NULL || job_split(&plan, remote, &lp.first_rank, &lp.nranks) != 0 ||
+        job_check_fds(plan.np) != 0) {
+        goto err_plan;
     }
     job_make_id(&job);
-    ret = job_mapping(o->np, mapping, sizeof(mapping));
-    if (ret != 0 || kr_pmi_kvs_local_create(o->np, &kvs) != 0) {
-        job_say("mpirun: out of memory setting up the job");
-        return 1;
+    lp.size = plan.np;
+    lp.universe_size = plan.np;
+    lp.forward_stdin = !remote[plan.host_of[0]];
+    ret = job_mapping(&plan, mapping, sizeof(mapping));
+    if (ret == 0 && lp.nranks < plan.np) {
+        ret = job_remote_create(&job, &plan, remote, lp.nranks, mapping, daemon,
+                                sizeof(daemon));
+        if (ret == 0) {
+            ret = kr_pmi_kvs_dist_create(plan.np, lp.nranks, kr_remote_local_fence, job.remote,
+                                         &kvs);
+        }
+    } else if (ret == 0) {
+        ret = kr_pmi_kvs_local_create(plan.np, &kvs);
+    }
+    if (ret != 0) {
+        job_say("mpirun: cannot set up the job: %s", strerror(-ret));
+        goto err_remote;
     }
     lp.jobid = job.jobid;
     lp.mapping = mapping;
@@ -275,23 +464,33 @@ int kr_mpirun_job_run(const struct kr_mpirun_opts *o)
     if (o->timeout_s > 0) {
         kr_launch_alarm(job.launch, (long) (o->timeout_s * 1000.0 + 0.5));
     }
-    ret = kr_launch_spawn(job.launch);
-    if (ret != 0) {
+    ret = job.remote != NULL ? kr_remote_start(job.remote, job.launch, kvs) : 0;
+    if (ret == 0) {
+        ret = kr_launch_spawn(job.launch);
+    }
+    if (ret != 0 && !job.failed) {
         job_say("mpirun: cannot start the ranks: %s", strerror(-ret));
-        job.failed = true;
-        job.exit_code = 1;
+        job_fail(&job, 1, -1, SIGKILL);
     }
     ret = kr_launch_run(job.launch);
     if (ret != 0 && !job.failed) {
         job.failed = true;
         job.exit_code = 1;
     }
+    kr_remote_destroy(job.remote);
     kr_launch_destroy(job.launch);
     kvs->ops->destroy(kvs);
     job_shm_cleanup(job.jobid);
+    free(remote);
+    kr_plan_free(&plan);
     return job.failed ? job.exit_code : 0;
 
 err_kvs:
     kvs->ops->destroy(kvs);
-    return 1;
+err_remote:
+    kr_remote_destroy(job.remote);
+err_plan:
+    free(remote);
+    kr_plan_free(&plan);
+    return code;
 }

@@ -27,6 +27,13 @@ static const char opts_usage[] =
     "  --tag-output       prefix every line the ranks write with \"[RANK] \", e.g.\n"
     "                     \"[3] hello\" (stdout lines stay on stdout, stderr on stderr)\n"
     "  --timeout S        end the job after S seconds; mpirun then exits with 124\n"
+    "  -H, --host LIST    run on these hosts: name[:slots],... (ranks fill each host's slots\n"
+    "                     in order; -n defaults to the total). Remote hosts get a\n"
+    "                     kurir-daemon started through the launch agent\n"
+    "  --launch-agent CMD how daemons are started: CMD HOST COMMAND (default: $KURIR_RSH,\n"
+    "                     else ssh; ssh gets -o BatchMode=yes). CMD may have arguments\n"
+    "  --heartbeat-timeout S  a remote host silent for S seconds is lost and the job ends\n"
+    "                     (default 20, or $KURIR_HEARTBEAT_TIMEOUT)\n"
     "  -h, --help         print this help\n"
     "  -V, --version      print the version\n"
     "\n"
@@ -45,7 +52,16 @@ static const char opts_usage[] =
     "  are killed 0.5 s later; mpirun exits with 128+signal. SIGUSR1/SIGUSR2 are forwarded.\n"
     "  Exit status 2 means a bad command line.\n"
     "\n"
-    "Environment: KURIR_LOG=LEVEL[:subsys,...] sets mpirun's and the ranks' logging.\n";
+    "  Remote hosts: every daemon is started at once; each connects back and proves the\n"
+    "  job's secret (passed on the agent's stdin). Ranks there get mpirun's environment\n"
+    "  (except host-specific names such as HOSTNAME, DISPLAY, SSH_*), the -x variables and\n"
+    "  KURIR_HOST_ADDR, and run in mpirun's working directory, which must exist there.\n"
+    "  A lost daemon or host ends the job like a failed rank.\n"
+    "\n"
+    "Environment: KURIR_LOG=LEVEL[:subsys,...] sets mpirun's and the ranks' logging.\n"
+    "  KURIR_RSH=CMD launch agent; KURIR_DAEMON=PATH the daemon (default: kurir-daemon next\n"
+    "  to mpirun); KURIR_HEARTBEAT_TIMEOUT=S; KURIR_FORCE_REMOTE=1 starts a daemon even for\n"
+    "  hosts that name this one (tests).\n";
 
 static int opts_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -194,6 +210,38 @@ static int opts_resolve(struct kr_mpirun_opts *o, const char *prog)
     return opts_bad("cannot run '%s': %s", prog, strerror(err));
 }
 
+/* Options of remote launch (branch daemon). */
+static bool opts_remote_takes_value(const char *name)
+{
+    return strcmp(name, "H") == 0 || strcmp(name, "host") == 0 ||
+           strcmp(name, "launch-agent") == 0 || strcmp(name, "heartbeat-timeout") == 0;
+}
+
+static int opts_remote(struct kr_mpirun_opts *o, const char *name, const char *value)
+{
+    char *end;
+
+    if (value == NULL) {
+        return opts_bad("--%s needs a value", name);
+    }
+    if (strcmp(name, "launch-agent") == 0) {
+        o->launch_agent = value;
+        return 0;
+    }
+    if (strcmp(name, "heartbeat-timeout") == 0) {
+        errno = 0;
+        o->heartbeat_s = strtod(value, &end);
+        if (errno != 0 || end == value || *end != '\0' || !(o->heartbeat_s >= 1) ||
+            o->heartbeat_s > 86400) {
+            return opts_bad("--heartbeat-timeout needs seconds between 1 and 86400, got '%s'",
+                            value);
+        }
+        return 0;
+    }
+    o->hosts = value;
+    return 0;
+}
+
 /* One option at argv[*i]; advances *i past its value. */
 static int opts_one(struct kr_mpirun_opts *o, int argc, char **argv, int *i)
 {
@@ -202,14 +250,19 @@ static int opts_one(struct kr_mpirun_opts *o, int argc, char **argv, int *i)
     const char *value = inl;
     bool takes_value = strcmp(name, "n") == 0 || strcmp(name, "np") == 0 ||
                        strcmp(name, "x") == 0 || strcmp(name, "timeout") == 0 ||
-                       strcmp(name, "bind-to") == 0 || strcmp(name, "map-by") == 0;
+                       strcmp(name, "bind-to") == 0 || strcmp(name, "map-by") == 0 ||
+                       opts_remote_takes_value(name);
 
     snprintf(opt, sizeof(opt), "%.*s", (int) strcspn(argv[*i], "="), argv[*i]);
     if (takes_value && value == NULL && *i + 1 < argc) {
         value = argv[++*i];
     }
     if (strcmp(name, "n") == 0 || strcmp(name, "np") == 0) {
+        o->np_set = true;
         return opts_positive(opt, value, &o->np);
+    }
+    if (opts_remote_takes_value(name)) {
+        return opts_remote(o, name, value);
     }
     if (strcmp(name, "x") == 0) {
         return value != NULL ? opts_add_env(o, value)
