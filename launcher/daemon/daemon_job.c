@@ -561,6 +561,9 @@ int kr_daemon_job_run(struct kr_daemon *d)
     if (ret != 0) {
         kr_daemon_error(d, "cannot start the ranks on host %s: %s", d->host, strerror(-ret));
     }
+    /* Messages that came with the launch spec (stdin for rank 0) wait in the buffer, where
+     * poll() cannot see them. */
+    job_conn_ready(d, d->conn.fd, 0);
     if (kr_launch_run(d->launch) != 0) {
         ret = -EIO;
     }

@@ -166,13 +166,15 @@ static int main_connect_one(const char *addr, int port, int *err)
 /* mpirun's first address is the one that routes to us: try it alone for a moment, then every
  * other address at once (a host may reach mpirun only on another network); the first
  * connection to complete wins. The fd, or -errno of the last failure. */
-static int main_connect(char *addrs, int port)
+static int main_connect(const char *addrs_arg, int port)
 {
+    char addrs[1024];
     struct pollfd pfds[MAIN_MAX_ADDRS];
     char *addr[MAIN_MAX_ADDRS], *save = NULL;
     int naddr = 0, n = 0, err = EHOSTUNREACH, winner = -1, live = 0;
     long long end = kr_launch_now_ms() + MAIN_CONNECT_MS;
 
+    snprintf(addrs, sizeof(addrs), "%s", addrs_arg); /* strtok must not edit our argv */
     for (char *a = strtok_r(addrs, ",", &save); a != NULL && naddr < MAIN_MAX_ADDRS;
          a = strtok_r(NULL, ",", &save)) {
         addr[naddr++] = a;

@@ -23,6 +23,7 @@
 extern char **environ;
 
 static void rjob_conn_watch(struct kr_remote *r, struct remote_host *h);
+static void rjob_conn_ready(void *arg, int fd, short revents);
 
 static void rjob_release(struct kr_remote *r, struct remote_host *h)
 {
@@ -143,6 +144,9 @@ void kr_remote_host_running(struct kr_remote *r, struct remote_host *h)
         rjob_stdin_watch(r);
     }
     KR_LOG_INFO(LAUNCH, "the daemon on host %s connected", h->name);
+    if (h->conn.in_len > 0) {
+        rjob_conn_ready(r, h->conn.fd, 0); /* it said more than hello already */
+    }
 }
 
 /* --- stdin for a remote rank 0: one chunk in flight, the next read after its ack ---------- */
@@ -522,6 +526,10 @@ int kr_remote_terminate(struct kr_remote *r, int signo, int grace_ms, int spare)
             continue;
         }
         n += h->state == REMOTE_RUNNING ? h->alive : 0;
+        if (h->state == REMOTE_RUNNING && h->alive > 0 && spare >= 0 &&
+            spare < r->p.plan->np && r->p.plan->host_of[spare] == h->index) {
+            n--; /* the spare gets no signal now */
+        }
         rjob_send(r, h, KR_PROTO_TERMINATE, &b);
     }
     kr_proto_buf_free(&b);
