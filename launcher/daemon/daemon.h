@@ -46,6 +46,8 @@ struct kr_daemon {
     char local_addr[64];           /* our address on that connection: KURIR_HOST_ADDR */
     struct daemon_spec spec;
     char **env;                    /* what the engine sets in every rank */
+    char **paths;                  /* per app: its program as found on this host */
+    struct kr_launch_proc *procs;  /* the ranks of this host for the engine */
     struct kr_pmi_kvs *kvs;
     struct kr_launch *launch;
     long long last_rx;             /* monotonic ms of the last message from mpirun */

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,16 +45,14 @@ static bool job_env_skipped(const char *entry)
     return false;
 }
 
-/* mpirun's environment (without host-specific names), the app's -x, KURIR_HOST_ADDR. */
-static int job_env_build(struct kr_daemon *d, int app)
+/* mpirun's environment without host-specific names, then KURIR_HOST_ADDR. The -x variables
+ * are each rank's own environment (struct kr_launch_proc), applied after this. */
+static int job_env_build(struct kr_daemon *d)
 {
     size_t n = 0, k = 0;
     char *addr;
 
     for (const char **e = d->spec.env; e != NULL && *e != NULL; e++) {
-        n++;
-    }
-    for (const char **e = d->spec.app_env[app]; e != NULL && *e != NULL; e++) {
         n++;
     }
     d->env = calloc(n + 2, sizeof(*d->env));
@@ -64,9 +63,6 @@ static int job_env_build(struct kr_daemon *d, int app)
         if (!job_env_skipped(*e)) {
             d->env[k++] = (char *) *e;
         }
-    }
-    for (const char **e = d->spec.app_env[app]; e != NULL && *e != NULL; e++) {
-        d->env[k++] = (char *) *e;
     }
     d->env[k] = addr;   /* last, so that it wins; freed by job_env_free */
     return 0;
@@ -461,31 +457,87 @@ static void job_tick(void *arg)
 
 /* --- start-up ------------------------------------------------------------------------------ */
 
-/* The engine runs one program over consecutive ranks; until it takes per-rank entries (branch
- * hosts), this host's share of the plan must fit that. */
+static const char *job_spec_env(const struct daemon_spec *s, const char *name)
+{
+    size_t n = strlen(name);
+
+    for (const char **e = s->env; e != NULL && *e != NULL; e++) {
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=') {
+            return *e + n + 1;
+        }
+    }
+    return NULL;
+}
+
+/* `path` of an app as this host sees it: a bare name through mpirun's PATH, a relative path
+ * from the app's working directory. 0, or -errno and the path tried in `out`. */
+static int job_resolve(const struct daemon_spec *s, int app, char *out, size_t len)
+{
+    const char *prog = s->app_path[app], *path = job_spec_env(s, "PATH");
+    struct stat st;
+    int err = ENOENT;
+
+    if (strchr(prog, '/') != NULL) {
+        snprintf(out, len, "%s%s%s", prog[0] == '/' ? "" : s->app_wdir[app],
+                 prog[0] == '/' ? "" : "/", prog);
+        if (stat(out, &st) != 0) {
+            return -errno;
+        }
+        return S_ISDIR(st.st_mode) ? -EISDIR : access(out, X_OK) == 0 ? 0 : -errno;
+    }
+    for (const char *p = path != NULL ? path : "/usr/local/bin:/usr/bin:/bin"; *p != '\0';) {
+        size_t n = strcspn(p, ":");
+
+        snprintf(out, len, "%.*s/%s", (int) n, n == 0 ? "." : p, prog);
+        if (stat(out, &st) == 0 && !S_ISDIR(st.st_mode)) {
+            if (access(out, X_OK) == 0) {
+                return 0;
+            }
+            err = errno;
+        }
+        p += n;
+        p += (*p == ':');
+    }
+    snprintf(out, len, "%s", prog);
+    return -err;
+}
+
+/* Every app this host runs: its working directory exists, its program can be run here. Said
+ * clearly to mpirun before anything starts. Fills d->paths. */
 static int job_check_spec(struct kr_daemon *d)
 {
     const struct daemon_spec *s = &d->spec;
     struct stat st;
 
-    for (int i = 1; i < s->nranks; i++) {
-        if (s->rank[i] != s->rank[0] + i || s->rank_app[i] != s->rank_app[0]) {
-            kr_daemon_error(d, "this daemon runs consecutive ranks of one program only, got "
-                            "ranks %d and %d", s->rank[i - 1], s->rank[i]);
-            return -ENOTSUP;
+    d->paths = calloc((size_t) s->napps, sizeof(*d->paths));
+    if (d->paths == NULL) {
+        kr_daemon_error(d, "out of memory on host %s", d->host);
+        return -ENOMEM;
+    }
+    for (int i = 0; i < s->nranks; i++) {
+        int app = s->rank_app[i], ret;
+        const char *wdir = s->app_wdir[app];
+
+        if (d->paths[app] != NULL) {
+            continue;
         }
-    }
-    if (chdir(s->app_wdir[s->rank_app[0]]) != 0) {
-        kr_daemon_error(d, "cannot use the working directory %s on host %s: %s",
-                        s->app_wdir[s->rank_app[0]], d->host, strerror(errno));
-        return -ENOENT;
-    }
-    if (stat(s->app_path[s->rank_app[0]], &st) != 0 || S_ISDIR(st.st_mode) ||
-        access(s->app_path[s->rank_app[0]], X_OK) != 0) {
-        kr_daemon_error(d, "cannot run '%s' on host %s (in %s): %s",
-                        s->app_path[s->rank_app[0]], d->host, s->app_wdir[s->rank_app[0]],
-                        S_ISDIR(st.st_mode) ? strerror(EISDIR) : strerror(errno));
-        return -ENOENT;
+        ret = stat(wdir, &st) != 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
+        if (ret != 0) {
+            kr_daemon_error(d, "working directory %s does not exist on host %s%s%s", wdir,
+                            d->host, ret != ENOENT ? ": " : "",
+                            ret != ENOENT ? strerror(ret) : "");
+            return -ret;
+        }
+        d->paths[app] = malloc(PATH_MAX);
+        if (d->paths[app] == NULL) {
+            return -ENOMEM;
+        }
+        ret = job_resolve(s, app, d->paths[app], PATH_MAX);
+        if (ret != 0) {
+            kr_daemon_error(d, "cannot run '%s' on host %s (from %s): %s", d->paths[app],
+                            d->host, wdir, strerror(-ret));
+            return ret;
+        }
     }
     return 0;
 }
@@ -493,15 +545,24 @@ static int job_check_spec(struct kr_daemon *d)
 static int job_create(struct kr_daemon *d)
 {
     const struct daemon_spec *s = &d->spec;
-    int app = s->rank_app[0], ret;
     struct kr_launch_params lp = {
-        .first_rank = s->rank[0], .nranks = s->nranks, .size = s->size, .jobid = s->jobid,
-        .path = s->app_path[app], .argv = (char *const *) s->app_argv[app],
-        .tag_output = s->tag_output, .forward_stdin = s->stdin_rank0 && s->rank[0] == 0,
-        .mapping = s->mapping, .universe_size = s->universe, .cb = &job_cb, .cb_arg = d,
+        .nprocs = s->nranks, .size = s->size, .jobid = s->jobid, .tag_output = s->tag_output,
+        .forward_stdin = s->stdin_rank0 && s->rank[0] == 0, .mapping = s->mapping,
+        .universe_size = s->universe, .cb = &job_cb, .cb_arg = d,
     };
+    int ret;
 
-    ret = job_env_build(d, app);
+    d->procs = calloc((size_t) s->nranks, sizeof(*d->procs));
+    ret = d->procs != NULL ? job_env_build(d) : -ENOMEM;
+    for (int i = 0; ret == 0 && i < s->nranks; i++) {
+        int app = s->rank_app[i];
+
+        d->procs[i] = (struct kr_launch_proc) {
+            .rank = s->rank[i], .appnum = app, .path = d->paths[app],
+            .argv = (char *const *) s->app_argv[app], .env = (char *const *) s->app_env[app],
+            .wdir = s->app_wdir[app],
+        };
+    }
     if (ret == 0) {
         ret = kr_pmi_kvs_dist_create(s->size, s->nranks, job_forward, d, &d->kvs);
     }
@@ -514,6 +575,7 @@ static int job_create(struct kr_daemon *d)
         kr_daemon_error(d, "cannot set up the job on host %s: %s", d->host, strerror(-ret));
         return ret;
     }
+    lp.procs = d->procs;
     lp.env = d->env;
     lp.kvs = d->kvs;
     ret = kr_launch_create(&lp, &d->launch);
@@ -540,6 +602,17 @@ static void job_destroy(struct kr_daemon *d)
     job_env_free(d);
 }
 
+static void job_paths_free(struct kr_daemon *d)
+{
+    for (int i = 0; d->paths != NULL && i < d->spec.napps; i++) {
+        free(d->paths[i]);
+    }
+    free(d->paths);
+    d->paths = NULL;
+    free(d->procs);
+    d->procs = NULL;
+}
+
 int kr_daemon_job_run(struct kr_daemon *d)
 {
     int ret = job_check_spec(d);
@@ -549,6 +622,7 @@ int kr_daemon_job_run(struct kr_daemon *d)
     }
     if (ret != 0) {
         job_env_free(d);
+        job_paths_free(d);
         job_shm_cleanup(d->jobid);
         return 1;
     }
@@ -574,6 +648,7 @@ int kr_daemon_job_run(struct kr_daemon *d)
         }
     }
     job_destroy(d);
+    job_paths_free(d);
     job_shm_cleanup(d->jobid);
     return d->lost || ret != 0 ? 1 : 0;
 }

@@ -37,15 +37,39 @@ struct kr_launch_cb {
                    bool whole);
 };
 
-struct kr_launch_params {
-    int first_rank;                /* world rank of the first rank started here */
-    int nranks;                    /* ranks started here */
-    int size;                      /* ranks in the whole job */
-    const char *jobid;             /* PMI_JOBID and the PMI job id */
+/* One process the engine starts. The strings and arrays are borrowed: they must stay valid
+ * until kr_launch_destroy(). */
+struct kr_launch_proc {
+    int rank;                      /* world rank (PMI_RANK) */
+    int appnum;                    /* its application context: MPI_APPNUM (0 without MPMD) */
     const char *path;              /* executable, already resolved and checked */
     char *const *argv;             /* argv[0] is what the program sees as its name */
+    char *const *env;              /* "NAME=value" for this rank only, applied after the job's
+                                    * env (so it wins), NULL-terminated or NULL */
+    const char *wdir;              /* working directory, NULL: the launcher's */
+    const char *stdout_path;       /* NULL: forwarded to the launcher's stdout. Else a file that
+                                    * gets the rank's stdout instead (created, truncated, its
+                                    * missing parent directories made, mode 0644) */
+    const char *stderr_path;       /* the same for stderr */
+};
+
+struct kr_launch_params {
+    /* The ranks started here: `nprocs` entries in ascending world-rank order, each rank once,
+     * not necessarily contiguous (a daemon under --map-by node gets 1, 5, 9, ...). The array is
+     * copied; what its entries point to is borrowed. */
+    int nprocs;
+    const struct kr_launch_proc *procs;
+    /* Shorthand when `procs` is NULL: ranks first_rank .. first_rank+nranks-1, all running
+     * `path` with `argv`, appnum 0, no wdir or output files. Ignored when `procs` is set. */
+    int first_rank;
+    int nranks;
+    const char *path;
+    char *const *argv;
+
+    int size;                      /* ranks in the whole job */
+    const char *jobid;             /* PMI_JOBID and the PMI job id */
     char *const *env;              /* "NAME=value" set in every rank, NULL-terminated or NULL */
-    bool tag_output;               /* prefix every line with "[rank] " */
+    bool tag_output;               /* prefix every forwarded line with "[rank] " */
     bool forward_stdin;            /* our stdin goes to world rank 0 if it runs here */
     int stdin_fd;                  /* where that stdin is read from (0: STDIN_FILENO) */
     const char *mapping;           /* PMI_process_mapping */
@@ -56,12 +80,15 @@ struct kr_launch_params {
 };
 
 /* Set up signal handling (blocks the handled signals and reads them through a signalfd) and
- * the PMI server. Spawns nothing yet. 0 or -errno (logged). */
+ * the PMI server. Spawns nothing yet. 0, -EINVAL (procs not in ascending rank order, a rank
+ * outside 0..size-1, or no ranks) or another -errno (logged). */
 int kr_launch_create(const struct kr_launch_params *p, struct kr_launch **launch_out);
 
-/* Fork and exec every rank: own process group, PMI_FD/PMI_RANK/PMI_SIZE/PMI_JOBID plus the
- * extra environment, SIGKILL when the launcher dies. If a fork fails the ranks already started
- * are killed. 0 or -errno (logged). */
+/* Fork and exec every rank: own process group, PMI_FD/PMI_RANK/PMI_SIZE/PMI_JOBID plus the job's
+ * and then the rank's extra environment, its working directory and output files, SIGKILL when
+ * the launcher dies. If an output file cannot be opened or a fork fails, the ranks already
+ * started are killed. 0 or -errno (logged). A rank whose wdir or exec fails exits with 127
+ * after saying why on its stderr. */
 int kr_launch_spawn(struct kr_launch *l);
 
 /* Run the event loop until every rank has been reaped and their output is drained. 0 or

@@ -36,9 +36,21 @@ long long kr_launch_now_ms(void)
     return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The PMI server only reports ranks it serves, which are ours: the search always finds it. */
 static struct launch_rank *launch_rank_of(struct kr_launch *l, int rank)
 {
-    return &l->ranks[rank - l->p.first_rank];
+    int lo = 0, hi = l->nprocs - 1;
+
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+
+        if (l->ranks[mid].rank < rank) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return &l->ranks[lo];
 }
 
 static void launch_pmi_close(struct launch_rank *r)
@@ -189,7 +201,7 @@ static void launch_reap(struct kr_launch *l)
         if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid == 0) {
             return;
         }
-        for (int i = 0; i < l->p.nranks && r == NULL; i++) {
+        for (int i = 0; i < l->nprocs && r == NULL; i++) {
             if (l->ranks[i].pid == si.si_pid && !l->ranks[i].reaped) {
                 r = &l->ranks[i];
             }
@@ -226,7 +238,7 @@ static int launch_poll_build(struct kr_launch *l)
 {
     int n = 0;
 
-    for (int i = 0; i < l->p.nranks; i++) {
+    for (int i = 0; i < l->nprocs; i++) {
         struct launch_rank *r = &l->ranks[i];
         int fds[SLOT_KINDS] = { r->pmi_fd, r->out.fd, r->err.fd, -1 };
 
@@ -316,7 +328,7 @@ static void launch_poll_dispatch(struct kr_launch *l, int n)
 
 static bool launch_streams_open(const struct kr_launch *l)
 {
-    for (int i = 0; i < l->p.nranks; i++) {
+    for (int i = 0; i < l->nprocs; i++) {
         if (l->ranks[i].out.fd >= 0 || l->ranks[i].err.fd >= 0) {
             return true;
         }
@@ -331,7 +343,7 @@ static int launch_timers(struct kr_launch *l)
 
     if (l->kill_at != 0 && now >= l->kill_at) {
         l->kill_at = 0;
-        for (int i = 0; i < l->p.nranks; i++) {
+        for (int i = 0; i < l->nprocs; i++) {
             if (l->ranks[i].pid > 0 && !l->ranks[i].reaped) {
                 (void) kill(-l->ranks[i].pid, SIGKILL);
             }
@@ -376,7 +388,7 @@ int kr_launch_run(struct kr_launch *l)
         launch_poll_dispatch(l, n);
     }
     /* Output still open now belongs to processes that left the ranks' process groups. */
-    for (int i = 0; i < l->p.nranks; i++) {
+    for (int i = 0; i < l->nprocs; i++) {
         kr_launch_stream_close(l, &l->ranks[i], &l->ranks[i].out);
         kr_launch_stream_close(l, &l->ranks[i], &l->ranks[i].err);
     }
@@ -387,7 +399,7 @@ int kr_launch_signal(struct kr_launch *l, int signo)
 {
     int n = 0;
 
-    for (int i = 0; i < l->p.nranks; i++) {
+    for (int i = 0; i < l->nprocs; i++) {
         if (l->ranks[i].pid > 0 && !l->ranks[i].reaped) {
             (void) kill(-l->ranks[i].pid, signo);
             n++;
@@ -401,7 +413,7 @@ int kr_launch_terminate(struct kr_launch *l, int signo, int grace_ms, int spare)
     long long at = kr_launch_now_ms() + grace_ms;
     int n = 0;
 
-    for (int i = 0; i < l->p.nranks; i++) {
+    for (int i = 0; i < l->nprocs; i++) {
         struct launch_rank *r = &l->ranks[i];
 
         if (r->pid <= 0 || r->reaped) {
@@ -433,7 +445,7 @@ int kr_launch_alive(const struct kr_launch *l)
 
 static int launch_pfds_reserve(struct kr_launch *l, size_t extra)
 {
-    size_t need = (size_t) l->p.nranks * SLOT_KINDS + 4 + extra;
+    size_t need = (size_t) l->nprocs * SLOT_KINDS + 4 + extra;
     struct pollfd *pfds;
     int *slots;
 
@@ -512,7 +524,7 @@ const char *kr_launch_host(const struct kr_launch *l)
 
 int kr_launch_spawn(struct kr_launch *l)
 {
-    for (int i = 0; i < l->p.nranks; i++) {
+    for (int i = 0; i < l->nprocs; i++) {
         int ret = kr_launch_rank_spawn(l, &l->ranks[i]);
 
         if (ret != 0) {
@@ -552,19 +564,74 @@ static int launch_stdin_setup(struct kr_launch *l)
 {
     l->in.src = -1;
     l->in.dst = -1;
-    if (l->p.forward_stdin && l->p.first_rank == 0 && l->p.nranks > 0 &&
+    if (l->p.forward_stdin && l->nprocs > 0 && l->ranks[0].rank == 0 &&
         fcntl(l->p.stdin_fd, F_GETFD) >= 0) {
         l->in.src = l->p.stdin_fd;
     }
     return 0;
 }
 
-int kr_launch_create(const struct kr_launch_params *p, struct kr_launch **launch_out)
+/* l->procs from p->procs, or from the first_rank/nranks shorthand; checks the order. */
+static int launch_procs_init(struct kr_launch *l, const struct kr_launch_params *p)
+{
+    int n = p->procs != NULL ? p->nprocs : p->nranks;
+
+    /* No rank at all is fine: mpirun runs none itself when every host is remote. */
+    if (n < 0) {
+        return -EINVAL;
+    }
+    l->procs = calloc((size_t) n + 1, sizeof(*l->procs));
+    if (l->procs == NULL) {
+        return -ENOMEM;
+    }
+    for (int i = 0; i < n; i++) {
+        if (p->procs != NULL) {
+            l->procs[i] = p->procs[i];
+        } else {
+            l->procs[i] = (struct kr_launch_proc) {
+                .rank = p->first_rank + i, .path = p->path, .argv = p->argv,
+            };
+        }
+        if (l->procs[i].rank < 0 || l->procs[i].rank >= p->size ||
+            (i > 0 && l->procs[i].rank <= l->procs[i - 1].rank)) {
+            KR_LOG_ERR(LAUNCH, "rank %d out of order or out of range (job size %d)",
+                       l->procs[i].rank, p->size);
+            free(l->procs);
+            l->procs = NULL;
+            return -EINVAL;
+        }
+    }
+    l->nprocs = n;
+    return 0;
+}
+
+/* The PMI server's view: which world ranks it serves and their application numbers. */
+static int launch_pmi_create(struct kr_launch *l)
 {
     struct kr_pmi2_server_params sp = {
-        .jobid = p->jobid, .size = p->size, .first_rank = p->first_rank, .nranks = p->nranks,
-        .mapping = p->mapping, .universe_size = p->universe_size, .kvs = p->kvs,
+        .jobid = l->p.jobid, .size = l->p.size, .nranks = l->nprocs,
+        .mapping = l->p.mapping, .universe_size = l->p.universe_size, .kvs = l->p.kvs,
     };
+    int *ranks = calloc((size_t) l->nprocs + 1, sizeof(int));
+    int *appnums = calloc((size_t) l->nprocs + 1, sizeof(int));
+    int ret = -ENOMEM;
+
+    if (ranks != NULL && appnums != NULL) {
+        for (int i = 0; i < l->nprocs; i++) {
+            ranks[i] = l->procs[i].rank;
+            appnums[i] = l->procs[i].appnum;
+        }
+        sp.ranks = ranks;
+        sp.appnums = appnums;
+        ret = kr_pmi2_server_create(&sp, &launch_pmi_cb, l, &l->pmi);
+    }
+    free(ranks);
+    free(appnums);
+    return ret;
+}
+
+int kr_launch_create(const struct kr_launch_params *p, struct kr_launch **launch_out)
+{
     struct kr_launch *l = calloc(1, sizeof(*l));
     int ret;
 
@@ -579,19 +646,26 @@ int kr_launch_create(const struct kr_launch_params *p, struct kr_launch **launch
         snprintf(l->host, sizeof(l->host), "localhost");
     }
     l->host[sizeof(l->host) - 1] = '\0';
-    /* At least one entry: mpirun may run no rank itself when every host is remote. */
-    l->ranks = calloc((size_t) p->nranks + 1, sizeof(*l->ranks));
+    ret = launch_procs_init(l, p);
+    if (ret != 0) {
+        free(l);
+        return ret;
+    }
+    l->p.procs = l->procs;
+    l->p.nprocs = l->nprocs;
+    l->ranks = calloc((size_t) l->nprocs + 1, sizeof(*l->ranks));
     if (l->ranks == NULL || launch_pfds_reserve(l, 0) != 0) {
         ret = -ENOMEM;
         goto err_free;
     }
-    for (int i = 0; i < p->nranks; i++) {
-        l->ranks[i].rank = p->first_rank + i;
+    for (int i = 0; i < l->nprocs; i++) {
+        l->ranks[i].rank = l->procs[i].rank;
+        l->ranks[i].proc = &l->procs[i];
         l->ranks[i].pmi_fd = -1;
         kr_launch_stream_open(&l->ranks[i].out, -1, STDOUT_FILENO);
         kr_launch_stream_open(&l->ranks[i].err, -1, STDERR_FILENO);
     }
-    ret = kr_pmi2_server_create(&sp, &launch_pmi_cb, l, &l->pmi);
+    ret = launch_pmi_create(l);
     if (ret != 0) {
         goto err_free;
     }
@@ -609,6 +683,7 @@ err_free:
     free(l->ranks);
     free(l->pfds);
     free(l->slots);
+    free(l->procs);
     free(l);
     return ret;
 }
@@ -618,7 +693,7 @@ void kr_launch_destroy(struct kr_launch *l)
     if (l == NULL) {
         return;
     }
-    for (int i = 0; i < l->p.nranks; i++) {
+    for (int i = 0; i < l->nprocs; i++) {
         struct launch_rank *r = &l->ranks[i];
 
         if (r->pid > 0 && !r->reaped) {
@@ -639,5 +714,6 @@ void kr_launch_destroy(struct kr_launch *l)
     free(l->pfds);
     free(l->slots);
     free(l->watches);
+    free(l->procs);
     free(l);
 }

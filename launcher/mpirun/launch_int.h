@@ -28,6 +28,7 @@ struct launch_stream {
 
 struct launch_rank {
     int rank;                      /* world rank */
+    const struct kr_launch_proc *proc; /* what to start (in kr_launch.procs) */
     pid_t pid;                     /* 0 until spawned; also its process group id */
     bool reaped;
     bool pmi_init;
@@ -61,9 +62,11 @@ struct launch_watch {
 
 struct kr_launch {
     struct kr_launch_params p;
+    int nprocs;
+    struct kr_launch_proc *procs;  /* copy of p.procs, or built from the shorthand */
     char host[256];
     pid_t self;
-    struct launch_rank *ranks;     /* p.nranks entries */
+    struct launch_rank *ranks;     /* nprocs entries, ascending world ranks */
     int alive;                     /* spawned and not reaped */
     int sigfd;
     sigset_t old_mask;

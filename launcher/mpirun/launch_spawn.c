@@ -8,11 +8,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The descriptors a child needs; parent ends are O_CLOEXEC and nonblocking. */
@@ -37,25 +39,86 @@ static void spawn_fds_close(struct spawn_fds *f)
     }
 }
 
+/* mkdir -p of the directory part of `path`. 0 or -errno. */
+static int spawn_mkdirs(const char *path)
+{
+    char dir[PATH_MAX];
+    size_t n = strlen(path);
+
+    if (n >= sizeof(dir)) {
+        return -ENAMETOOLONG;
+    }
+    memcpy(dir, path, n + 1);
+    for (char *p = dir + 1; *p != '\0'; p++) {
+        if (*p != '/') {
+            continue;
+        }
+        *p = '\0';
+        if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+            return -errno;
+        }
+        *p = '/';
+    }
+    return 0;
+}
+
+/* The write end for one output of `r`: a file when the proc names one, else a pipe whose read
+ * end (ours) is fds[0]. */
+static int spawn_output_open(struct launch_rank *r, const char *file, int fds[2])
+{
+    int ret;
+
+    if (file == NULL) {
+        if (pipe2(fds, O_CLOEXEC) != 0) {
+            ret = -errno;
+            KR_LOG_ERR(LAUNCH, "cannot create the pipes for rank %d: %s (ulimit -n?)", r->rank,
+                       strerror(errno));
+            return ret;
+        }
+        return 0;
+    }
+    ret = spawn_mkdirs(file);
+    if (ret == 0) {
+        fds[1] = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        ret = fds[1] < 0 ? -errno : 0;
+    }
+    if (ret != 0) {
+        KR_LOG_ERR(LAUNCH, "cannot create %s for the output of rank %d: %s", file, r->rank,
+                   strerror(-ret));
+    }
+    return ret;
+}
+
 static int spawn_fds_open(struct kr_launch *l, struct launch_rank *r, struct spawn_fds *f)
 {
     bool want_in = l->p.forward_stdin && r->rank == 0 && l->in.src >= 0;
+    int ret;
 
     memset(f, 0xff, sizeof(*f)); /* every descriptor -1 */
+    ret = spawn_output_open(r, r->proc->stdout_path, f->out);
+    if (ret == 0) {
+        ret = spawn_output_open(r, r->proc->stderr_path, f->err);
+    }
+    if (ret != 0) {
+        spawn_fds_close(f);
+        return ret;
+    }
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, f->pmi) != 0 ||
-        pipe2(f->out, O_CLOEXEC) != 0 || pipe2(f->err, O_CLOEXEC) != 0 ||
         (want_in && pipe2(f->in, O_CLOEXEC) != 0) ||
         (!want_in && (f->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)) {
-        int ret = -errno;
-
+        ret = -errno;
         KR_LOG_ERR(LAUNCH, "cannot create the pipes for rank %d: %s (ulimit -n?)", r->rank,
                    strerror(errno));
         spawn_fds_close(f);
         return ret;
     }
     (void) fcntl(f->pmi[0], F_SETFL, O_NONBLOCK);
-    (void) fcntl(f->out[0], F_SETFL, O_NONBLOCK);
-    (void) fcntl(f->err[0], F_SETFL, O_NONBLOCK);
+    if (f->out[0] >= 0) {
+        (void) fcntl(f->out[0], F_SETFL, O_NONBLOCK);
+    }
+    if (f->err[0] >= 0) {
+        (void) fcntl(f->err[0], F_SETFL, O_NONBLOCK);
+    }
     if (want_in) {
         (void) fcntl(f->in[1], F_SETFL, O_NONBLOCK);
     }
@@ -64,10 +127,12 @@ static int spawn_fds_open(struct kr_launch *l, struct launch_rank *r, struct spa
 
 static void spawn_child_die(const char *what, int rank, int err)
 {
-    char msg[512];
+    char msg[PATH_MAX + 256];
     int n = snprintf(msg, sizeof(msg), "mpirun: rank %d: %s: %s\n", rank, what, strerror(err));
-    ssize_t ignored = write(STDERR_FILENO, msg, (size_t) n);
+    ssize_t ignored;
 
+    n = n < (int) sizeof(msg) ? n : (int) sizeof(msg) - 1;
+    ignored = write(STDERR_FILENO, msg, (size_t) n);
     (void) ignored;
     _exit(127);
 }
@@ -102,11 +167,20 @@ static void spawn_child(struct kr_launch *l, struct launch_rank *r, struct spawn
     for (char *const *e = l->p.env; e != NULL && *e != NULL; e++) {
         putenv(*e);
     }
+    for (char *const *e = r->proc->env; e != NULL && *e != NULL; e++) {
+        putenv(*e);
+    }
+    if (r->proc->wdir != NULL && chdir(r->proc->wdir) != 0) {
+        char what[PATH_MAX + 64];
+
+        snprintf(what, sizeof(what), "cannot change to working directory %s", r->proc->wdir);
+        spawn_child_die(what, r->rank, errno);
+    }
     /* Undo what the launcher changed: its blocked signals and ignored SIGPIPE. */
     sigaction(SIGPIPE, &l->old_pipe, NULL);
     sigprocmask(SIG_SETMASK, &l->old_mask, NULL);
-    execv(l->p.path, l->p.argv);
-    spawn_child_die(l->p.path, r->rank, errno);
+    execv(r->proc->path, r->proc->argv);
+    spawn_child_die(r->proc->path, r->rank, errno);
 }
 
 int kr_launch_rank_spawn(struct kr_launch *l, struct launch_rank *r)

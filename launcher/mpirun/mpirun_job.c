@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -326,33 +327,29 @@ static const char *job_env(const char *name)
 }
 
 /* Which hosts get a daemon: those not local, or all with KURIR_FORCE_REMOTE=1 (tests run
- * "remote" hosts on this machine through a fake agent). Then the ranks mpirun runs itself,
- * which the engine needs consecutive (until branch hosts generalises it). */
-static int job_split(const struct kr_plan *plan, bool *remote, int *first_out, int *n_out)
+ * "remote" hosts on this machine through a fake agent). Fills `procs` with the ranks mpirun
+ * runs itself and returns how many. */
+static int job_split(const struct kr_plan *plan, bool *remote, struct kr_launch_proc *procs)
 {
     const char *force = job_env("KURIR_FORCE_REMOTE");
-    bool all = force != NULL && strcmp(force, "0") != 0 && force[0] != '\0';
-    int first = -1, n = 0;
+    bool all = force != NULL && (strcasecmp(force, "1") == 0 || strcasecmp(force, "yes") == 0 ||
+                                 strcasecmp(force, "true") == 0 || strcasecmp(force, "on") == 0);
+    int n = 0;
 
     for (int h = 0; h < plan->nhosts; h++) {
         remote[h] = all || !plan->hosts[h].local;
     }
     for (int r = 0; r < plan->np; r++) {
-        if (remote[plan->host_of[r]]) {
-            continue;
+        const struct kr_plan_app *app = &plan->apps[plan->app_of[r]];
+
+        if (!remote[plan->host_of[r]]) {
+            procs[n++] = (struct kr_launch_proc) {
+                .rank = r, .appnum = plan->app_of[r], .path = app->path, .argv = app->argv,
+                .env = app->env, .wdir = app->wdir,
+            };
         }
-        if (first < 0) {
-            first = r;
-        } else if (r != first + n) {
-            job_say("mpirun: the ranks of this host must be consecutive for now (rank %d "
-                    "follows rank %d)", r, first + n - 1);
-            return -ENOTSUP;
-        }
-        n++;
     }
-    *first_out = first < 0 ? 0 : first;
-    *n_out = n;
-    return 0;
+    return n;
 }
 
 /* kurir-daemon: $KURIR_DAEMON, else next to this mpirun (same path on every host). */
@@ -417,9 +414,9 @@ int kr_mpirun_job_run(const struct kr_mpirun_opts *o)
 {
     struct mpirun_job job = { .o = o, .abort_rank = -1 };
     struct kr_launch_params lp = {
-        .path = o->path, .argv = o->argv, .env = o->env, .tag_output = o->tag_output,
-        .cb = &job_cb, .cb_arg = &job,
+        .tag_output = o->tag_output, .cb = &job_cb, .cb_arg = &job,
     };
+    struct kr_launch_proc *procs = NULL;
     struct kr_pmi_kvs *kvs = NULL;
     struct kr_plan plan;
     char mapping[4096], daemon[PATH_MAX];
@@ -430,20 +427,22 @@ int kr_mpirun_job_run(const struct kr_mpirun_opts *o)
         return KR_MPIRUN_EXIT_USAGE;
     }
     remote = calloc((size_t) plan.nhosts + 1, sizeof(*remote));
-    if (remote == NULL || job_split(&plan, remote, &lp.first_rank, &lp.nranks) != 0 ||
-        job_check_fds(plan.np) != 0) {
+    procs = calloc((size_t) plan.np + 1, sizeof(*procs));
+    if (remote == NULL || procs == NULL || job_check_fds(plan.np) != 0) {
         goto err_plan;
     }
+    lp.nprocs = job_split(&plan, remote, procs);
+    lp.procs = procs;
     job_make_id(&job);
     lp.size = plan.np;
     lp.universe_size = plan.np;
     lp.forward_stdin = !remote[plan.host_of[0]];
     ret = job_mapping(&plan, mapping, sizeof(mapping));
-    if (ret == 0 && lp.nranks < plan.np) {
-        ret = job_remote_create(&job, &plan, remote, lp.nranks, mapping, daemon,
+    if (ret == 0 && lp.nprocs < plan.np) {
+        ret = job_remote_create(&job, &plan, remote, lp.nprocs, mapping, daemon,
                                 sizeof(daemon));
         if (ret == 0) {
-            ret = kr_pmi_kvs_dist_create(plan.np, lp.nranks, kr_remote_local_fence, job.remote,
+            ret = kr_pmi_kvs_dist_create(plan.np, lp.nprocs, kr_remote_local_fence, job.remote,
                                          &kvs);
         }
     } else if (ret == 0) {
@@ -481,6 +480,7 @@ int kr_mpirun_job_run(const struct kr_mpirun_opts *o)
     kr_launch_destroy(job.launch);
     kvs->ops->destroy(kvs);
     job_shm_cleanup(job.jobid);
+    free(procs);
     free(remote);
     kr_plan_free(&plan);
     return job.failed ? job.exit_code : 0;
@@ -490,6 +490,7 @@ err_kvs:
 err_remote:
     kr_remote_destroy(job.remote);
 err_plan:
+    free(procs);
     free(remote);
     kr_plan_free(&plan);
     return code;

@@ -46,7 +46,7 @@ struct kr_remote {
     int listen_fd;
     int port;
     unsigned char secret[KR_PROTO_SECRET_LEN];
-    char **environ_copy;           /* forwarded environment (mpirun's) */
+    char cwd[4096];                /* working directory of apps without -wdir */
     long long connect_deadline;
     struct remote_pending pending[KR_REMOTE_PENDING_MAX];
     /* global fence */

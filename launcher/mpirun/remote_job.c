@@ -101,11 +101,6 @@ static void rjob_spec(struct kr_remote *r, struct remote_host *h, struct kr_prot
 {
     const struct kr_plan *plan = r->p.plan;
     const struct kr_plan_host *ph = &plan->hosts[h->index];
-    char cwd[4096];
-
-    if (getcwd(cwd, sizeof(cwd)) == NULL) {
-        snprintf(cwd, sizeof(cwd), "/");
-    }
     kr_proto_put_str(b, r->p.jobid);
     kr_proto_put_u32(b, (uint32_t) plan->np);
     kr_proto_put_u32(b, (uint32_t) plan->np);
@@ -116,7 +111,7 @@ static void rjob_spec(struct kr_remote *r, struct remote_host *h, struct kr_prot
     kr_proto_put_u32(b, (uint32_t) plan->napps);
     for (int a = 0; a < plan->napps; a++) {
         kr_proto_put_str(b, plan->apps[a].path);
-        kr_proto_put_str(b, plan->apps[a].wdir != NULL ? plan->apps[a].wdir : cwd);
+        kr_proto_put_str(b, plan->apps[a].wdir != NULL ? plan->apps[a].wdir : r->cwd);
         kr_proto_put_list(b, plan->apps[a].argv);
         kr_proto_put_list(b, plan->apps[a].env);
     }
@@ -474,6 +469,14 @@ int kr_remote_create(const struct kr_remote_params *p, struct kr_remote **remote
         r->nhosts++;
     }
     r->fence_need = r->nhosts + (p->nlocal > 0 ? 1 : 0);
+    if (getcwd(r->cwd, sizeof(r->cwd)) == NULL) {
+        ret = -errno;
+        KR_LOG_ERR(LAUNCH, "cannot tell the working directory for the remote hosts: %s",
+                   strerror(errno));
+        free(r->hosts);
+        free(r);
+        return ret;
+    }
     kr_proto_buf_init(&r->fence_pairs);
     ret = kr_remote_listen(r);
     if (ret != 0) {

@@ -23,11 +23,30 @@ struct kr_pmi2_server {
     struct kr_pmi2_server_params p;
     struct kr_pmi2_server_cb cb;
     void *arg;
-    struct pmi2_conn *conns;       /* nranks entries, index = rank - first_rank */
+    int *ranks;                    /* served world ranks, ascending (nranks entries) */
+    int *appnums;                  /* their MPI_APPNUM */
+    struct pmi2_conn *conns;       /* nranks entries, same order */
     struct kr_pmi2_msg msg;        /* message being handled */
     struct kr_pmi2_frame frame;    /* reply being built */
     char reply_cmd[80];            /* its cmd, for the error reply when it overflows */
 };
+
+/* Index of served `rank` (the caller only passes served ranks). */
+static int pmi2_srv_index(const struct kr_pmi2_server *srv, int rank)
+{
+    int lo = 0, hi = srv->p.nranks - 1;
+
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+
+        if (srv->ranks[mid] < rank) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
 
 static void pmi2_srv_reply(struct kr_pmi2_server *srv, int rank)
 {
@@ -51,7 +70,7 @@ static void pmi2_srv_begin(struct kr_pmi2_server *srv, const char *cmd, int rc)
 
 static int pmi2_srv_fail(struct kr_pmi2_server *srv, int rank, const char *why)
 {
-    srv->conns[rank - srv->p.first_rank].dead = true;
+    srv->conns[pmi2_srv_index(srv, rank)].dead = true;
     srv->cb.error(srv->arg, rank, why);
     return -EPROTO;
 }
@@ -95,7 +114,7 @@ static void pmi2_srv_fullinit(struct kr_pmi2_server *srv, int rank)
     kr_pmi2_frame_add(&srv->frame, "pmi-subversion", "0");
     kr_pmi2_frame_add_int(&srv->frame, "rank", rank);
     kr_pmi2_frame_add_int(&srv->frame, "size", srv->p.size);
-    kr_pmi2_frame_add_int(&srv->frame, "appnum", 0);
+    kr_pmi2_frame_add_int(&srv->frame, "appnum", srv->appnums[pmi2_srv_index(srv, rank)]);
     kr_pmi2_frame_add_bool(&srv->frame, "debugged", false);
     kr_pmi2_frame_add_bool(&srv->frame, "pmiverbose", false);
     pmi2_srv_reply(srv, rank);
@@ -165,14 +184,14 @@ static void pmi2_srv_fence_done(void *arg, int err)
         if (srv->conns[i].in_fence) {
             srv->conns[i].in_fence = false;
             pmi2_srv_begin(srv, "kvs-fence", err);
-            pmi2_srv_reply(srv, srv->p.first_rank + i);
+            pmi2_srv_reply(srv, srv->ranks[i]);
         }
     }
 }
 
 static void pmi2_srv_fence(struct kr_pmi2_server *srv, int rank)
 {
-    struct pmi2_conn *c = &srv->conns[rank - srv->p.first_rank];
+    struct pmi2_conn *c = &srv->conns[pmi2_srv_index(srv, rank)];
     int ret;
 
     c->in_fence = true;
@@ -238,7 +257,7 @@ static int pmi2_srv_dispatch(struct kr_pmi2_server *srv, int rank)
 
 int kr_pmi2_server_input(struct kr_pmi2_server *srv, int rank, const char *data, size_t len)
 {
-    struct pmi2_conn *c = &srv->conns[rank - srv->p.first_rank];
+    struct pmi2_conn *c = &srv->conns[pmi2_srv_index(srv, rank)];
     char why[160];
 
     while (!c->dead && len > 0) {
@@ -277,11 +296,20 @@ int kr_pmi2_server_create(const struct kr_pmi2_server_params *p,
     srv->arg = arg;
     srv->p.jobid = strdup(p->jobid);
     srv->p.mapping = strdup(p->mapping);
-    srv->conns = calloc((size_t) p->nranks, sizeof(*srv->conns));
-    if (srv->p.jobid == NULL || srv->p.mapping == NULL || srv->conns == NULL) {
+    srv->conns = calloc((size_t) p->nranks + 1, sizeof(*srv->conns));
+    srv->ranks = calloc((size_t) p->nranks + 1, sizeof(int));
+    srv->appnums = calloc((size_t) p->nranks + 1, sizeof(int));
+    if (srv->p.jobid == NULL || srv->p.mapping == NULL || srv->conns == NULL ||
+        srv->ranks == NULL || srv->appnums == NULL) {
         kr_pmi2_server_destroy(srv);
         return -ENOMEM;
     }
+    for (int i = 0; i < p->nranks; i++) {
+        srv->ranks[i] = p->ranks != NULL ? p->ranks[i] : p->first_rank + i;
+        srv->appnums[i] = p->appnums != NULL ? p->appnums[i] : 0;
+    }
+    srv->p.ranks = srv->ranks;
+    srv->p.appnums = srv->appnums;
     for (int i = 0; i < p->nranks; i++) {
         kr_pmi2_decoder_init(&srv->conns[i].dec, true);
     }
@@ -298,5 +326,7 @@ void kr_pmi2_server_destroy(struct kr_pmi2_server *srv)
     free((char *) srv->p.jobid);
     free((char *) srv->p.mapping);
     free(srv->conns);
+    free(srv->ranks);
+    free(srv->appnums);
     free(srv);
 }

@@ -27,19 +27,23 @@ struct kr_pmi2_server_cb {
 struct kr_pmi2_server_params {
     const char *jobid;             /* answered to job-getid */
     int size;                      /* ranks in the job */
-    int first_rank;                /* the ranks served here are first_rank .. +nranks-1 */
-    int nranks;
+    int nranks;                    /* ranks served here */
+    const int *ranks;              /* their world ranks, ascending (nranks entries); NULL: the
+                                    * contiguous first_rank .. first_rank+nranks-1 */
+    int first_rank;
+    const int *appnums;            /* each served rank's MPI_APPNUM, answered in fullinit
+                                    * (nranks entries, same order as ranks); NULL: all 0 */
     const char *mapping;           /* PMI_process_mapping value */
     int universe_size;
     struct kr_pmi_kvs *kvs;        /* borrowed; the server binds its fence notification */
 };
 
-/* 0, -ENOMEM. The parameter strings are copied. */
+/* 0, -ENOMEM. The parameter strings and arrays are copied. */
 int kr_pmi2_server_create(const struct kr_pmi2_server_params *p,
                           const struct kr_pmi2_server_cb *cb, void *arg,
                           struct kr_pmi2_server **srv_out);
 
-/* Bytes that `rank` sent. Complete messages are answered through cb->send at once (or, for a
+/* Bytes that `rank` (one of the served ranks) sent. Complete messages are answered through cb->send at once (or, for a
  * fence, when it completes). Returns 0, or -EPROTO after calling cb->error: the connection must
  * not be fed again. */
 int kr_pmi2_server_input(struct kr_pmi2_server *srv, int rank, const char *data, size_t len);
