@@ -362,7 +362,7 @@ static int job_remote_create(struct mpirun_job *job, const bool *remote, int nlo
                                                      : job_env("KURIR_RSH");
     struct kr_remote_params rp = {
         .plan = &job->o->plan, .remote = remote, .jobid = job->jobid, .mapping = mapping,
-        .tag_output = job->o->tag_output,
+        .tag_output = job->o->tag_output, .output_dir = job->o->output_dir,
         .agent = agent != NULL && agent[0] != '\0' ? agent : "ssh", .daemon = daemon,
         .heartbeat_ms = job_heartbeat_ms(job->o), .nlocal = nlocal, .cb = &job_remote_cb,
         .cb_arg = job,
