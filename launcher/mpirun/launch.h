@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 struct kr_launch;
 
@@ -26,6 +27,14 @@ struct kr_launch_cb {
     void (*signal)(void *arg, int signo);
     /* The alarm set by kr_launch_alarm() went off. */
     void (*alarm)(void *arg);
+    /* Optional: a child that is not a rank (a launch agent) was reaped with `status`. */
+    void (*child_exit)(void *arg, pid_t pid, int status);
+    /* Optional: when set, the ranks' output goes here instead of to our stdout/stderr (the
+     * per-host daemon sends it to mpirun). `dst` is STDOUT_FILENO or STDERR_FILENO; the iovecs
+     * hold complete lines, tagged when asked, except when `whole` is false: then the last
+     * piece is the start of a line that continues in a later call. */
+    void (*output)(void *arg, int rank, int dst, const struct iovec *iov, int iovcnt,
+                   bool whole);
 };
 
 /* One process the engine starts. The strings and arrays are borrowed: they must stay valid
@@ -62,6 +71,7 @@ struct kr_launch_params {
     char *const *env;              /* "NAME=value" set in every rank, NULL-terminated or NULL */
     bool tag_output;               /* prefix every forwarded line with "[rank] " */
     bool forward_stdin;            /* our stdin goes to world rank 0 if it runs here */
+    int stdin_fd;                  /* where that stdin is read from (0: STDIN_FILENO) */
     const char *mapping;           /* PMI_process_mapping */
     int universe_size;
     struct kr_pmi_kvs *kvs;        /* borrowed */
@@ -98,6 +108,31 @@ void kr_launch_alarm(struct kr_launch *l, long ms);
 
 /* Number of ranks not yet reaped. */
 int kr_launch_alive(const struct kr_launch *l);
+
+/* Extra descriptors in the event loop (the daemon's connection, mpirun's listening socket):
+ * fn(arg, fd, revents) when poll() reports one of `events` on `fd`. Calling it again for a
+ * watched fd replaces its events, fn and arg. 0 or -ENOMEM. */
+typedef void (*kr_launch_fd_fn)(void *arg, int fd, short revents);
+int kr_launch_watch(struct kr_launch *l, int fd, short events, kr_launch_fd_fn fn, void *arg);
+/* Stop watching `fd` (does not close it). Safe from inside a watch callback. */
+void kr_launch_unwatch(struct kr_launch *l, int fd);
+
+/* Call fn(arg) every `ms` milliseconds from inside the loop (heartbeats, deadlines). One tick
+ * per engine; ms <= 0 stops it. */
+void kr_launch_tick(struct kr_launch *l, long ms, void (*fn)(void *arg), void *arg);
+
+/* Keep kr_launch_run() going while the sum of holds is positive, even when no local rank is
+ * left (ranks on other hosts are still running). */
+void kr_launch_hold(struct kr_launch *l, int delta);
+
+/* Write output of rank `rank` that ran elsewhere to `dst` the way local output is written:
+ * `data` holds complete lines (already tagged) unless `whole` is false, and a line left
+ * unfinished by another rank is ended first. */
+void kr_launch_output(struct kr_launch *l, int rank, int dst, const char *data, size_t len,
+                      bool whole);
+
+/* Monotonic clock in milliseconds (the loop's timers use it). */
+long long kr_launch_now_ms(void);
 
 /* This host's name, as printed in messages. */
 const char *kr_launch_host(const struct kr_launch *l);

@@ -23,6 +23,7 @@ enum { SLOT_PMI, SLOT_OUT, SLOT_ERR, SLOT_KINDS = 4 };
 #define SLOT_SIGNAL    (-1)
 #define SLOT_STDIN_SRC (-2)
 #define SLOT_STDIN_DST (-3)
+#define SLOT_WATCH     (-100)  /* SLOT_WATCH - i: l->watches[i] */
 
 static const int launch_signals[] = { SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT,
                                       SIGUSR1, SIGUSR2 };
@@ -213,6 +214,8 @@ static void launch_reap(struct kr_launch *l)
         }
         if (r != NULL) {
             launch_reaped(l, r, status);
+        } else if (l->p.cb->child_exit != NULL) {
+            l->p.cb->child_exit(l->p.cb_arg, si.si_pid, status);
         }
     }
 }
@@ -259,6 +262,13 @@ static int launch_poll_build(struct kr_launch *l)
         l->pfds[n] = (struct pollfd) { .fd = l->in.dst, .events = POLLOUT };
         l->slots[n++] = SLOT_STDIN_DST;
     }
+    for (int i = 0; i < l->nwatches; i++) {
+        if (l->watches[i].fd >= 0 && l->watches[i].events != 0) {
+            l->pfds[n] = (struct pollfd) { .fd = l->watches[i].fd,
+                                           .events = l->watches[i].events };
+            l->slots[n++] = SLOT_WATCH - i;
+        }
+    }
     /* Last, so that output and PMI messages of a poll round are handled before exits. */
     l->pfds[n] = (struct pollfd) { .fd = l->sigfd, .events = POLLIN };
     l->slots[n++] = SLOT_SIGNAL;
@@ -286,6 +296,15 @@ static void launch_poll_dispatch(struct kr_launch *l, int n)
             continue;
         default:
             break;
+        }
+        if (l->slots[i] <= SLOT_WATCH) {
+            struct launch_watch *w = &l->watches[SLOT_WATCH - l->slots[i]];
+
+            /* A callback earlier in this round may have unwatched or replaced it. */
+            if (w->fd == l->pfds[i].fd) {
+                w->fn(w->arg, w->fd, rev);
+            }
+            continue;
         }
         r = &l->ranks[l->slots[i] / SLOT_KINDS];
         switch (l->slots[i] % SLOT_KINDS) {
@@ -334,7 +353,12 @@ static int launch_timers(struct kr_launch *l)
         l->alarm_at = 0;
         l->p.cb->alarm(l->p.cb_arg);
     }
-    long long at[] = { l->kill_at, l->alarm_at, l->alive == 0 ? l->drain_until : 0 };
+    if (l->tick_at != 0 && now >= l->tick_at) {
+        l->tick_at = now + l->tick_ms;
+        l->tick_fn(l->tick_arg);
+    }
+    long long at[] = { l->kill_at, l->alarm_at, l->alive == 0 ? l->drain_until : 0,
+                       l->tick_at };
 
     for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
         if (at[i] != 0 && (next < 0 || at[i] - now < next)) {
@@ -349,7 +373,7 @@ int kr_launch_run(struct kr_launch *l)
     for (;;) {
         int timeout = launch_timers(l), n;
 
-        if (l->alive == 0 &&
+        if (l->alive == 0 && l->holds <= 0 &&
             (!launch_streams_open(l) || kr_launch_now_ms() >= l->drain_until)) {
             break;
         }
@@ -419,6 +443,80 @@ int kr_launch_alive(const struct kr_launch *l)
     return l->alive;
 }
 
+static int launch_pfds_reserve(struct kr_launch *l, size_t extra)
+{
+    size_t need = (size_t) l->nprocs * SLOT_KINDS + 4 + extra;
+    struct pollfd *pfds;
+    int *slots;
+
+    if (need <= l->npfds) {
+        return 0;
+    }
+    pfds = realloc(l->pfds, need * sizeof(*pfds));
+    if (pfds == NULL) {
+        return -ENOMEM;
+    }
+    l->pfds = pfds;
+    slots = realloc(l->slots, need * sizeof(*slots));
+    if (slots == NULL) {
+        return -ENOMEM;
+    }
+    l->slots = slots;
+    l->npfds = need;
+    return 0;
+}
+
+int kr_launch_watch(struct kr_launch *l, int fd, short events, kr_launch_fd_fn fn, void *arg)
+{
+    struct launch_watch *w = NULL, *grown;
+
+    for (int i = 0; i < l->nwatches && w == NULL; i++) {
+        if (l->watches[i].fd == fd) {
+            w = &l->watches[i];
+        }
+    }
+    for (int i = 0; i < l->nwatches && w == NULL; i++) {
+        if (l->watches[i].fd < 0) {
+            w = &l->watches[i];
+        }
+    }
+    if (w == NULL) {
+        if (launch_pfds_reserve(l, (size_t) l->nwatches + 1) != 0) {
+            return -ENOMEM;
+        }
+        grown = realloc(l->watches, ((size_t) l->nwatches + 1) * sizeof(*grown));
+        if (grown == NULL) {
+            return -ENOMEM;
+        }
+        l->watches = grown;
+        w = &l->watches[l->nwatches++];
+    }
+    *w = (struct launch_watch) { .fd = fd, .events = events, .fn = fn, .arg = arg };
+    return 0;
+}
+
+void kr_launch_unwatch(struct kr_launch *l, int fd)
+{
+    for (int i = 0; i < l->nwatches; i++) {
+        if (l->watches[i].fd == fd) {
+            l->watches[i].fd = -1;
+        }
+    }
+}
+
+void kr_launch_tick(struct kr_launch *l, long ms, void (*fn)(void *arg), void *arg)
+{
+    l->tick_ms = ms;
+    l->tick_fn = fn;
+    l->tick_arg = arg;
+    l->tick_at = ms > 0 ? kr_launch_now_ms() + ms : 0;
+}
+
+void kr_launch_hold(struct kr_launch *l, int delta)
+{
+    l->holds += delta;
+}
+
 const char *kr_launch_host(const struct kr_launch *l)
 {
     return l->host;
@@ -466,8 +564,9 @@ static int launch_stdin_setup(struct kr_launch *l)
 {
     l->in.src = -1;
     l->in.dst = -1;
-    if (l->p.forward_stdin && l->ranks[0].rank == 0 && fcntl(STDIN_FILENO, F_GETFD) >= 0) {
-        l->in.src = STDIN_FILENO;
+    if (l->p.forward_stdin && l->nprocs > 0 && l->ranks[0].rank == 0 &&
+        fcntl(l->p.stdin_fd, F_GETFD) >= 0) {
+        l->in.src = l->p.stdin_fd;
     }
     return 0;
 }
@@ -477,10 +576,11 @@ static int launch_procs_init(struct kr_launch *l, const struct kr_launch_params 
 {
     int n = p->procs != NULL ? p->nprocs : p->nranks;
 
-    if (n <= 0) {
+    /* No rank at all is fine: mpirun runs none itself when every host is remote. */
+    if (n < 0) {
         return -EINVAL;
     }
-    l->procs = calloc((size_t) n, sizeof(*l->procs));
+    l->procs = calloc((size_t) n + 1, sizeof(*l->procs));
     if (l->procs == NULL) {
         return -ENOMEM;
     }
@@ -512,8 +612,8 @@ static int launch_pmi_create(struct kr_launch *l)
         .jobid = l->p.jobid, .size = l->p.size, .nranks = l->nprocs,
         .mapping = l->p.mapping, .universe_size = l->p.universe_size, .kvs = l->p.kvs,
     };
-    int *ranks = calloc((size_t) l->nprocs, sizeof(int));
-    int *appnums = calloc((size_t) l->nprocs, sizeof(int));
+    int *ranks = calloc((size_t) l->nprocs + 1, sizeof(int));
+    int *appnums = calloc((size_t) l->nprocs + 1, sizeof(int));
     int ret = -ENOMEM;
 
     if (ranks != NULL && appnums != NULL) {
@@ -553,10 +653,8 @@ int kr_launch_create(const struct kr_launch_params *p, struct kr_launch **launch
     }
     l->p.procs = l->procs;
     l->p.nprocs = l->nprocs;
-    l->ranks = calloc((size_t) l->nprocs, sizeof(*l->ranks));
-    l->pfds = calloc((size_t) l->nprocs * SLOT_KINDS + 4, sizeof(*l->pfds));
-    l->slots = calloc((size_t) l->nprocs * SLOT_KINDS + 4, sizeof(*l->slots));
-    if (l->ranks == NULL || l->pfds == NULL || l->slots == NULL) {
+    l->ranks = calloc((size_t) l->nprocs + 1, sizeof(*l->ranks));
+    if (l->ranks == NULL || launch_pfds_reserve(l, 0) != 0) {
         ret = -ENOMEM;
         goto err_free;
     }
@@ -615,6 +713,7 @@ void kr_launch_destroy(struct kr_launch *l)
     free(l->ranks);
     free(l->pfds);
     free(l->slots);
+    free(l->watches);
     free(l->procs);
     free(l);
 }

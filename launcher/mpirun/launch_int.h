@@ -52,6 +52,14 @@ struct launch_stdin {
     char buf[KR_LAUNCH_STDIN_BUF];
 };
 
+/* An extra descriptor in the loop (kr_launch_watch); fd -1 marks a free entry. */
+struct launch_watch {
+    int fd;
+    short events;
+    kr_launch_fd_fn fn;
+    void *arg;
+};
+
 struct kr_launch {
     struct kr_launch_params p;
     int nprocs;
@@ -72,6 +80,14 @@ struct kr_launch {
     long long drain_until;
     struct pollfd *pfds;
     int *slots;                    /* what each pollfd is, see launch_engine.c */
+    size_t npfds;                  /* capacity of pfds and slots */
+    struct launch_watch *watches;
+    int nwatches;
+    int holds;                     /* kr_launch_hold() */
+    long tick_ms;
+    long long tick_at;
+    void (*tick_fn)(void *arg);
+    void *tick_arg;
 };
 
 /* launch_spawn.c: fork and exec `r`. 0 or -errno (logged). */
@@ -88,7 +104,5 @@ void kr_launch_stream_close(struct kr_launch *l, struct launch_rank *r, struct l
 short kr_launch_stdin_events(const struct kr_launch *l, bool src);
 void kr_launch_stdin_ready(struct kr_launch *l, bool src, short revents);
 void kr_launch_stdin_close(struct kr_launch *l);
-
-long long kr_launch_now_ms(void);
 
 #endif /* KR_LAUNCHER_LAUNCH_INT_H */

@@ -61,6 +61,35 @@ static void iofwd_writev_all(struct kr_launch *l, int fd, struct iovec *iov, int
     }
 }
 
+/* Hand lines to the output callback when there is one (the daemon), else write them. */
+static void iofwd_put(struct kr_launch *l, int rank, int dst, struct iovec *iov, int n,
+                      bool whole)
+{
+    if (l->p.cb->output != NULL) {
+        l->p.cb->output(l->p.cb_arg, rank, dst, iov, n, whole);
+        return;
+    }
+    iofwd_writev_all(l, dst, iov, n);
+}
+
+void kr_launch_output(struct kr_launch *l, int rank, int dst, const char *data, size_t len,
+                      bool whole)
+{
+    static char newline[] = "\n";
+    struct iovec iov[2];
+    int n = 0;
+
+    if ((dst != STDOUT_FILENO && dst != STDERR_FILENO) || len == 0) {
+        return;
+    }
+    if (l->dangling[dst] >= 0 && l->dangling[dst] != rank) {
+        iov[n++] = (struct iovec) { .iov_base = newline, .iov_len = 1 };
+    }
+    iov[n++] = (struct iovec) { .iov_base = (void *) data, .iov_len = len };
+    iofwd_writev_all(l, dst, iov, n);
+    l->dangling[dst] = whole ? -1 : rank;
+}
+
 /* Forward buf[0..len) of rank `r` to `s->dst`; `whole` says it ends with a complete line. */
 static void iofwd_emit(struct kr_launch *l, struct launch_rank *r, struct launch_stream *s,
                        const char *buf, size_t len, bool whole)
@@ -71,7 +100,8 @@ static void iofwd_emit(struct kr_launch *l, struct launch_rank *r, struct launch
     const char *p = buf, *end = buf + len;
     int n = 0, nlines = 0;
 
-    if (l->dangling[s->dst] >= 0 && l->dangling[s->dst] != r->rank) {
+    if (l->p.cb->output == NULL && l->dangling[s->dst] >= 0 &&
+        l->dangling[s->dst] != r->rank) {
         /* Another rank's output ended without a newline: end that line before ours. */
         iov[n++] = (struct iovec) { .iov_base = newline, .iov_len = 1 };
     }
@@ -88,7 +118,7 @@ static void iofwd_emit(struct kr_launch *l, struct launch_rank *r, struct launch
         iov[n++] = (struct iovec) { .iov_base = (void *) p, .iov_len = (size_t) (stop - p) };
         p = stop;
         if (++nlines == IOFWD_BATCH || p == end) {
-            iofwd_writev_all(l, s->dst, iov, n);
+            iofwd_put(l, r->rank, s->dst, iov, n, p != end || whole);
             n = 0;
             nlines = 0;
         }
@@ -157,7 +187,7 @@ void kr_launch_stream_close(struct kr_launch *l, struct launch_rank *r, struct l
         if (l->p.tag_output) {
             struct iovec nl = { .iov_base = "\n", .iov_len = 1 };
 
-            iofwd_writev_all(l, s->dst, &nl, 1);
+            iofwd_put(l, r->rank, s->dst, &nl, 1, true);
             l->dangling[s->dst] = -1;
         }
         s->len = 0;

@@ -19,6 +19,8 @@ struct kr_mpirun_opts {
     char *output_dir;              /* --output-filename as an absolute path, or NULL */
     bool report_transports;        /* --report-transports: KURIR_REPORT_TRANSPORTS=1 in ranks */
     struct kr_plan plan;           /* hosts, programs (MPMD contexts) and the placement */
+    const char *launch_agent;      /* --launch-agent: how daemons are started (ssh) */
+    double heartbeat_s;            /* --heartbeat-timeout, 0: not given */
 };
 
 /* Parse the command line: options, the application contexts separated by ':', the hosts, the

@@ -7,6 +7,8 @@
 #include "../pmi/pmi_kvs.h"
 #include "boot/pmi2_wire.h"
 #include "launch.h"
+#include "plan.h"
+#include "remote.h"
 #include "util/log.h"
 
 #include <dirent.h>
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -33,7 +36,27 @@ struct mpirun_job {
     int exit_code;
     int abort_rank;                /* rank that called MPI_Abort, or -1 */
     int stop_signals;              /* SIGINT/TERM/HUP/QUIT received */
+    struct kr_remote *remote;      /* ranks on other hosts, or NULL */
 };
+
+extern char **environ;
+
+/* Ranks not yet reaped, here and on the other hosts. */
+static int job_alive(const struct mpirun_job *job)
+{
+    return kr_launch_alive(job->launch) + (job->remote != NULL ? kr_remote_alive(job->remote)
+                                                               : 0);
+}
+
+static int job_terminate(struct mpirun_job *job, int signo, int grace_ms, int spare)
+{
+    int n = kr_launch_terminate(job->launch, signo, grace_ms, spare);
+
+    if (job->remote != NULL) {
+        n += kr_remote_terminate(job->remote, signo, grace_ms, spare);
+    }
+    return n;
+}
 
 static void job_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -65,17 +88,16 @@ static void job_fail(struct mpirun_job *job, int code, int spare, int signo)
     }
     job->failed = true;
     job->exit_code = code;
-    n = kr_launch_terminate(job->launch, signo, KR_MPIRUN_GRACE_MS, spare);
+    n = job_terminate(job, signo, KR_MPIRUN_GRACE_MS, spare);
     if (n > 0 && signo == SIGTERM) {
         job_say("mpirun: terminating the %d other running rank%s", n, n == 1 ? "" : "s");
     }
 }
 
-static void job_rank_exit(void *arg, int rank, pid_t pid, int status, bool pmi_init,
-                          bool pmi_fini)
+static void job_rank_exit_on(void *arg, const char *host, int rank, pid_t pid, int status,
+                             bool pmi_init, bool pmi_fini)
 {
     struct mpirun_job *job = arg;
-    const char *host = kr_launch_host(job->launch);
 
     if (job->failed) {
         return; /* ended by us, or after the cause was already reported */
@@ -88,7 +110,7 @@ static void job_rank_exit(void *arg, int rank, pid_t pid, int status, bool pmi_i
         job_say("mpirun: rank %d on host %s (pid %d) exited with status %d", rank, host,
                 (int) pid, WEXITSTATUS(status));
         job_fail(job, WEXITSTATUS(status), -1, SIGTERM);
-    } else if (pmi_init && !pmi_fini && kr_launch_alive(job->launch) > 0) {
+    } else if (pmi_init && !pmi_fini && job_alive(job) > 0) {
         /* The others may be waiting for it forever. */
         job_say("mpirun: rank %d on host %s (pid %d) exited without calling MPI_Finalize",
                 rank, host, (int) pid);
@@ -96,7 +118,16 @@ static void job_rank_exit(void *arg, int rank, pid_t pid, int status, bool pmi_i
     }
 }
 
-static void job_rank_abort(void *arg, int rank, pid_t pid, int code, const char *msg)
+static void job_rank_exit(void *arg, int rank, pid_t pid, int status, bool pmi_init,
+                          bool pmi_fini)
+{
+    struct mpirun_job *job = arg;
+
+    job_rank_exit_on(arg, kr_launch_host(job->launch), rank, pid, status, pmi_init, pmi_fini);
+}
+
+static void job_rank_abort_on(void *arg, const char *host, int rank, pid_t pid, int code,
+                              const char *msg)
 {
     struct mpirun_job *job = arg;
     int status;
@@ -105,24 +136,58 @@ static void job_rank_abort(void *arg, int rank, pid_t pid, int code, const char 
         return;
     }
     job_say("mpirun: rank %d on host %s (pid %d) called MPI_Abort with error code %d%s%s", rank,
-            kr_launch_host(job->launch), (int) pid, code, msg[0] != '\0' ? ": " : "", msg);
+            host, (int) pid, code, msg[0] != '\0' ? ": " : "", msg);
     /* Exit with the code, but never report success for an aborted job. */
     status = code & 0xff;
     job->abort_rank = rank;
     job_fail(job, status != 0 ? status : 1, rank, SIGTERM);
 }
 
-static void job_pmi_error(void *arg, int rank, pid_t pid, const char *why)
+static void job_rank_abort(void *arg, int rank, pid_t pid, int code, const char *msg)
+{
+    struct mpirun_job *job = arg;
+
+    job_rank_abort_on(arg, kr_launch_host(job->launch), rank, pid, code, msg);
+}
+
+static void job_pmi_error_on(void *arg, const char *host, int rank, pid_t pid, const char *why)
 {
     struct mpirun_job *job = arg;
 
     if (job->failed) {
         return;
     }
-    job_say("mpirun: rank %d on host %s (pid %d) %s", rank, kr_launch_host(job->launch),
-            (int) pid, why);
+    job_say("mpirun: rank %d on host %s (pid %d) %s", rank, host, (int) pid, why);
     /* It was answered with an error and is expected to exit; SIGKILL after the grace if not. */
     job_fail(job, 1, rank, SIGTERM);
+}
+
+static void job_pmi_error(void *arg, int rank, pid_t pid, const char *why)
+{
+    struct mpirun_job *job = arg;
+
+    job_pmi_error_on(arg, kr_launch_host(job->launch), rank, pid, why);
+}
+
+/* A remote host failed as a whole: the message says which and how. */
+static void job_host_fail(void *arg, const char *msg)
+{
+    struct mpirun_job *job = arg;
+
+    if (job->failed) {
+        return;
+    }
+    job_say("%s", msg);
+    job_fail(job, 1, -1, SIGTERM);
+}
+
+static void job_child_exit(void *arg, pid_t pid, int status)
+{
+    struct mpirun_job *job = arg;
+
+    if (job->remote != NULL) {
+        (void) kr_remote_child_exit(job->remote, pid, status);
+    }
 }
 
 static void job_signal(void *arg, int signo)
@@ -132,14 +197,17 @@ static void job_signal(void *arg, int signo)
 
     if (signo == SIGUSR1 || signo == SIGUSR2) {
         kr_launch_signal(job->launch, signo);
+        if (job->remote != NULL) {
+            kr_remote_signal(job->remote, signo);
+        }
         return;
     }
     if (++job->stop_signals > 1) {
         /* Asked again: do not wait for the grace period. */
-        kr_launch_terminate(job->launch, SIGKILL, 0, -1);
+        job_terminate(job, SIGKILL, 0, -1);
         return;
     }
-    n = kr_launch_alive(job->launch);
+    n = job_alive(job);
     job_say("mpirun: received signal %d (%s); forwarding it to %d rank%s, SIGKILL follows in "
             "%.1f s", signo, strsignal(signo), n, n == 1 ? "" : "s",
             KR_MPIRUN_GRACE_MS / 1000.0);
@@ -147,13 +215,13 @@ static void job_signal(void *arg, int signo)
         job->failed = true;
         job->exit_code = 128 + signo;
     }
-    kr_launch_terminate(job->launch, signo, KR_MPIRUN_GRACE_MS, -1);
+    job_terminate(job, signo, KR_MPIRUN_GRACE_MS, -1);
 }
 
 static void job_alarm(void *arg)
 {
     struct mpirun_job *job = arg;
-    int n = kr_launch_alive(job->launch);
+    int n = job_alive(job);
 
     if (job->failed) {
         return;
@@ -162,7 +230,7 @@ static void job_alarm(void *arg)
             job->o->timeout_text, job->o->timeout_text, n, n == 1 ? "" : "s");
     job->failed = true;
     job->exit_code = KR_MPIRUN_EXIT_TIMEOUT;
-    kr_launch_terminate(job->launch, SIGTERM, KR_MPIRUN_GRACE_MS, -1);
+    job_terminate(job, SIGTERM, KR_MPIRUN_GRACE_MS, -1);
 }
 
 static const struct kr_launch_cb job_cb = {
@@ -171,6 +239,14 @@ static const struct kr_launch_cb job_cb = {
     .pmi_error  = job_pmi_error,
     .signal     = job_signal,
     .alarm      = job_alarm,
+    .child_exit = job_child_exit,
+};
+
+static const struct kr_remote_cb job_remote_cb = {
+    .rank_exit  = job_rank_exit_on,
+    .rank_abort = job_rank_abort_on,
+    .pmi_error  = job_pmi_error_on,
+    .host_fail  = job_host_fail,
 };
 
 /* "k<pid>-<8 hex>": unique on this host and safe in file names (/dev/shm/kurir-<jobid>-...). */
@@ -230,20 +306,75 @@ static int job_check_fds(int np)
     return 0;
 }
 
-/* Starting the ranks of the hosts that are not this machine: the per-host daemon's job. Until
- * it exists, say so and start nothing. */
-static int job_start_remote(struct mpirun_job *job)
+static const char *job_env(const char *name)
 {
-    const struct kr_plan *plan = &job->o->plan;
+    size_t n = strlen(name);
 
-    for (int h = 0; h < plan->nhosts; h++) {
-        if (!plan->hosts[h].local && plan->hosts[h].nranks > 0) {
-            job_say("mpirun: host '%s' is not this machine; starting ranks on other hosts needs "
-                    "the daemon (not built in this branch)", plan->hosts[h].name);
-            return -ENOSYS;
+    for (char **e = environ; *e != NULL; e++) {
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=') {
+            return *e + n + 1;
         }
     }
-    return 0;
+    return NULL;
+}
+
+/* kurir-daemon: $KURIR_DAEMON, else next to this mpirun (same path on every host). */
+static void job_daemon_path(char *buf, size_t len)
+{
+    const char *env = job_env("KURIR_DAEMON");
+    char self[PATH_MAX];
+    ssize_t n;
+
+    if (env != NULL && env[0] != '\0') {
+        snprintf(buf, len, "%s", env);
+        return;
+    }
+    n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    self[n > 0 ? n : 0] = '\0';
+    if (strrchr(self, '/') != NULL) {
+        *strrchr(self, '/') = '\0';
+    }
+    if (strlen(self) + sizeof("/kurir-daemon") > len) {
+        self[0] = '\0';
+    }
+    snprintf(buf, len, "%.*s/kurir-daemon", (int) (len - sizeof("/kurir-daemon")), self);
+}
+
+static long job_heartbeat_ms(const struct kr_mpirun_opts *o)
+{
+    const char *env = job_env("KURIR_HEARTBEAT_TIMEOUT");
+    double s = o->heartbeat_s;
+
+    if (s <= 0 && env != NULL) {
+        s = atof(env);
+        if (s < 1) {
+            job_say("mpirun: ignoring KURIR_HEARTBEAT_TIMEOUT=%s (seconds, at least 1)", env);
+        }
+    }
+    return s >= 1 ? (long) (s * 1000.0) : KR_REMOTE_HB_TIMEOUT_MS;
+}
+
+/* The ranks of the hosts that are not this machine: one kurir-daemon each (remote_*.c). */
+static int job_remote_create(struct mpirun_job *job, const bool *remote, int nlocal,
+                             const char *mapping, char *daemon, size_t daemon_len)
+{
+    const char *agent = job->o->launch_agent != NULL ? job->o->launch_agent
+                                                     : job_env("KURIR_RSH");
+    struct kr_remote_params rp = {
+        .plan = &job->o->plan, .remote = remote, .jobid = job->jobid, .mapping = mapping,
+        .tag_output = job->o->tag_output, .output_dir = job->o->output_dir,
+        .agent = agent != NULL && agent[0] != '\0' ? agent : "ssh", .daemon = daemon,
+        .heartbeat_ms = job_heartbeat_ms(job->o), .nlocal = nlocal, .cb = &job_remote_cb,
+        .cb_arg = job,
+    };
+    int ret;
+
+    job_daemon_path(daemon, daemon_len);
+    ret = kr_remote_create(&rp, &job->remote);
+    if (ret != 0) {
+        job_say("mpirun: cannot prepare the remote hosts: %s", strerror(-ret));
+    }
+    return ret;
 }
 
 /* The launch entries of the ranks placed on host `h`: what the local engine gets for this
@@ -294,8 +425,27 @@ static int job_local_host(const struct kr_plan *plan)
 
 static char *const job_env_transports[] = { "KURIR_REPORT_TRANSPORTS=1", NULL };
 
-/* Start the local ranks (after the remote ones) and run the job to its end. */
-static void job_run_local(struct mpirun_job *job, struct kr_launch_params *lp)
+/* The store behind the PMI server: local, or with the fence spanning the daemons. */
+static int job_kvs_create(struct mpirun_job *job, const bool *remote, int nlocal,
+                          const char *mapping, struct kr_pmi_kvs **kvs_out)
+{
+    const struct kr_plan *plan = &job->o->plan;
+    char daemon[PATH_MAX];
+    int ret;
+
+    if (!plan->remote) {
+        return kr_pmi_kvs_local_create(plan->np, kvs_out);
+    }
+    ret = job_remote_create(job, remote, nlocal, mapping, daemon, sizeof(daemon));
+    if (ret != 0) {
+        return ret;
+    }
+    return kr_pmi_kvs_dist_create(plan->np, nlocal, kr_remote_local_fence, job->remote,
+                                  kvs_out);
+}
+
+/* Start the daemons (all at once) and the local ranks and run the job to its end. */
+static void job_run(struct mpirun_job *job, struct kr_launch_params *lp)
 {
     int ret = kr_launch_create(lp, &job->launch);
 
@@ -308,17 +458,21 @@ static void job_run_local(struct mpirun_job *job, struct kr_launch_params *lp)
     if (job->o->timeout_s > 0) {
         kr_launch_alarm(job->launch, (long) (job->o->timeout_s * 1000.0 + 0.5));
     }
-    ret = kr_launch_spawn(job->launch);
-    if (ret != 0) {
+    ret = job->remote != NULL ? kr_remote_start(job->remote, job->launch, lp->kvs) : 0;
+    if (ret == 0) {
+        ret = kr_launch_spawn(job->launch);
+    }
+    if (ret != 0 && !job->failed) {
         job_say("mpirun: cannot start the ranks: %s", strerror(-ret));
-        job->failed = true;
-        job->exit_code = 1;
+        job_fail(job, 1, -1, SIGKILL);
     }
     ret = kr_launch_run(job->launch);
     if (ret != 0 && !job->failed) {
         job->failed = true;
         job->exit_code = 1;
     }
+    kr_remote_destroy(job->remote);
+    job->remote = NULL;
     kr_launch_destroy(job->launch);
     job->launch = NULL;
 }
@@ -329,27 +483,32 @@ int kr_mpirun_job_run(const struct kr_mpirun_opts *o)
     struct mpirun_job job = { .o = o, .abort_rank = -1 };
     struct kr_launch_params lp = {
         .size = plan->np, .env = o->report_transports ? job_env_transports : NULL,
-        .tag_output = o->tag_output, .forward_stdin = true,
+        .tag_output = o->tag_output, .forward_stdin = plan->hosts[plan->host_of[0]].local,
         .universe_size = plan->universe_size, .cb = &job_cb, .cb_arg = &job,
     };
-    struct kr_launch_proc *procs = calloc((size_t) plan->np, sizeof(*procs));
-    char **names = calloc((size_t) plan->np * 2, sizeof(char *));
+    struct kr_launch_proc *procs = calloc((size_t) plan->np + 1, sizeof(*procs));
+    char **names = calloc((size_t) plan->np * 2 + 1, sizeof(char *));
+    bool *remote = calloc((size_t) plan->nhosts + 1, sizeof(bool));
     struct kr_pmi_kvs *kvs = NULL;
     int local = job_local_host(plan);
     char mapping[8192];
     int ret;
 
     job_make_id(&job);
-    if (procs == NULL || names == NULL ||
+    if (procs == NULL || names == NULL || remote == NULL ||
         (local >= 0 && job_host_procs(o, local, procs, names, &lp.nprocs) != 0) ||
-        kr_plan_mapping(plan, mapping, sizeof(mapping)) < 0 ||
-        kr_pmi_kvs_local_create(plan->np, &kvs) != 0) {
+        kr_plan_mapping(plan, mapping, sizeof(mapping)) < 0) {
         job_say("mpirun: out of memory setting up the job");
         job.failed = true;
         job.exit_code = 1;
         goto out;
     }
-    if (job_check_fds(lp.nprocs) != 0) {
+    for (int h = 0; h < plan->nhosts; h++) {
+        remote[h] = !plan->hosts[h].local;
+    }
+    ret = job_check_fds(lp.nprocs) != 0 ? -EMFILE
+                                        : job_kvs_create(&job, remote, lp.nprocs, mapping, &kvs);
+    if (ret != 0) {
         job.failed = true;
         job.exit_code = 1;
         goto out;
@@ -358,17 +517,10 @@ int kr_mpirun_job_run(const struct kr_mpirun_opts *o)
     lp.jobid = job.jobid;
     lp.mapping = mapping;
     lp.kvs = kvs;
-    ret = plan->remote ? job_start_remote(&job) : 0;
-    if (ret != 0) {
-        job.failed = true;
-        job.exit_code = 1;
-        goto out;
-    }
-    if (lp.nprocs > 0) {
-        job_run_local(&job, &lp);
-    }
+    job_run(&job, &lp);
     job_shm_cleanup(job.jobid);
 out:
+    kr_remote_destroy(job.remote);
     if (kvs != NULL) {
         kvs->ops->destroy(kvs);
     }
@@ -377,5 +529,6 @@ out:
     }
     free(names);
     free(procs);
+    free(remote);
     return job.failed ? job.exit_code : 0;
 }

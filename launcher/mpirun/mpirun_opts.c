@@ -51,11 +51,19 @@ static const char opts_usage[] =
     "  --report-transports\n"
     "                     each rank reports which transport it uses to reach each peer\n"
     "                     (sets KURIR_REPORT_TRANSPORTS=1 in the ranks)\n"
+    "  --launch-agent CMD how kurir-daemon is started on the other hosts: CMD HOST COMMAND\n"
+    "                     (default: $KURIR_RSH, else ssh, which gets -o BatchMode=yes);\n"
+    "                     CMD may carry arguments, e.g. \"ssh -F my_config\"\n"
+    "  --heartbeat-timeout S\n"
+    "                     a host silent for S seconds counts as lost and the job ends\n"
+    "                     (default 20, or $KURIR_HEARTBEAT_TIMEOUT)\n"
     "  -h, --help         print this help\n"
     "  -V, --version      print the version\n"
     "\n"
-    "Without -H or --hostfile every rank runs on this host, with no slot limit. Hosts other\n"
-    "than this one need Kurir's per-host daemon, which this build does not have yet.\n"
+    "Without -H or --hostfile every rank runs on this host, with no slot limit. On every\n"
+    "other host, mpirun starts one kurir-daemon (found next to mpirun, or $KURIR_DAEMON),\n"
+    "all hosts at once, through the launch agent; it connects back and proves the job's\n"
+    "secret, which travels on the agent's stdin, never on a command line.\n"
     "Accepted for Open MPI compatibility and ignored: --allow-run-as-root, --bind-to X.\n"
     "Long options may be written with one or two dashes and as --opt=value.\n"
     "\n"
@@ -69,8 +77,17 @@ static const char opts_usage[] =
     "  SIGINT, SIGTERM, SIGHUP and SIGQUIT to mpirun are forwarded to the ranks, which\n"
     "  are killed 0.5 s later; mpirun exits with 128+signal. SIGUSR1/SIGUSR2 are forwarded.\n"
     "  Exit status 2 means a bad command line (including bad hosts and too few slots).\n"
+    "  Remote ranks get mpirun's environment (except host-specific names such as\n"
+    "  HOSTNAME, DISPLAY, PWD, SSH_*), the -x variables and KURIR_HOST_ADDR, and start in\n"
+    "  mpirun's working directory (or -wdir), which must exist on their host. A rank that\n"
+    "  fails there ends the job as here; so does a daemon that dies, loses its connection\n"
+    "  or stays silent for the heartbeat timeout (\"mpirun: lost connection to the daemon on\n"
+    "  host H\"). A daemon that loses mpirun ends its ranks and removes their files.\n"
     "\n"
-    "Environment: KURIR_LOG=LEVEL[:subsys,...] sets mpirun's and the ranks' logging.\n";
+    "Environment: KURIR_LOG=LEVEL[:subsys,...] sets mpirun's and the ranks' logging.\n"
+    "  KURIR_RSH=CMD launch agent; KURIR_DAEMON=PATH the daemon's path on the hosts;\n"
+    "  KURIR_HEARTBEAT_TIMEOUT=S; KURIR_FORCE_REMOTE=1 treats addresses of this machine\n"
+    "  (127.0.0.2, ...) as other hosts, so tests can run daemons here.\n";
 
 static int opts_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -307,7 +324,8 @@ static bool opts_is(const char *name, const char *const *names)
 
 static const char *const opts_with_value[] = {
     "n", "np", "x", "wdir", "wd", "timeout", "bind-to", "map-by", "H", "host", "hostfile",
-    "machinefile", "N", "npernode", "output-filename", NULL
+    "machinefile", "N", "npernode", "output-filename", "launch-agent", "heartbeat-timeout",
+    NULL
 };
 
 /* Options of one application context. 0, a usage status, or -1 when `name` is not one. */
@@ -338,6 +356,28 @@ static int opts_ctx_one(struct opts_ctx *c, const char *name, const char *opt,
     return -1;
 }
 
+/* How remote hosts are reached (the daemon's options). */
+static int opts_remote(struct kr_mpirun_opts *o, const char *name, const char *value)
+{
+    char *end;
+
+    if (strcmp(name, "launch-agent") == 0) {
+        if (value[strspn(value, " \t")] == '\0') {
+            return opts_bad("--launch-agent needs a command");
+        }
+        o->launch_agent = value;
+        return 0;
+    }
+    errno = 0;
+    o->heartbeat_s = strtod(value, &end);
+    if (errno != 0 || end == value || *end != '\0' || !(o->heartbeat_s >= 1) ||
+        o->heartbeat_s > 86400) {
+        return opts_bad("--heartbeat-timeout needs seconds between 1 and 86400, got '%s'",
+                        value);
+    }
+    return 0;
+}
+
 /* Job-wide options that take a value. 0, a usage status, or -1 when `name` is not one. */
 static int opts_job_value(struct kr_mpirun_opts *o, const char *name, const char *opt,
                           const char *value, int section)
@@ -362,6 +402,9 @@ static int opts_job_value(struct kr_mpirun_opts *o, const char *name, const char
     }
     if (opts_is(name, (const char *const[]) { "H", "host", "hostfile", "machinefile", NULL })) {
         return opts_hosts(o, name, opt, value, section);
+    }
+    if (strcmp(name, "launch-agent") == 0 || strcmp(name, "heartbeat-timeout") == 0) {
+        return opts_remote(o, name, value);
     }
     if (strcmp(name, "output-filename") == 0) {
         free(o->output_dir);

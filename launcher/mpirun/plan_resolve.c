@@ -99,6 +99,26 @@ static bool resolve_addrs_local(const struct addrinfo *ai)
     return local;
 }
 
+/* KURIR_FORCE_REMOTE=1: only "localhost" and this host's names are this machine; every other
+ * name, even a loopback address or one of our interfaces, is a host of its own that gets a
+ * daemon. Lets the tests run multi-host jobs on one machine through a fake launch agent. */
+static bool resolve_force_remote(void)
+{
+    extern char **environ;
+    static const char *const yes[] = { "1", "yes", "true", "on", NULL };
+
+    for (char **e = environ; *e != NULL; e++) {
+        if (strncmp(*e, "KURIR_FORCE_REMOTE=", 19) == 0) {
+            for (int i = 0; yes[i] != NULL; i++) {
+                if (strcasecmp(*e + 19, yes[i]) == 0) {
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
 static int resolve_system(void *arg, const char *name, bool *local_out, char *why,
                           size_t whylen)
 {
@@ -109,6 +129,11 @@ static int resolve_system(void *arg, const char *name, bool *local_out, char *wh
     (void) arg;
     if (strcasecmp(name, "localhost") == 0 || resolve_is_hostname(name)) {
         *local_out = true;
+        return 0;
+    }
+    if (resolve_force_remote()) {
+        /* Tests: 127.0.0.2 and 127.0.0.3 become two "other" hosts, each with a daemon. */
+        *local_out = false;
         return 0;
     }
     ret = getaddrinfo(name, NULL, &hints, &ai);

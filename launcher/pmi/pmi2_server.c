@@ -296,9 +296,9 @@ int kr_pmi2_server_create(const struct kr_pmi2_server_params *p,
     srv->arg = arg;
     srv->p.jobid = strdup(p->jobid);
     srv->p.mapping = strdup(p->mapping);
-    srv->conns = calloc((size_t) p->nranks, sizeof(*srv->conns));
-    srv->ranks = calloc((size_t) p->nranks, sizeof(int));
-    srv->appnums = calloc((size_t) p->nranks, sizeof(int));
+    srv->conns = calloc((size_t) p->nranks + 1, sizeof(*srv->conns));
+    srv->ranks = calloc((size_t) p->nranks + 1, sizeof(int));
+    srv->appnums = calloc((size_t) p->nranks + 1, sizeof(int));
     if (srv->p.jobid == NULL || srv->p.mapping == NULL || srv->conns == NULL ||
         srv->ranks == NULL || srv->appnums == NULL) {
         kr_pmi2_server_destroy(srv);

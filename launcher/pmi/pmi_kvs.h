@@ -39,4 +39,20 @@ void kr_pmi_kvs_bind(struct kr_pmi_kvs *kvs, kr_pmi_kvs_fence_done_fn fn, void *
 /* A store for a job whose `size` ranks are all served by this process. 0 or -ENOMEM. */
 int kr_pmi_kvs_local_create(int size, struct kr_pmi_kvs **kvs_out);
 
+/* The fence of a job that spans hosts. When all `nlocal` ranks served here have entered it,
+ * the store hands the puts made here since the previous fence to `forward` (n pairs; the
+ * strings are valid during the call only) and forgets them. Whoever merges the hosts' puts
+ * then stores every pair of the job with kr_pmi_kvs_dist_set() and ends the round with
+ * kr_pmi_kvs_dist_complete(). */
+typedef void (*kr_pmi_kvs_forward_fn)(void *arg, const char *const *keys,
+                                      const char *const *values, int n);
+
+/* `size` ranks in the job, `nlocal` of them served here. 0 or -ENOMEM. */
+int kr_pmi_kvs_dist_create(int size, int nlocal, kr_pmi_kvs_forward_fn forward, void *arg,
+                           struct kr_pmi_kvs **kvs_out);
+/* Commit key=value of the current round (visible to get at once). 0 or -ENOMEM. */
+int kr_pmi_kvs_dist_set(struct kr_pmi_kvs *kvs, const char *key, const char *value);
+/* The round is complete (`err` 0) or failed (negative errno): answer the waiting ranks. */
+void kr_pmi_kvs_dist_complete(struct kr_pmi_kvs *kvs, int err);
+
 #endif /* KR_LAUNCHER_PMI_KVS_H */

@@ -55,6 +55,9 @@ const char *kr_setting_format(const struct kr_setting *s, char *buf, size_t len)
 /* Parse a size with an optional k/m/g suffix. Returns 0 or -EINVAL. */
 int kr_parse_size(const char *text, size_t *out);
 
+/* The launcher's settings (settings_launch.c): KURIR_RSH, KURIR_DAEMON, ... */
+extern const struct kr_setting kr_launch_settings[];
+
 /* Settings owned by util itself (KURIR_LOG). */
 extern const struct kr_setting kr_util_settings[];
 extern const char *kr_util_log_spec;

@@ -15,6 +15,7 @@ extern const struct kr_setting kr_pt2pt_settings[];
 extern const struct kr_setting kr_coll_settings[];
 extern const struct kr_setting kr_coll_shm_settings[];
 extern const struct kr_setting kr_api_settings[];
+extern const struct kr_setting kr_launch_settings[];
 
 const struct kr_setting *const kr_settings_all[] = {
     kr_util_settings,
@@ -24,6 +25,7 @@ const struct kr_setting *const kr_settings_all[] = {
     kr_coll_settings,
     kr_coll_shm_settings,
     kr_api_settings,
+    kr_launch_settings,
     NULL
 };
 

@@ -2,6 +2,9 @@
  *   exchange [U]   every rank puts two keys, fences, reads every rank's keys back, twice;
  *                  checks layout (one host), job id agreement, -ENOENT and -ENOSPC. U is the
  *                  universe size the launcher must report (-1: any)
+ *   hosts N        the same exchange in a job spread over N hosts: checks that the layout
+ *                  has N hosts and that this rank's host lists it; prints
+ *                  "rank R of S on node K ok" 
  *   abort CODE     rank 1 calls kr_boot_abort(CODE, msg) and exits CODE; others fence
  *   nofinalize     rank 1 returns without kr_boot_finalize; others fence
  *   fence-exit C   rank 0 exits C without fencing; others fence
@@ -70,6 +73,27 @@ static void exchange_round(struct kr_boot *b, int round)
         CHECK(strcmp(got, j->jobid) == 0, "rank %d has job id '%s', I have '%s'", r, got,
               j->jobid);
     }
+}
+
+static int do_hosts(int nnodes)
+{
+    struct kr_boot *b = start();
+    const struct kr_boot_job *j = kr_boot_job(b);
+    int mine = 0;
+
+    CHECK(j->nnodes == nnodes && j->node >= 0 && j->node < nnodes, "nnodes %d node %d, "
+          "expected %d hosts", j->nnodes, j->node, nnodes);
+    for (int r = 0; r < j->size; r++) {
+        mine += j->node_of[r] == j->node;
+    }
+    CHECK(mine == j->nlocal && j->local_ranks[j->local_rank] == j->rank, "nlocal %d, %d ranks "
+          "on my node", j->nlocal, mine);
+    exchange_round(b, 0);
+    exchange_round(b, 1);
+    printf("rank %d of %d on node %d ok\n", j->rank, j->size, j->node);
+    fflush(stdout);
+    kr_boot_finalize(b);
+    return 0;
 }
 
 static int do_exchange(int universe)
@@ -201,6 +225,9 @@ int main(int argc, char **argv)
 
     if (strcmp(mode, "exchange") == 0) {
         return do_exchange(arg);
+    }
+    if (strcmp(mode, "hosts") == 0) {
+        return do_hosts(arg);
     }
     if (strcmp(mode, "abort") == 0 || strcmp(mode, "nofinalize") == 0 ||
         strcmp(mode, "fence-exit") == 0) {
