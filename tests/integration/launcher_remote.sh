@@ -110,7 +110,7 @@ KURIR_TEST_MARK=$mark kr_run 30 "$MPIRUN" -H $H2X2 --launch-agent "$AGENT" sh -c
 kr_expect "remote exit 5: status 5" [ "$kr_rc" -eq 5 ]
 kr_expect "remote exit 5: message names rank and host" \
     grep -q "^mpirun: rank 3 on host 127.0.0.3 (pid [0-9]*) exited with status 5$" "$kr_err"
-kr_expect "remote exit 5: the others ended" grep -qx "mpirun: terminating the 3 other running ranks" "$kr_err"
+kr_expect "remote exit 5: the others ended" grep -Eqx "mpirun: terminating the [1-3] other running ranks?" "$kr_err"
 kr_expect "remote exit 5: nothing left" kr_no_leftovers "$mark"
 
 mark=$(kr_new_mark)
