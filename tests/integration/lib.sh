@@ -85,13 +85,20 @@ kr_snapshot() {
     ls -1d /dev/shm/kurir* /tmp/kurir* 2>/dev/null | sort
 }
 
-# New entries since snapshot $1 that are not another live job's (kurir-k<pid>-...). $2: the pid
-# of our mpirun, whose entries always count.
+# New entries since snapshot $1 that could be this job's leftovers. $2: the pid of our mpirun,
+# whose entries (kurir-k<pid>-...) always count. Another mpirun's entries count only if that
+# mpirun is gone and the entry is still there afterwards (checked in that order, so a job
+# that ends between our listing and our check is not blamed). Names no mpirun of ours makes
+# (unit tests' rings, jobs of other launchers such as hydra's kvs_* ids) come and go with
+# parallel `make check -j` and other users of the machine, and are not this test's.
 kr_new_files() {
     local before=$1 ours=$2 f pid
     kr_snapshot | comm -13 <(echo "$before") - | while read -r f; do
         pid=$(basename "$f" | sed -n 's/^kurir-k\([0-9][0-9]*\)-.*/\1/p')
-        if [ -n "$pid" ] && [ "$pid" != "$ours" ] && kill -0 "$pid" 2>/dev/null; then
+        if [ -z "$pid" ]; then
+            continue
+        fi
+        if [ "$pid" != "$ours" ] && { kill -0 "$pid" 2>/dev/null || [ ! -e "$f" ]; }; then
             continue # a concurrent job's segment
         fi
         echo "$f"
