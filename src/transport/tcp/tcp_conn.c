@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #define TCP_BAD_LOG_MAX 20      /* strangers logged before we stop saying so */
+#define TCP_CONNECT_WAIT_MS 100 /* how long connect waits in place for the TCP handshake */
 
 uint64_t kr_tcp_now_ms(void)
 {
@@ -314,6 +316,23 @@ static int tcp_conn_up(struct tcp_tport *tt, struct tcp_tep *ep, struct tcp_conn
     return kr_tcp_flush(tt, ep);
 }
 
+static void tcp_conn_connected(struct tcp_tport *tt, struct tcp_conn *c);
+
+/* A connect in flight usually completes within a round trip (well under a millisecond on a
+ * LAN): wait that long for it, bounded, so the hello goes out at once. */
+static bool tcp_conn_wait_connected(int fd)
+{
+    struct pollfd p = { .fd = fd, .events = POLLOUT };
+    int ms = kr_tcp_cfg.connect_timeout_ms < TCP_CONNECT_WAIT_MS ? kr_tcp_cfg.connect_timeout_ms
+                                                                 : TCP_CONNECT_WAIT_MS;
+    int n;
+
+    do {
+        n = poll(&p, 1, ms);
+    } while (n < 0 && errno == EINTR);
+    return n == 1;
+}
+
 /* Ours: try the endpoint's addresses from c->addr_idx on. */
 static void tcp_conn_try_next(struct tcp_tport *tt, struct tcp_conn *c, const char *why)
 {
@@ -355,6 +374,12 @@ static void tcp_conn_try_next(struct tcp_tport *tt, struct tcp_conn *c, const ch
         if (ret == 0 || errno == EINPROGRESS) {
             tcp_conn_pending_add(tt, c, kr_tcp_cfg.connect_timeout_ms);
             kr_tcp_conn_want_out(tt, c, true);
+            if (tcp_conn_wait_connected(fd)) {
+                /* Say hello now: the acceptor gives a silent connection only
+                 * KURIR_TCP_HANDSHAKE_TIMEOUT, and our program may compute for longer
+                 * than that before its next MPI call. */
+                tcp_conn_connected(tt, c);
+            }
             return;
         }
         KR_LOG_INFO(TCP, "rank %d: connect to rank %d at %s failed: %s", tt->rank, ep->peer,
@@ -410,6 +435,9 @@ static void tcp_conn_connected(struct tcp_tport *tt, struct tcp_conn *c)
     }
     kr_tcp_hello_make(&c->hs_out, TCP_HELLO_CONNECT, tt->rank, c->ep->peer, tt->secret);
     c->state = TCP_C_HELLO_SENT;
+    /* No deadline from here on: the peer answers when it next makes progress, which may be
+     * after a long computation; if it dies instead, the connection breaks. */
+    tcp_conn_pending_del(tt, c);
     ret = tcp_conn_hs_write(tt, c);
     if (ret < 0) {
         tcp_conn_try_next(tt, c, strerror(-ret));
