@@ -54,7 +54,11 @@ static void info_build(void)
                                                                      : "(none)");
     printf("  debug build         %s\n", KR_DEBUG ? "yes" : "no");
     printf("  transports          shm (same host: lock-free rings, process_vm_readv single "
-           "copy), loop (a rank to itself)\n");
+           "copy), tcp (other hosts, or\n"
+           "                      every peer with KURIR_TRANSPORTS=tcp: epoll, per-job secret, "
+           "streamed rendezvous),\n"
+           "                      loop (a rank to itself); chosen per peer, see "
+           "KURIR_TRANSPORTS\n");
 #if KR_HAVE_OFI
     printf("  libfabric           %u.%u found at build time (network transport: not yet "
            "available)\n", FI_MAJOR(fi_version()), FI_MINOR(fi_version()));

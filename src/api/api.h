@@ -44,6 +44,8 @@ extern struct kr_api_state kr_api;
 /* Settings of the API layer. */
 struct kr_api_cfg {
     bool check_args;            /* KURIR_API_CHECKS */
+    const char *transports;     /* KURIR_TRANSPORTS */
+    bool report_transports;     /* KURIR_REPORT_TRANSPORTS */
 };
 extern struct kr_api_cfg kr_api_cfg;
 extern const struct kr_setting kr_api_settings[];

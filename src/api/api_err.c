@@ -315,6 +315,7 @@ int kr_api_fail(struct kr_comm *comm, const char *call, int ret)
 {
     return kr_api_error(comm, kr_api_errclass(ret), "%s: %s", call,
                         -ret == KR_ETRUNC    ? "message truncated"
+                        : -ret == KR_EPEER   ? "a peer process failed or closed its connection"
                         : -ret < KR_ERR_BASE ? strerror(-ret)
                                              : "internal error");
 }

@@ -34,40 +34,180 @@ static int init_tport(const struct kr_tport_ops *ops, const struct kr_tport_job 
     return kr_pt2pt_add_tport(kr_api.pt, tp);
 }
 
+/* The PMI key-value space, as transports see it. */
+static int init_kvs_put(void *ctx, const char *key, const char *value)
+{
+    return kr_boot_put(ctx, key, value);
+}
+
+static int init_kvs_get(void *ctx, const char *key, char *value, size_t len)
+{
+    return kr_boot_get(ctx, key, value, len);
+}
+
+enum { INIT_T_SHM = 0x1, INIT_T_TCP = 0x2 };
+
+/* KURIR_TRANSPORTS as a mask; -EINVAL (logged) for an unknown or unavailable name. */
+static int init_transport_mask(const char *spec)
+{
+    const char *p = spec;
+    int mask = 0;
+
+    while (*p != '\0') {
+        size_t n = strcspn(p, ",");
+
+        if (n == 3 && strncmp(p, "shm", 3) == 0) {
+            mask |= INIT_T_SHM;
+        } else if (n == 3 && strncmp(p, "tcp", 3) == 0) {
+            mask |= INIT_T_TCP;
+        } else if ((n == 4 && strncmp(p, "self", 4) == 0) || (n == 4 && strncmp(p, "loop", 4) == 0)) {
+            /* always there */
+        } else {
+            KR_LOG_ERR(CORE, "KURIR_TRANSPORTS=%s: '%.*s' is not a transport of this build "
+                       "(available: shm, tcp)", spec, (int) n, p);
+            return -EINVAL;
+        }
+        p += n;
+        p += *p == ',';
+    }
+    return mask;
+}
+
+/* Which transport reaches each peer: self -> loop; same host -> shm if allowed, else tcp;
+ * another host -> tcp. Every rank computes the same answer from the same facts. */
+static int init_choose(const struct kr_boot_job *job, int mask, int *use_out)
+{
+    int use = 0;
+
+    for (int r = 0; r < job->size; r++) {
+        bool local = job->node_of[r] == job->node;
+
+        if (r == job->rank) {
+            continue;
+        }
+        if (local && (mask & INIT_T_SHM) != 0) {
+            use |= INIT_T_SHM;
+        } else if ((mask & INIT_T_TCP) != 0) {
+            use |= INIT_T_TCP;
+        } else {
+            KR_LOG_ERR(CORE, "KURIR_TRANSPORTS=%s leaves no way to reach rank %d (on %s)",
+                       kr_api_cfg.transports, r, local ? "this host" : "another host");
+            return -EHOSTUNREACH;
+        }
+    }
+    *use_out = use;
+    return 0;
+}
+
 /* Open the transports this job needs and route every peer through one of them. */
 static int init_transports(const struct kr_boot_job *job)
 {
+    static struct kr_tport_kvs kvs;
     struct kr_tport_job tj = {
         .rank = job->rank, .size = job->size, .jobid = job->jobid, .node = job->node,
         .nlocal = job->nlocal, .local_rank = job->local_rank, .local_ranks = job->local_ranks,
         .ncores = kr_topo_cpus_allowed(),
         .host_shared_bytes = kr_coll_shm_bytes(job->nlocal),
+        .nnodes = job->nnodes, .node_of = job->node_of,
     };
-    int ret;
+    struct kr_tport *shm = NULL, *tcp = NULL;
+    int mask, use, ret;
 
-    if (job->nnodes > 1) {
-        KR_LOG_ERR(CORE, "this job spans %d hosts, but this Kurir build has no network "
-                   "transport yet", job->nnodes);
-        return -EHOSTUNREACH;
+    kvs.ctx = kr_api.boot;
+    kvs.put = init_kvs_put;
+    kvs.get = init_kvs_get;
+    tj.kvs = job->singleton ? NULL : &kvs;
+    mask = init_transport_mask(kr_api_cfg.transports);
+    if (mask < 0) {
+        return mask;
+    }
+    ret = init_choose(job, mask, &use);
+    if (ret != 0) {
+        return ret;
     }
     ret = init_tport(&kr_loop_tport_ops, &tj);
     if (ret != 0) {
         return ret;
     }
     kr_pt2pt_set_route(kr_api.pt, job->rank, kr_api.tports[0]);
-    if (job->nlocal > 1) {
+    /* shm before tcp: the first transport that can sleep is the one waits sleep in. */
+    if ((use & INIT_T_SHM) != 0) {
         ret = init_tport(&kr_shm_tport_ops, &tj);
         if (ret != 0) {
             return ret;
         }
-        for (int i = 0; i < job->nlocal; i++) {
-            if (job->local_ranks[i] != job->rank) {
-                kr_pt2pt_set_route(kr_api.pt, job->local_ranks[i], kr_api.tports[1]);
-            }
+        shm = kr_api.tports[kr_api.ntports - 1];
+    }
+    if ((use & INIT_T_TCP) != 0) {
+        ret = init_tport(&kr_tcp_tport_ops, &tj);
+        if (ret != 0) {
+            return ret;
+        }
+        tcp = kr_api.tports[kr_api.ntports - 1];
+    }
+    for (int r = 0; r < job->size; r++) {
+        if (r != job->rank) {
+            bool local = job->node_of[r] == job->node;
+
+            kr_pt2pt_set_route(kr_api.pt, r, local && shm != NULL ? shm : tcp);
         }
     }
     kr_pt2pt_set_oversubscribed(kr_api.pt, job->nlocal > tj.ncores);
     return 0;
+}
+
+/* "2,4-7": the ranks in `ranks` (ascending, n of them) as compact ranges. */
+static void init_ranges(const int *ranks, int n, char *buf, size_t len)
+{
+    size_t off = 0;
+
+    buf[0] = '\0';
+    for (int i = 0; i < n && off < len; i++) {
+        int j = i;
+
+        while (j + 1 < n && ranks[j + 1] == ranks[j] + 1) {
+            j++;
+        }
+        off += (size_t) snprintf(buf + off, len - off, j > i ? "%s%d-%d" : "%s%d",
+                                 off > 0 ? "," : "", ranks[i], ranks[j]);
+        i = j;
+    }
+}
+
+/* KURIR_REPORT_TRANSPORTS: one line per rank, "kurir: rank 0 (host a): shm→1 tcp→2,3
+ * self→0". Printed with fprintf, not the log: it is output the user asked for, not a
+ * diagnostic, and must appear whatever KURIR_LOG says. */
+static void init_report_transports(void)
+{
+    char line[4096], ranges[2048];
+    int *ranks = malloc(sizeof(int) * (size_t) kr_api.size);
+    size_t off;
+
+    if (ranks == NULL) {
+        return;
+    }
+    off = (size_t) snprintf(line, sizeof(line), "kurir: rank %d (host %s):", kr_api.rank,
+                            kr_api.host);
+    for (int t = kr_api.ntports - 1; t >= 0 && off < sizeof(line); t--) {
+        struct kr_tport *tp = kr_api.tports[t];
+        int n = 0;
+
+        for (int r = 0; r < kr_api.size; r++) {
+            if (kr_pt2pt_route(kr_api.pt, r) == tp) {
+                ranks[n++] = r;
+            }
+        }
+        if (n == 0) {
+            continue;
+        }
+        init_ranges(ranks, n, ranges, sizeof(ranges));
+        off += (size_t) snprintf(line + off, sizeof(line) - off, " %s\u2192%s",
+                                 tp->ops == &kr_loop_tport_ops ? "self" : tp->ops->name,
+                                 ranges);
+    }
+    free(ranks);
+    fprintf(stderr, "%s\n", line);
+    fflush(stderr);
 }
 
 /* Transports finish wiring up once every rank has opened them (the boot fence). */
@@ -165,6 +305,9 @@ static int init_runtime(void)
         snprintf(kr_api.host, sizeof(kr_api.host), "unknown");
     }
     kr_api.host[sizeof(kr_api.host) - 1] = '\0';
+    if (kr_api_cfg.report_transports) {
+        init_report_transports();
+    }
     return 0;
 }
 

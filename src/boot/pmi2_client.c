@@ -22,6 +22,7 @@ static struct boot_env {
     int rank;
     int size;
     const char *jobid;
+    int fake_hosts;
 } boot_env;
 
 const struct kr_setting kr_boot_settings[] = {
@@ -35,6 +36,10 @@ const struct kr_setting kr_boot_settings[] = {
     { "PMI_JOBID", KR_SET_STRING, "", &boot_env.jobid,
       "job id sent back in fullinit (Slurm requires it; Hydra sets none)", NULL,
       KR_SET_VERBATIM },
+    { "BOOT_FAKE_HOSTS", KR_SET_INT, "0", &boot_env.fake_hosts,
+      "testing only: pretend the job runs on this many hosts (blocks of consecutive ranks), so "
+      "one machine exercises multi-host paths (shm within a pretend host, tcp between them); "
+      "0 = the real layout", NULL, 0 },
     { 0 }
 };
 
@@ -278,6 +283,14 @@ static int boot_layout(struct kr_boot *b)
         if (nnodes < 0) {
             return nnodes;
         }
+    }
+    if (boot_env.fake_hosts > 0) {
+        int per = (b->job.size + boot_env.fake_hosts - 1) / boot_env.fake_hosts;
+
+        for (int r = 0; r < b->job.size; r++) {
+            b->node_of[r] = r / per;
+        }
+        nnodes = (b->job.size + per - 1) / per;
     }
     b->job.nnodes = nnodes;
     b->job.node_of = b->node_of;

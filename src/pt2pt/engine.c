@@ -73,8 +73,16 @@ int kr_pt2pt_add_tport(struct kr_pt2pt *pt, struct kr_tport *tp)
         return -ENOSPC;
     }
     pt->tports[pt->ntports++] = tp;
-    if (tp->ops != &kr_loop_tport_ops) {
+    if (tp->ops == &kr_loop_tport_ops || tp->ops->wait == NULL) {
+        return 0;
+    }
+    /* The first transport that can sleep is slept in; a later one with events of its own
+     * (sockets) watches them from a helper thread and kicks the sleeper, so a waiting rank
+     * sleeps on both at once. Without a second one nothing of this costs anything. */
+    if (pt->sleeper == NULL) {
         pt->sleeper = tp;
+    } else if (pt->watcher == NULL && tp->ops->watch != NULL && pt->sleeper->ops->kick != NULL) {
+        pt->watcher = tp;
     }
     return 0;
 }
@@ -83,6 +91,11 @@ void kr_pt2pt_set_route(struct kr_pt2pt *pt, int peer, struct kr_tport *tp)
 {
     pt->peers[peer].tp = tp;
     pt->peers[peer].ep = NULL;
+}
+
+struct kr_tport *kr_pt2pt_route(const struct kr_pt2pt *pt, int peer)
+{
+    return pt->peers[peer].tp;
 }
 
 void kr_pt2pt_set_oversubscribed(struct kr_pt2pt *pt, bool oversubscribed)

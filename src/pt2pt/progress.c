@@ -80,9 +80,42 @@ int kr_pt2pt_progress(struct kr_pt2pt *pt)
     return n;
 }
 
+/* Sleeping on two transports: the sleeper's ready() also says yes once the watcher's thread
+ * has seen something for the other one. */
+struct progress_watch {
+    bool (*done)(void *arg);
+    void *arg;
+    atomic_int *flag;
+};
+
+static bool progress_watch_ready(void *arg)
+{
+    struct progress_watch *w = arg;
+
+    /* seq_cst: pairs with the watcher's store-fence-kick, after the sleeper announced. */
+    return atomic_load_explicit(w->flag, memory_order_seq_cst) != 0 || w->done(w->arg);
+}
+
+static void progress_watch_kick(void *arg)
+{
+    struct kr_pt2pt *pt = arg;
+
+    pt->sleeper->ops->kick(pt->sleeper);
+}
+
 static void progress_sleep(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg)
 {
-    if (pt->sleeper != NULL) {
+    if (pt->watcher != NULL) {
+        struct progress_watch w = { done, arg, &pt->watch_flag };
+
+        atomic_store_explicit(&pt->watch_flag, 0, memory_order_relaxed);
+        if (pt->watcher->ops->watch(pt->watcher, &pt->watch_flag, progress_watch_kick, pt)
+            == 0) {
+            pt->sleeper->ops->wait(pt->sleeper, WAIT_SLEEP_MS, progress_watch_ready, &w);
+        } else {
+            usleep(1000);
+        }
+    } else if (pt->sleeper != NULL) {
         pt->sleeper->ops->wait(pt->sleeper, WAIT_SLEEP_MS, done, arg);
     } else {
         /* Nothing to sleep on (a singleton): waiting can only be for ourselves; nap. */

@@ -113,6 +113,8 @@ void kr_pt2pt_tport_cb(struct kr_pt2pt *pt, struct kr_tport_cb *cb_out);
 int kr_pt2pt_add_tport(struct kr_pt2pt *pt, struct kr_tport *tp);
 /* Route messages to job rank `peer` through `tp` (connected on first use). */
 void kr_pt2pt_set_route(struct kr_pt2pt *pt, int peer, struct kr_tport *tp);
+/* The transport that reaches job rank `peer` (NULL: none). */
+struct kr_tport *kr_pt2pt_route(const struct kr_pt2pt *pt, int peer);
 /* Tell the wait loop that this host runs more ranks than it has cores. */
 void kr_pt2pt_set_oversubscribed(struct kr_pt2pt *pt, bool oversubscribed);
 

@@ -4,6 +4,7 @@
 #ifndef KR_TRANSPORT_TPORT_H
 #define KR_TRANSPORT_TPORT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,6 +42,15 @@ struct kr_tport_cb {
                  size_t len);
 };
 
+/* The job's key-value space (PMI), for business cards: values put before the boot fence are
+ * readable by every rank after it. Keys and values are printable ASCII without ';' or '='. */
+struct kr_tport_kvs {
+    void *ctx;
+    int (*put)(void *ctx, const char *key, const char *value);
+    /* Returns 0, -ENOENT when nobody published `key`, or another -errno. May block briefly. */
+    int (*get)(void *ctx, const char *key, char *value, size_t len);
+};
+
 /* What a transport learns about the job when it opens. */
 struct kr_tport_job {
     int rank, size;             /* this process in the job */
@@ -51,6 +61,9 @@ struct kr_tport_job {
     int ncores;                 /* cores this host offers (for wait policy), >= 1 */
     size_t host_shared_bytes;   /* memory to share among this host's ranks for upper layers
                                  * (collectives); 0 = none wanted */
+    int nnodes;                 /* hosts in the job */
+    const int *node_of;         /* node_of[r]: host index of job rank r */
+    const struct kr_tport_kvs *kvs; /* NULL when there is no launcher (singleton, unit tests) */
 };
 
 /* Memory every rank of this host maps (zeroed at creation), offered by a transport that has
@@ -98,8 +111,11 @@ struct kr_tport_ops {
      * The receiver opens a transfer of the peer's buffer `key` into `dst` and sends the
      * returned ticket to the peer; then each side calls coop_work, which claims chunks one at
      * a time and copies them (the receiver reads, the sender writes) until none is left; the
-     * receiver polls coop_done until every claimed chunk has landed. The receiver never
-     * depends on the sender taking part: if it does not, the receiver copies everything.
+     * receiver polls coop_done until every claimed chunk has landed. With shm the receiver
+     * never depends on the sender taking part: if it does not, the receiver copies
+     * everything. With tcp the sender's coop_work is what moves the data (it streams its
+     * buffer, which stays put until FIN, straight into `dst`), and the receiver's coop_work
+     * does nothing; pt2pt always calls the sender's on CTS_COOP, so both work alike.
      * coop_open returns -EBUSY when no transfer slot is free (use rndv_get). NULL when the
      * transport cannot do this. */
     int (*coop_open)(struct kr_tep *ep, const struct kr_rndv_key *key, void *dst,
@@ -119,6 +135,16 @@ struct kr_tport_ops {
      * something: whoever makes `ready` true publishes it, fences (seq_cst) and then wakes
      * us, so no wakeup is lost. For waits that have stopped spinning. */
     int (*wait)(struct kr_tport *tp, int timeout_ms, bool (*ready)(void *arg), void *arg);
+    /* Optional, for a process that sleeps in another transport's wait(): arm a one-shot
+     * background watch of this transport (a helper thread). When something may have arrived
+     * for it, or queued output can move, the watch stores 1 in *flag (seq_cst), fences and
+     * calls kick(kick_arg) once, from the helper thread. The sleeper's ready() checks *flag,
+     * so no wakeup is lost. NULL when the transport has no events of its own to watch. */
+    int (*watch)(struct kr_tport *tp, atomic_int *flag, void (*kick)(void *arg),
+                 void *kick_arg);
+    /* Optional: wake this process if it sleeps in this transport's wait(). Safe to call from
+     * any thread; the caller published and fenced (seq_cst) what the sleeper waits for. */
+    void (*kick)(struct kr_tport *tp);
     /* The host-shared memory asked for with host_shared_bytes. NULL when the transport has
      * none. Valid after start(). */
     int (*host_shared)(struct kr_tport *tp, struct kr_host_shared *hs_out);
@@ -136,5 +162,6 @@ struct kr_tep {
 
 extern const struct kr_tport_ops kr_shm_tport_ops;
 extern const struct kr_tport_ops kr_loop_tport_ops;
+extern const struct kr_tport_ops kr_tcp_tport_ops;
 
 #endif /* KR_TRANSPORT_TPORT_H */

@@ -11,7 +11,6 @@ static struct {
     const char *daemon;
     int heartbeat_timeout;
     bool force_remote;
-    const char *host_addr;
 } launch_cfg;
 
 const struct kr_setting kr_launch_settings[] = {
@@ -26,8 +25,5 @@ const struct kr_setting kr_launch_settings[] = {
     { "FORCE_REMOTE", KR_SET_BOOL, "no", &launch_cfg.force_remote,
       "mpirun: start a daemon for every host, even one that names this host (tests)", NULL,
       0 },
-    { "HOST_ADDR", KR_SET_STRING, "", &launch_cfg.host_addr,
-      "set by kurir-daemon in the ranks: its address on the connection to mpirun, i.e. an "
-      "interface that reaches the other hosts", NULL, 0 },
     { 0 }
 };

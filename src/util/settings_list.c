@@ -11,6 +11,7 @@
  * the layering and only needs the symbols. */
 extern const struct kr_setting kr_boot_settings[];
 extern const struct kr_setting kr_shm_settings[];
+extern const struct kr_setting kr_tcp_settings[];
 extern const struct kr_setting kr_pt2pt_settings[];
 extern const struct kr_setting kr_coll_settings[];
 extern const struct kr_setting kr_coll_shm_settings[];
@@ -21,6 +22,7 @@ const struct kr_setting *const kr_settings_all[] = {
     kr_util_settings,
     kr_boot_settings,
     kr_shm_settings,
+    kr_tcp_settings,
     kr_pt2pt_settings,
     kr_coll_settings,
     kr_coll_shm_settings,

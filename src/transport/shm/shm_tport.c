@@ -404,6 +404,15 @@ static void shm_tport_wake(struct kr_tport *tp, int local)
     }
 }
 
+static void shm_tport_kick(struct kr_tport *tp)
+{
+    struct shm_tport *st = shm_tport_of(tp);
+
+    if (st->ctl != NULL) {
+        shm_tport_wake(tp, st->local_rank);
+    }
+}
+
 static int shm_tport_host_shared(struct kr_tport *tp, struct kr_host_shared *hs_out)
 {
     struct shm_tport *st = shm_tport_of(tp);
@@ -442,6 +451,7 @@ const struct kr_tport_ops kr_shm_tport_ops = {
     .coop_done   = shm_tport_coop_done,
     .progress    = shm_tport_progress,
     .wait        = shm_tport_wait,
+    .kick        = shm_tport_kick,
     .host_shared = shm_tport_host_shared,
     .close       = shm_tport_close,
 };
