@@ -123,12 +123,23 @@ static void progress_sleep(struct kr_pt2pt *pt, bool (*done)(void *arg), void *a
     }
 }
 
+/*
+ * Spinning pays only while the peer runs on another core. The budget adapts: a wait that
+ * outlasts its spin halves the next one's, a wait that ends while spinning doubles it back
+ * (up to the setting). Ranks that share cores in ways the layout does not show (fake hosts on
+ * one machine, other jobs) thus stop burning the CPU their peers need after a few waits.
+ */
 int kr_pt2pt_wait_until(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg)
 {
-    int spin = pt->oversubscribed ? pt2pt_cfg.spin_oversub : pt2pt_cfg.spin;
+    int max = pt->oversubscribed ? pt2pt_cfg.spin_oversub : pt2pt_cfg.spin;
+    int floor = pt2pt_cfg.spin_oversub < max ? pt2pt_cfg.spin_oversub : max;
+    int spin = pt->spin_budget > 0 && pt->spin_budget < max ? pt->spin_budget : max;
     int idle = 0;
     uint64_t idle_since = 0;
 
+    if (done(arg)) {
+        return 0;
+    }
     while (!done(arg)) {
         int n = kr_pt2pt_progress(pt);
 
@@ -147,12 +158,17 @@ int kr_pt2pt_wait_until(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg)
         if (idle == spin) {
             idle++;
             idle_since = progress_now_us();
+            spin = spin / 2 > floor ? spin / 2 : floor;
+            pt->spin_budget = spin;
         }
         if (progress_now_us() - idle_since < (uint64_t) pt2pt_cfg.yield_us) {
             sched_yield();
             continue;
         }
         progress_sleep(pt, done, arg);
+    }
+    if (idle <= spin && spin < max) {
+        pt->spin_budget = 2 * spin < max ? 2 * spin : max;
     }
     return 0;
 }

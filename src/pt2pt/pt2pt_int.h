@@ -144,6 +144,8 @@ struct kr_pt2pt {
     struct kr_req *pool;        /* free requests */
     struct pt2pt_req_chunk *chunks; /* every block of requests ever allocated */
     bool oversubscribed;
+    int spin_budget;            /* empty polls the next wait spins through (adaptive; 0: the
+                                 * setting's value) */
 };
 
 /* match.c */
