@@ -302,6 +302,8 @@ static struct inter *inter_make(struct world *w, int k)
 static void inter_free(struct inter *x)
 {
     for (int r = 0; r < x->n; r++) {
+        kr_sched_spare_drop(&x->ic[r]);
+        kr_sched_spare_drop(&x->local[r]);
         kr_pt2pt_ctx_release(x->ic[r].pt, kr_comm_ctx_coll(&x->ic[r]));
         kr_pt2pt_ctx_release(x->local[r].pt, kr_comm_ctx_coll(&x->local[r]));
     }
