@@ -51,6 +51,9 @@ struct kr_launch_proc {
                                     * gets the rank's stdout instead (created, truncated, its
                                     * missing parent directories made, mode 0644) */
     const char *stderr_path;       /* the same for stderr */
+    const char *cpus;              /* NULL: not bound. Else the CPUs (OS numbers, a list such as
+                                    * "0-1,4") the rank is bound to with sched_setaffinity
+                                    * between fork and exec (bind.h computes it) */
 };
 
 struct kr_launch_params {
