@@ -551,8 +551,8 @@ static int job_check_spec(struct kr_daemon *d)
 static int job_bind(struct kr_daemon *d)
 {
     char err[768];
-    int ret = kr_bind_host_setup(&d->bind, &d->spec.bind_policy, d->spec.jobid, d->host,
-                                 d->procs, d->spec.nranks, err, sizeof(err));
+    int ret = kr_bind_host_setup(&d->bind, &d->spec.bind_policy, d->host, d->procs,
+                                 d->spec.nranks, err, sizeof(err));
 
     if (ret == -EIO) {
         KR_LOG_WARN(LAUNCH, "%s; the ranks run unbound", err);
@@ -608,6 +608,10 @@ static int job_create(struct kr_daemon *d)
     }
     lp.procs = d->procs;
     lp.env = d->env;
+    if (d->bind.env_entry[0] != '\0') {
+        lp.inherit_fds = &d->bind.xml_fd;
+        lp.ninherit = 1;
+    }
     lp.kvs = d->kvs;
     ret = kr_launch_create(&lp, &d->launch);
     if (ret != 0) {

@@ -81,26 +81,26 @@ void kr_bind_describe(hwloc_topology_t t, hwloc_const_bitmap_t set, char *buf, s
 
 /* --- bind_host.c: this host ------------------------------------------------------------------ */
 
-/* This host's part of a job: its topology (loaded once, shared with the ranks as XML in
- * /dev/shm/kurir-<jobid>-topo.xml, removed by kr_bind_host_free and by the launchers' cleanup of
- * kurir-<jobid>* after every job) and the per-rank PU lists the launch entries point to. */
+/* This host's part of a job: its topology (loaded once, shared with the ranks as XML in a
+ * memfd they inherit, so that nothing is left behind even when the launcher is killed) and the
+ * per-rank PU lists the launch entries point to. */
 struct kr_bind_host {
     hwloc_topology_t topo;
     char **cpus;               /* per proc: "0-1" (OS PU numbers) or NULL */
     int nprocs;
-    char xml_path[128];        /* "" when not exported */
-    char env_entry[160];       /* "KURIR_TOPO_XML=<xml_path>" for the ranks, "" when none */
+    int xml_fd;                /* the memfd (close-on-exec here; the ranks inherit it: pass it
+                                * in kr_launch_params.inherit_fds), valid when env_entry is set */
+    char env_entry[160];       /* "KURIR_TOPO_XML=/proc/self/fd/N" for the ranks, "" when none */
 };
 
-/* Load the topology, export it for the ranks, bind `procs` (their cpus fields are set) and
+/* Load the topology, export it for the ranks (xml_fd, env_entry), bind `procs` (their cpus fields are set) and
  * write the --report-bindings lines and warnings to stderr, prefixed with `who` ("mpirun" or
  * "kurir-daemon"). 0, -EINVAL (message in err), -ENOMEM, or -EIO when hwloc fails (err says
  * so; the caller may run unbound). */
-int kr_bind_host_setup(struct kr_bind_host *bh, const struct kr_bind_policy *p,
-                       const char *jobid, const char *host, struct kr_launch_proc *procs,
+int kr_bind_host_setup(struct kr_bind_host *bh, const struct kr_bind_policy *p, const char *host, struct kr_launch_proc *procs,
                        int nprocs, char *err, size_t errlen);
 
-/* Remove the exported topology and free everything (the launch entries' cpus become dangling). */
+/* Close the exported topology and free everything (the launch entries' cpus become dangling). */
 void kr_bind_host_free(struct kr_bind_host *bh);
 
 /* Load this host's topology (I/O devices left out). 0 or -EIO (logged). */

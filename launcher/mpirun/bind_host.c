@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -57,19 +58,33 @@ int kr_bind_topology_load(hwloc_topology_t *out)
     return 0;
 }
 
-/* /dev/shm/kurir-<jobid>-topo.xml; the launchers remove kurir-<jobid>* after every job. */
-static void bind_host_export(struct kr_bind_host *bh, const char *jobid)
+/* The XML in a memfd: the ranks read it through /proc/self/fd/N (a fresh open, so each has its
+ * own offset) and it disappears with the last process holding it, however the job ends. */
+static void bind_host_export(struct kr_bind_host *bh)
 {
-    snprintf(bh->xml_path, sizeof(bh->xml_path), "/dev/shm/kurir-%s-topo.xml", jobid);
-    if (hwloc_topology_export_xml(bh->topo, bh->xml_path, 0) != 0) {
-        /* Not fatal: the ranks then discover the topology themselves. */
-        KR_LOG_WARN(LAUNCH, "cannot export the topology to %s: %s", bh->xml_path,
-                    strerror(errno));
-        unlink(bh->xml_path);
-        bh->xml_path[0] = '\0';
+    char *xml = NULL;
+    int len = 0, fd;
+    ssize_t n = 0;
+
+    if (hwloc_topology_export_xmlbuffer(bh->topo, &xml, &len, 0) != 0 || len <= 0) {
+        KR_LOG_WARN(LAUNCH, "cannot export the topology as XML: %s", strerror(errno));
+        return; /* not fatal: the ranks then discover it themselves */
+    }
+    fd = memfd_create("kurir-topo", MFD_CLOEXEC);
+    if (fd >= 0) {
+        n = kr_pmi2_write_all(fd, xml, (size_t) len) == 0 ? len : -1;
+    }
+    if (fd < 0 || n != len) {
+        KR_LOG_WARN(LAUNCH, "cannot pass the topology to the ranks: %s", strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        hwloc_free_xmlbuffer(bh->topo, xml);
         return;
     }
-    snprintf(bh->env_entry, sizeof(bh->env_entry), "KURIR_TOPO_XML=%s", bh->xml_path);
+    hwloc_free_xmlbuffer(bh->topo, xml);
+    bh->xml_fd = fd;
+    snprintf(bh->env_entry, sizeof(bh->env_entry), "KURIR_TOPO_XML=/proc/self/fd/%d", fd);
 }
 
 static void bind_host_say(const char *line)
@@ -102,8 +117,7 @@ static int bind_host_apply(struct kr_bind_host *bh, const struct kr_bind_result 
     return 0;
 }
 
-int kr_bind_host_setup(struct kr_bind_host *bh, const struct kr_bind_policy *p,
-                       const char *jobid, const char *host, struct kr_launch_proc *procs,
+int kr_bind_host_setup(struct kr_bind_host *bh, const struct kr_bind_policy *p, const char *host, struct kr_launch_proc *procs,
                        int nprocs, char *err, size_t errlen)
 {
     struct kr_bind_result res;
@@ -117,7 +131,7 @@ int kr_bind_host_setup(struct kr_bind_host *bh, const struct kr_bind_policy *p,
         snprintf(err, errlen, "cannot load the hardware topology of host %s", host);
         return ret;
     }
-    bind_host_export(bh, jobid);
+    bind_host_export(bh);
     bh->nprocs = nprocs;
     bh->cpus = calloc((size_t) nprocs + 1, sizeof(*bh->cpus));
     if (bh->cpus == NULL) {
@@ -144,8 +158,8 @@ int kr_bind_host_setup(struct kr_bind_host *bh, const struct kr_bind_policy *p,
 
 void kr_bind_host_free(struct kr_bind_host *bh)
 {
-    if (bh->xml_path[0] != '\0') {
-        unlink(bh->xml_path);
+    if (bh->env_entry[0] != '\0') {
+        close(bh->xml_fd);
     }
     for (int i = 0; bh->cpus != NULL && i < bh->nprocs; i++) {
         free(bh->cpus[i]);

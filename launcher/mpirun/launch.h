@@ -78,6 +78,9 @@ struct kr_launch_params {
     const char *mapping;           /* PMI_process_mapping */
     int universe_size;
     struct kr_pmi_kvs *kvs;        /* borrowed */
+    const int *inherit_fds;        /* descriptors every rank inherits (the topology memfd);
+                                    * close-on-exec in the launcher, cleared in the child */
+    int ninherit;
     const struct kr_launch_cb *cb;
     void *cb_arg;
 };

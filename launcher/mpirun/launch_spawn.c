@@ -215,6 +215,11 @@ static void spawn_child(struct kr_launch *l, struct launch_rank *r, struct spawn
     if (fcntl(f->pmi[1], F_SETFD, 0) != 0) { /* the PMI end survives exec */
         spawn_child_die("cannot pass the PMI socket", r->rank, errno);
     }
+    for (int i = 0; i < l->p.ninherit; i++) {
+        if (fcntl(l->p.inherit_fds[i], F_SETFD, 0) != 0) {
+            spawn_child_die("cannot pass a descriptor", r->rank, errno);
+        }
+    }
     snprintf(num, sizeof(num), "%d", f->pmi[1]);
     setenv("PMI_FD", num, 1);
     snprintf(num, sizeof(num), "%d", r->rank);

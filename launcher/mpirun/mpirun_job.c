@@ -437,8 +437,7 @@ static int job_bind(struct mpirun_job *job, struct kr_bind_host *bh, struct kr_l
         snprintf(host, sizeof(host), "localhost");
     }
     host[sizeof(host) - 1] = '\0';
-    ret = kr_bind_host_setup(bh, &job->o->bind, job->jobid, host, procs, nprocs, err,
-                             sizeof(err));
+    ret = kr_bind_host_setup(bh, &job->o->bind, host, procs, nprocs, err, sizeof(err));
     if (ret == -EIO) {
         job_say("mpirun: warning: %s; the ranks run unbound", err);
         return 0;
@@ -546,6 +545,8 @@ int kr_mpirun_job_run(const struct kr_mpirun_opts *o)
     }
     if (bh.env_entry[0] != '\0') {
         env[nenv++] = bh.env_entry;
+        lp.inherit_fds = &bh.xml_fd;
+        lp.ninherit = 1;
     }
     for (int h = 0; h < plan->nhosts; h++) {
         remote[h] = !plan->hosts[h].local;

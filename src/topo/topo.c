@@ -21,8 +21,9 @@ static hwloc_topology_t topo_cached;
 
 const struct kr_setting kr_topo_settings[] = {
     { "TOPO_XML", KR_SET_STRING, "", &topo_xml_path,
-      "set by mpirun and kurir-daemon in the ranks: this host's hwloc topology as XML, loaded "
-      "(only when a call needs it) instead of discovering the hardware in every rank", NULL, 0 },
+      "set by mpirun and kurir-daemon in the ranks: a file (/proc/self/fd/N of an inherited "
+      "memfd) with this host's hwloc topology as XML, read (only when a call needs it) instead "
+      "of discovering the hardware in every rank", NULL, 0 },
     { 0 }
 };
 
@@ -153,6 +154,7 @@ int kr_topo_get(hwloc_topology_t *out)
     if (topo_xml_path != NULL && topo_xml_path[0] != '\0') {
         ret = topo_load(topo_xml_path, &topo_cached);
         if (ret == 0) {
+            KR_LOG_INFO(TOPO, "topology read from %s (exported by the launcher)", topo_xml_path);
             *out = topo_cached;
             return 0;
         }
@@ -163,6 +165,7 @@ int kr_topo_get(hwloc_topology_t *out)
         topo_cached = NULL;
         return ret;
     }
+    KR_LOG_INFO(TOPO, "topology discovered");
     *out = topo_cached;
     return 0;
 }
