@@ -37,6 +37,8 @@ struct daemon_spec {
     int nranks;
     int *rank;                     /* world ranks, ascending */
     int *rank_app;
+    const char **rank_out;         /* per rank: stdout file, NULL: forwarded to mpirun */
+    const char **rank_err;
     const char *bind;              /* mapping and binding policy (kr_bind_policy_format) */
     struct kr_bind_policy bind_policy;
 };

@@ -13,6 +13,7 @@
 #include "util/log.h"
 
 #include <dirent.h>
+#include <mpi.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -38,7 +39,28 @@ struct mpirun_job {
     int abort_rank;                /* rank that called MPI_Abort, or -1 */
     int stop_signals;              /* SIGINT/TERM/HUP/QUIT received */
     struct kr_remote *remote;      /* ranks on other hosts, or NULL */
+    char daemon[PATH_MAX];         /* kurir-daemon's path; `remote` keeps a pointer to it */
+    long long timeout_at;          /* --timeout deadline (monotonic ms), 0 = none */
+    /*
+     * A rank that aborts because a peer vanished (MPI_ERR_PROC_ABORTED) is an echo of a
+     * failure elsewhere, which its own report (a rank killed on another host, a lost daemon)
+     * may still be on its way. The first echo is held for JOB_ECHO_MS: the cause, if it comes,
+     * is reported instead; echoing ranks' own exits are not failures of their own.
+     */
+    struct {
+        bool held;
+        long long until;
+        char host[256];
+        int rank, code;
+        pid_t pid;
+        char msg[512];
+    } echo;
+    bool *echoed;                  /* per rank: aborted as an echo */
 };
+
+#define JOB_ECHO_MS 1500
+
+static void job_alarm_arm(struct mpirun_job *job);
 
 extern char **environ;
 
@@ -103,6 +125,9 @@ static void job_rank_exit_on(void *arg, const char *host, int rank, pid_t pid, i
     if (job->failed) {
         return; /* ended by us, or after the cause was already reported */
     }
+    if (job->echoed != NULL && job->echoed[rank]) {
+        return; /* it aborted as an echo; the hold decides what is reported */
+    }
     if (WIFSIGNALED(status)) {
         job_say("mpirun: rank %d on host %s (pid %d) killed by signal %d (%s)", rank, host,
                 (int) pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
@@ -127,21 +152,42 @@ static void job_rank_exit(void *arg, int rank, pid_t pid, int status, bool pmi_i
     job_rank_exit_on(arg, kr_launch_host(job->launch), rank, pid, status, pmi_init, pmi_fini);
 }
 
+/* Say that rank `rank` called MPI_Abort and end the job with its code. */
+static void job_report_abort(struct mpirun_job *job, const char *host, int rank, pid_t pid,
+                             int code, const char *msg)
+{
+    int status = code & 0xff;
+
+    job_say("mpirun: rank %d on host %s (pid %d) called MPI_Abort with error code %d%s%s", rank,
+            host, (int) pid, code, msg[0] != '\0' ? ": " : "", msg);
+    /* Exit with the code, but never report success for an aborted job. */
+    job->abort_rank = rank;
+    job_fail(job, status != 0 ? status : 1, rank, SIGTERM);
+}
+
 static void job_rank_abort_on(void *arg, const char *host, int rank, pid_t pid, int code,
                               const char *msg)
 {
     struct mpirun_job *job = arg;
-    int status;
 
     if (job->failed) {
         return;
     }
-    job_say("mpirun: rank %d on host %s (pid %d) called MPI_Abort with error code %d%s%s", rank,
-            host, (int) pid, code, msg[0] != '\0' ? ": " : "", msg);
-    /* Exit with the code, but never report success for an aborted job. */
-    status = code & 0xff;
-    job->abort_rank = rank;
-    job_fail(job, status != 0 ? status : 1, rank, SIGTERM);
+    if (code != MPI_ERR_PROC_ABORTED || job->echoed == NULL) {
+        job_report_abort(job, host, rank, pid, code, msg);
+        return;
+    }
+    job->echoed[rank] = true;
+    if (!job->echo.held) {
+        job->echo.held = true;
+        job->echo.until = kr_launch_now_ms() + JOB_ECHO_MS;
+        snprintf(job->echo.host, sizeof(job->echo.host), "%s", host);
+        snprintf(job->echo.msg, sizeof(job->echo.msg), "%s", msg);
+        job->echo.rank = rank;
+        job->echo.pid = pid;
+        job->echo.code = code;
+        job_alarm_arm(job);
+    }
 }
 
 static void job_rank_abort(void *arg, int rank, pid_t pid, int code, const char *msg)
@@ -222,9 +268,21 @@ static void job_signal(void *arg, int signo)
 static void job_alarm(void *arg)
 {
     struct mpirun_job *job = arg;
+    long long now = kr_launch_now_ms();
     int n = job_alive(job);
 
     if (job->failed) {
+        return;
+    }
+    if (job->echo.held && now >= job->echo.until) {
+        /* no other cause came: the echo is all there is to say */
+        job->echo.held = false;
+        job_report_abort(job, job->echo.host, job->echo.rank, job->echo.pid, job->echo.code,
+                         job->echo.msg);
+        return;
+    }
+    if (job->timeout_at == 0 || now < job->timeout_at) {
+        job_alarm_arm(job);
         return;
     }
     job_say("mpirun: job timed out after %s seconds (--timeout %s); terminating %d rank%s",
@@ -232,6 +290,21 @@ static void job_alarm(void *arg)
     job->failed = true;
     job->exit_code = KR_MPIRUN_EXIT_TIMEOUT;
     job_terminate(job, SIGTERM, KR_MPIRUN_GRACE_MS, -1);
+}
+
+/* One engine alarm serves both deadlines: the earlier of --timeout and a held echo. */
+static void job_alarm_arm(struct mpirun_job *job)
+{
+    long long at = job->timeout_at;
+
+    if (job->echo.held && (at == 0 || job->echo.until < at)) {
+        at = job->echo.until;
+    }
+    if (at != 0) {
+        long long left = at - kr_launch_now_ms();
+
+        kr_launch_alarm(job->launch, left > 0 ? (long) left : 0);
+    }
 }
 
 static const struct kr_launch_cb job_cb = {
@@ -363,7 +436,7 @@ static int job_remote_create(struct mpirun_job *job, const bool *remote, int nlo
                                                      : job_env("KURIR_RSH");
     struct kr_remote_params rp = {
         .plan = &job->o->plan, .remote = remote, .jobid = job->jobid, .mapping = mapping,
-        .tag_output = job->o->tag_output,
+        .tag_output = job->o->tag_output, .output_dir = job->o->output_dir,
         .agent = agent != NULL && agent[0] != '\0' ? agent : "ssh", .daemon = daemon,
         .heartbeat_ms = job_heartbeat_ms(job->o), .nlocal = nlocal, .bind = &job->o->bind,
         .cb = &job_remote_cb,
@@ -461,13 +534,12 @@ static int job_kvs_create(struct mpirun_job *job, const bool *remote, int nlocal
                           const char *mapping, struct kr_pmi_kvs **kvs_out)
 {
     const struct kr_plan *plan = &job->o->plan;
-    char daemon[PATH_MAX];
     int ret;
 
     if (!plan->remote) {
         return kr_pmi_kvs_local_create(plan->np, kvs_out);
     }
-    ret = job_remote_create(job, remote, nlocal, mapping, daemon, sizeof(daemon));
+    ret = job_remote_create(job, remote, nlocal, mapping, job->daemon, sizeof(job->daemon));
     if (ret != 0) {
         return ret;
     }
@@ -487,7 +559,8 @@ static void job_run(struct mpirun_job *job, struct kr_launch_params *lp)
         return;
     }
     if (job->o->timeout_s > 0) {
-        kr_launch_alarm(job->launch, (long) (job->o->timeout_s * 1000.0 + 0.5));
+        job->timeout_at = kr_launch_now_ms() + (long long) (job->o->timeout_s * 1000.0 + 0.5);
+        job_alarm_arm(job);
     }
     ret = job->remote != NULL ? kr_remote_start(job->remote, job->launch, lp->kvs) : 0;
     if (ret == 0) {
@@ -529,7 +602,12 @@ int kr_mpirun_job_run(const struct kr_mpirun_opts *o)
     int ret;
 
     job_make_id(&job);
-    if (procs == NULL || names == NULL || remote == NULL ||
+    job.echoed = calloc((size_t) plan->np + 1, sizeof(bool));
+    /* in mpirun's own environment, which every rank inherits, also through the daemons */
+    if (o->report_transports) {
+        setenv("KURIR_REPORT_TRANSPORTS", "1", 1);
+    }
+    if (procs == NULL || names == NULL || remote == NULL || job.echoed == NULL ||
         (local >= 0 && job_host_procs(o, local, procs, names, &lp.nprocs) != 0) ||
         kr_plan_mapping(plan, mapping, sizeof(mapping)) < 0) {
         job_say("mpirun: out of memory setting up the job");
@@ -577,5 +655,6 @@ out:
     free(names);
     free(procs);
     free(remote);
+    free(job.echoed);
     return job.failed ? job.exit_code : 0;
 }

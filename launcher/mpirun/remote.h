@@ -43,6 +43,7 @@ struct kr_remote_params {
     const char *jobid;
     const char *mapping;           /* PMI_process_mapping of the whole job */
     bool tag_output;
+    const char *output_dir;        /* --output-filename: ranks write DIR/1/rank.R/std{out,err} */
     const char *agent;             /* launch agent command line, split at blanks ("ssh") */
     const char *daemon;            /* kurir-daemon's path on the remote hosts */
     long heartbeat_ms;             /* silence after which a daemon counts as lost */

@@ -19,6 +19,18 @@ kr_expect "MPI_Abort: the ranks waiting in a fence are ended" \
 kr_expect "MPI_Abort: reported once, not also as an exit" [ "$(grep -c '^mpirun: rank' "$kr_err")" -eq 1 ]
 kr_expect "MPI_Abort: nothing left" kr_no_leftovers "$mark"
 
+# A rank that aborts because a peer vanished is an echo: the cause is reported instead.
+for i in 1 2 3; do
+    kr_run 30 "$MPIRUN" -n 4 "$BOOTCLIENT" echo
+    kr_expect "echo abort ($i): the killed rank is the cause, status 137" [ "$kr_rc" -eq 137 ]
+    kr_expect "echo abort ($i): the message names the killed rank" grep -Eq \
+        "^mpirun: rank 2 on host $HOST \(pid [0-9]+\) killed by signal 9" "$kr_err"
+    kr_expect "echo abort ($i): the echo is not reported" [ "$(grep -c 'MPI_Abort' "$kr_err")" -eq 0 ]
+done
+kr_run 30 "$MPIRUN" -n 3 "$BOOTCLIENT" abort 58
+kr_expect "an echo abort with no other cause is reported after the hold" \
+    [ "$kr_rc" -eq 58 -a "$(grep -c 'called MPI_Abort with error code 58' "$kr_err")" -eq 1 ]
+
 kr_run 30 "$MPIRUN" -n 3 "$BOOTCLIENT" nofinalize
 kr_expect "exit 0 without finalize while others run: status 1" [ "$kr_rc" -eq 1 ]
 kr_expect "... and says so" grep -Eq \

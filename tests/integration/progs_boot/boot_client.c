@@ -6,6 +6,8 @@
  *                  has N hosts and that this rank's host lists it; prints
  *                  "rank R of S on node K ok" 
  *   abort CODE     rank 1 calls kr_boot_abort(CODE, msg) and exits CODE; others fence
+ *   echo           rank 1 aborts with MPI_ERR_PROC_ABORTED (58: "a peer vanished") while
+ *                  rank 2 dies by SIGKILL, in either order; others fence
  *   nofinalize     rank 1 returns without kr_boot_finalize; others fence
  *   fence-exit C   rank 0 exits C without fencing; others fence
  *   pmi1           speak PMI-1 on PMI_FD: must be refused; exit 0 when it was
@@ -20,6 +22,7 @@
 #include "util/settings.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +140,13 @@ static int do_blocked(const char *mode, int code)
         CHECK(kr_boot_abort(b, code, "boot_client; aborting on purpose") == 0, "abort");
         exit(code);
     }
+    if (strcmp(mode, "echo") == 0 && j->rank == 1) {
+        CHECK(kr_boot_abort(b, 58, "boot_client; a peer vanished") == 0, "abort");
+        exit(58);
+    }
+    if (strcmp(mode, "echo") == 0 && j->rank == 2) {
+        raise(SIGKILL);
+    }
     if (strcmp(mode, "nofinalize") == 0 && j->rank == 1) {
         _exit(0); /* status 0 without finalize (and without LeakSanitizer's exit check) */
     }
@@ -230,7 +240,7 @@ int main(int argc, char **argv)
         return do_hosts(arg);
     }
     if (strcmp(mode, "abort") == 0 || strcmp(mode, "nofinalize") == 0 ||
-        strcmp(mode, "fence-exit") == 0) {
+        strcmp(mode, "fence-exit") == 0 || strcmp(mode, "echo") == 0) {
         return do_blocked(mode, arg);
     }
     if (strcmp(mode, "pmi1") == 0) {
