@@ -6,6 +6,7 @@
 #ifndef KR_LAUNCHER_DAEMON_H
 #define KR_LAUNCHER_DAEMON_H
 
+#include "../mpirun/bind.h"
 #include "../mpirun/launch.h"
 #include "../pmi/pmi_kvs.h"
 #include "../proto/proto.h"
@@ -38,6 +39,8 @@ struct daemon_spec {
     int *rank_app;
     const char **rank_out;         /* per rank: stdout file, NULL: forwarded to mpirun */
     const char **rank_err;
+    const char *bind;              /* mapping and binding policy (kr_bind_policy_format) */
+    struct kr_bind_policy bind_policy;
 };
 
 struct kr_daemon {
@@ -51,6 +54,7 @@ struct kr_daemon {
     char **paths;                  /* per app: its program as found on this host */
     struct kr_launch_proc *procs;  /* the ranks of this host for the engine */
     struct kr_pmi_kvs *kvs;
+    struct kr_bind_host bind;      /* this host's topology and the ranks' CPUs */
     struct kr_launch *launch;
     long long last_rx;             /* monotonic ms of the last message from mpirun */
     bool lost;                     /* mpirun is gone: end the ranks and leave */

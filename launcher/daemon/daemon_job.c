@@ -45,8 +45,9 @@ static bool job_env_skipped(const char *entry)
     return false;
 }
 
-/* mpirun's environment without host-specific names, then KURIR_HOST_ADDR. The -x variables
- * are each rank's own environment (struct kr_launch_proc), applied after this. */
+/* mpirun's environment without host-specific names, then KURIR_TOPO_XML and KURIR_HOST_ADDR.
+ * The -x variables are each rank's own environment (struct kr_launch_proc), applied after
+ * this. */
 static int job_env_build(struct kr_daemon *d)
 {
     size_t n = 0, k = 0;
@@ -55,7 +56,7 @@ static int job_env_build(struct kr_daemon *d)
     for (const char **e = d->spec.env; e != NULL && *e != NULL; e++) {
         n++;
     }
-    d->env = calloc(n + 2, sizeof(*d->env));
+    d->env = calloc(n + 3, sizeof(*d->env));
     if (d->env == NULL || asprintf(&addr, "KURIR_HOST_ADDR=%s", d->local_addr) < 0) {
         return -ENOMEM;
     }
@@ -63,6 +64,9 @@ static int job_env_build(struct kr_daemon *d)
         if (!job_env_skipped(*e)) {
             d->env[k++] = (char *) *e;
         }
+    }
+    if (d->bind.env_entry[0] != '\0') {
+        d->env[k++] = d->bind.env_entry; /* KURIR_TOPO_XML: owned by d->bind */
     }
     d->env[k] = addr;   /* last, so that it wins; freed by job_env_free */
     return 0;
@@ -542,6 +546,26 @@ static int job_check_spec(struct kr_daemon *d)
     return 0;
 }
 
+/* This host's topology (shared with the ranks) and the ranks' CPUs, computed here because
+ * only here is the topology known. A topology that cannot be loaded leaves them unbound. */
+static int job_bind(struct kr_daemon *d)
+{
+    char err[768];
+    int ret = kr_bind_host_setup(&d->bind, &d->spec.bind_policy, d->host, d->procs,
+                                 d->spec.nranks, err, sizeof(err));
+
+    if (ret == -EIO) {
+        KR_LOG_WARN(LAUNCH, "%s; the ranks run unbound", err);
+        return 0;
+    }
+    if (ret == -EINVAL) {
+        kr_daemon_error(d, "%s", err);
+    } else if (ret != 0) {
+        kr_daemon_error(d, "cannot bind the ranks on host %s: %s", d->host, strerror(-ret));
+    }
+    return ret;
+}
+
 static int job_create(struct kr_daemon *d)
 {
     const struct daemon_spec *s = &d->spec;
@@ -553,7 +577,7 @@ static int job_create(struct kr_daemon *d)
     int ret;
 
     d->procs = calloc((size_t) s->nranks, sizeof(*d->procs));
-    ret = d->procs != NULL ? job_env_build(d) : -ENOMEM;
+    ret = d->procs != NULL ? 0 : -ENOMEM;
     for (int i = 0; ret == 0 && i < s->nranks; i++) {
         int app = s->rank_app[i];
 
@@ -563,6 +587,13 @@ static int job_create(struct kr_daemon *d)
             .wdir = s->app_wdir[app], .stdout_path = s->rank_out[i],
             .stderr_path = s->rank_err[i],
         };
+    }
+    if (ret == 0) {
+        ret = job_bind(d);
+        if (ret != 0) {
+            return ret;
+        }
+        ret = job_env_build(d);
     }
     if (ret == 0) {
         ret = kr_pmi_kvs_dist_create(s->size, s->nranks, job_forward, d, &d->kvs);
@@ -578,6 +609,10 @@ static int job_create(struct kr_daemon *d)
     }
     lp.procs = d->procs;
     lp.env = d->env;
+    if (d->bind.env_entry[0] != '\0') {
+        lp.inherit_fds = &d->bind.xml_fd;
+        lp.ninherit = 1;
+    }
     lp.kvs = d->kvs;
     ret = kr_launch_create(&lp, &d->launch);
     if (ret != 0) {
@@ -601,6 +636,7 @@ static void job_destroy(struct kr_daemon *d)
     }
     free(d->stdin_buf);
     job_env_free(d);
+    kr_bind_host_free(&d->bind);
 }
 
 static void job_paths_free(struct kr_daemon *d)
@@ -623,6 +659,7 @@ int kr_daemon_job_run(struct kr_daemon *d)
     }
     if (ret != 0) {
         job_env_free(d);
+        kr_bind_host_free(&d->bind);
         job_paths_free(d);
         job_shm_cleanup(d->jobid);
         return 1;

@@ -340,6 +340,10 @@ static int main_spec_parse(struct daemon_spec *s, const char *data, size_t len)
             return -EPROTO;
         }
     }
+    s->bind = kr_proto_get_str(&r);
+    if (s->bind == NULL || kr_bind_policy_parse(s->bind, &s->bind_policy) != 0) {
+        return -EPROTO;
+    }
     return r.bad ? -EPROTO : 0;
 }
 

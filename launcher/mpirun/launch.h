@@ -51,6 +51,9 @@ struct kr_launch_proc {
                                     * gets the rank's stdout instead (created, truncated, its
                                     * missing parent directories made, mode 0644) */
     const char *stderr_path;       /* the same for stderr */
+    const char *cpus;              /* NULL: not bound. Else the CPUs (OS numbers, a list such as
+                                    * "0-1,4") the rank is bound to with sched_setaffinity
+                                    * between fork and exec (bind.h computes it) */
 };
 
 struct kr_launch_params {
@@ -75,6 +78,9 @@ struct kr_launch_params {
     const char *mapping;           /* PMI_process_mapping */
     int universe_size;
     struct kr_pmi_kvs *kvs;        /* borrowed */
+    const int *inherit_fds;        /* descriptors every rank inherits (the topology memfd);
+                                    * close-on-exec in the launcher, cleared in the child */
+    int ninherit;
     const struct kr_launch_cb *cb;
     void *cb_arg;
 };

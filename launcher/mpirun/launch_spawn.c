@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +138,63 @@ static void spawn_child_die(const char *what, int rank, int err)
     _exit(127);
 }
 
+/* "0-1,4" into `set`, without allocating (we are between fork and exec). 0 or -EINVAL. */
+static int spawn_cpus_parse(const char *list, cpu_set_t *set)
+{
+    const char *p = list;
+
+    CPU_ZERO(set);
+    while (*p != '\0') {
+        long lo = 0, hi;
+
+        if (*p < '0' || *p > '9') {
+            return -EINVAL;
+        }
+        while (*p >= '0' && *p <= '9') {
+            lo = lo * 10 + (*p++ - '0');
+        }
+        hi = lo;
+        if (*p == '-') {
+            p++;
+            hi = 0;
+            while (*p >= '0' && *p <= '9') {
+                hi = hi * 10 + (*p++ - '0');
+            }
+        }
+        if (hi < lo || hi >= CPU_SETSIZE || (*p != ',' && *p != '\0')) {
+            return -EINVAL;
+        }
+        for (long c = lo; c <= hi; c++) {
+            CPU_SET((int) c, set);
+        }
+        p += (*p == ',');
+    }
+    return 0;
+}
+
+/* Bind the child: a failure is said and the rank runs unbound (a container may refuse). */
+static void spawn_child_bind(const struct launch_rank *r)
+{
+    cpu_set_t set;
+    char msg[256];
+    ssize_t ignored;
+    int n;
+
+    if (r->proc->cpus == NULL) {
+        return;
+    }
+    if (spawn_cpus_parse(r->proc->cpus, &set) != 0) {
+        errno = EINVAL;
+    } else if (sched_setaffinity(0, sizeof(set), &set) == 0) {
+        return;
+    }
+    n = snprintf(msg, sizeof(msg), "kurir: warning: rank %d: cannot bind to CPUs %s: %s; it "
+                 "runs unbound\n", r->rank, r->proc->cpus, strerror(errno));
+    n = n < (int) sizeof(msg) ? n : (int) sizeof(msg) - 1;
+    ignored = write(STDERR_FILENO, msg, (size_t) n);
+    (void) ignored;
+}
+
 /* In the child, between fork and exec: only async-signal-safe work and setenv (the launcher is
  * single-threaded, so the environment is not being changed under us). */
 static void spawn_child(struct kr_launch *l, struct launch_rank *r, struct spawn_fds *f)
@@ -157,6 +215,11 @@ static void spawn_child(struct kr_launch *l, struct launch_rank *r, struct spawn
     if (fcntl(f->pmi[1], F_SETFD, 0) != 0) { /* the PMI end survives exec */
         spawn_child_die("cannot pass the PMI socket", r->rank, errno);
     }
+    for (int i = 0; i < l->p.ninherit; i++) {
+        if (fcntl(l->p.inherit_fds[i], F_SETFD, 0) != 0) {
+            spawn_child_die("cannot pass a descriptor", r->rank, errno);
+        }
+    }
     snprintf(num, sizeof(num), "%d", f->pmi[1]);
     setenv("PMI_FD", num, 1);
     snprintf(num, sizeof(num), "%d", r->rank);
@@ -170,6 +233,7 @@ static void spawn_child(struct kr_launch *l, struct launch_rank *r, struct spawn
     for (char *const *e = r->proc->env; e != NULL && *e != NULL; e++) {
         putenv(*e);
     }
+    spawn_child_bind(r);
     if (r->proc->wdir != NULL && chdir(r->proc->wdir) != 0) {
         char what[PATH_MAX + 64];
 

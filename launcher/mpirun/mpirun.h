@@ -3,6 +3,7 @@
 #ifndef KR_LAUNCHER_MPIRUN_H
 #define KR_LAUNCHER_MPIRUN_H
 
+#include "bind.h"
 #include "plan.h"
 
 #include <limits.h>
@@ -21,6 +22,8 @@ struct kr_mpirun_opts {
     struct kr_plan plan;           /* hosts, programs (MPMD contexts) and the placement */
     const char *launch_agent;      /* --launch-agent: how daemons are started (ssh) */
     double heartbeat_s;            /* --heartbeat-timeout, 0: not given */
+    struct kr_bind_policy bind;    /* --map-by (on each host), --bind-to, --cpus-per-rank,
+                                    * --report-bindings: applied on every host (bind.h) */
 };
 
 /* Parse the command line: options, the application contexts separated by ':', the hosts, the

@@ -6,6 +6,7 @@
 
 #include "../pmi/pmi_kvs.h"
 #include "boot/pmi2_wire.h"
+#include "bind.h"
 #include "launch.h"
 #include "plan.h"
 #include "remote.h"
@@ -437,7 +438,8 @@ static int job_remote_create(struct mpirun_job *job, const bool *remote, int nlo
         .plan = &job->o->plan, .remote = remote, .jobid = job->jobid, .mapping = mapping,
         .tag_output = job->o->tag_output, .output_dir = job->o->output_dir,
         .agent = agent != NULL && agent[0] != '\0' ? agent : "ssh", .daemon = daemon,
-        .heartbeat_ms = job_heartbeat_ms(job->o), .nlocal = nlocal, .cb = &job_remote_cb,
+        .heartbeat_ms = job_heartbeat_ms(job->o), .nlocal = nlocal, .bind = &job->o->bind,
+        .cb = &job_remote_cb,
         .cb_arg = job,
     };
     int ret;
@@ -494,6 +496,37 @@ static int job_local_host(const struct kr_plan *plan)
         }
     }
     return -1;
+}
+
+/* Bind this host's ranks and share its topology with them (bind.h). A topology that cannot be
+ * loaded leaves the ranks unbound; a placement that cannot be done is a usage error. */
+static int job_bind(struct mpirun_job *job, struct kr_bind_host *bh, struct kr_launch_proc *procs,
+                    int nprocs)
+{
+    char host[256], err[768];
+    int ret;
+
+    if (gethostname(host, sizeof(host)) != 0) {
+        snprintf(host, sizeof(host), "localhost");
+    }
+    host[sizeof(host) - 1] = '\0';
+    ret = kr_bind_host_setup(bh, &job->o->bind, host, procs, nprocs, err, sizeof(err));
+    if (ret == -EIO) {
+        job_say("mpirun: warning: %s; the ranks run unbound", err);
+        return 0;
+    }
+    if (ret == -EINVAL) {
+        job_say("mpirun: %s", err);
+        job->failed = true;
+        job->exit_code = KR_MPIRUN_EXIT_USAGE;
+        return ret;
+    }
+    if (ret != 0) {
+        job_say("mpirun: out of memory binding the ranks");
+        job->failed = true;
+        job->exit_code = 1;
+    }
+    return ret;
 }
 
 /* The store behind the PMI server: local, or with the fence spanning the daemons. */
@@ -561,6 +594,9 @@ int kr_mpirun_job_run(const struct kr_mpirun_opts *o)
     char **names = calloc((size_t) plan->np * 2 + 1, sizeof(char *));
     bool *remote = calloc((size_t) plan->nhosts + 1, sizeof(bool));
     struct kr_pmi_kvs *kvs = NULL;
+    struct kr_bind_host bh = { 0 };
+    char *env[3] = { NULL, NULL, NULL };
+    int nenv = 0;
     int local = job_local_host(plan);
     char mapping[8192];
     int ret;
@@ -579,6 +615,17 @@ int kr_mpirun_job_run(const struct kr_mpirun_opts *o)
         job.exit_code = 1;
         goto out;
     }
+    if (lp.nprocs > 0 && job_bind(&job, &bh, procs, lp.nprocs) != 0) {
+        goto out;
+    }
+    if (o->report_transports) {
+        env[nenv++] = "KURIR_REPORT_TRANSPORTS=1";
+    }
+    if (bh.env_entry[0] != '\0') {
+        env[nenv++] = bh.env_entry;
+        lp.inherit_fds = &bh.xml_fd;
+        lp.ninherit = 1;
+    }
     for (int h = 0; h < plan->nhosts; h++) {
         remote[h] = !plan->hosts[h].local;
     }
@@ -589,13 +636,15 @@ int kr_mpirun_job_run(const struct kr_mpirun_opts *o)
         job.exit_code = 1;
         goto out;
     }
+    lp.env = env;
     lp.procs = procs;
     lp.jobid = job.jobid;
     lp.mapping = mapping;
     lp.kvs = kvs;
     job_run(&job, &lp);
-    job_shm_cleanup(job.jobid);
 out:
+    kr_bind_host_free(&bh);
+    job_shm_cleanup(job.jobid);
     kr_remote_destroy(job.remote);
     if (kvs != NULL) {
         kvs->ops->destroy(kvs);

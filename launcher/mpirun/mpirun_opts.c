@@ -39,7 +39,23 @@ static const char opts_usage[] =
     "                     \"host:4\"; '#' starts a comment. Names of this machine (localhost,\n"
     "                     127.x, its hostname or addresses) are one host; repeats add slots\n"
     "  --map-by slot|node fill each host's slots in turn (slot, the default) or place ranks\n"
-    "                     round-robin over the hosts (node)\n"
+    "                     round-robin over the hosts (node); on each host the ranks then\n"
+    "                     take consecutive cores\n"
+    "  --map-by core|l3cache|numa|socket|ppr:N:RES\n"
+    "                     hosts are filled as with slot; on each host the ranks take\n"
+    "                     consecutive cores (core), go round-robin over the L3 caches, NUMA\n"
+    "                     nodes or packages (socket), or N at a time on each RES (core,\n"
+    "                     l3cache, numa, socket), e.g. ppr:2:socket; without -n and -H,\n"
+    "                     ppr starts N ranks per RES of this host\n"
+    "  --bind-to none|core|l3cache|numa|socket\n"
+    "                     bind each rank to its cores, or to the cache, NUMA node or package\n"
+    "                     that holds them. Default: core when a host's ranks x cpus-per-rank\n"
+    "                     fit its cores, else none (oversubscribed). Fake hosts sharing one\n"
+    "                     machine's CPUs (tests) should use --bind-to none\n"
+    "  --cpus-per-rank N  cores per rank for threaded ranks (default: $OMP_NUM_THREADS when\n"
+    "                     set, else 1); a warning says when ranks must share cores\n"
+    "  --report-bindings  one line per rank on stderr, e.g. \"kurir: rank 3 on host a bound\n"
+    "                     to cores 2-3 (package 0, numa 0)\" (logical indexes, as lstopo)\n"
     "  -N N, --npernode N N ranks on each host (default -n: N times the hosts)\n"
     "  --oversubscribe    allow more ranks than slots on the given hosts\n"
     "  --output-filename DIR\n"
@@ -64,7 +80,7 @@ static const char opts_usage[] =
     "other host, mpirun starts one kurir-daemon (found next to mpirun, or $KURIR_DAEMON),\n"
     "all hosts at once, through the launch agent; it connects back and proves the job's\n"
     "secret, which travels on the agent's stdin, never on a command line.\n"
-    "Accepted for Open MPI compatibility and ignored: --allow-run-as-root, --bind-to X.\n"
+    "Accepted for Open MPI compatibility and ignored: --allow-run-as-root.\n"
     "Long options may be written with one or two dashes and as --opt=value.\n"
     "\n"
     "Behaviour:\n"
@@ -325,7 +341,7 @@ static bool opts_is(const char *name, const char *const *names)
 static const char *const opts_with_value[] = {
     "n", "np", "x", "wdir", "wd", "timeout", "bind-to", "map-by", "H", "host", "hostfile",
     "machinefile", "N", "npernode", "output-filename", "launch-agent", "heartbeat-timeout",
-    NULL
+    "cpus-per-rank", "cpus-per-proc", NULL
 };
 
 /* Options of one application context. 0, a usage status, or -1 when `name` is not one. */
@@ -382,7 +398,7 @@ static int opts_remote(struct kr_mpirun_opts *o, const char *name, const char *v
 static int opts_job_value(struct kr_mpirun_opts *o, const char *name, const char *opt,
                           const char *value, int section)
 {
-    char err[256];
+    char err[512];
 
     if (value == NULL && opts_is(name, opts_with_value)) {
         return opts_bad("%s needs a value", opt);
@@ -391,11 +407,15 @@ static int opts_job_value(struct kr_mpirun_opts *o, const char *name, const char
         return opts_timeout(o, value);
     }
     if (strcmp(name, "bind-to") == 0) {
-        return 0;
+        return kr_bind_parse_level(value, &o->bind, err, sizeof(err)) != 0
+                   ? opts_bad("%s", err) : 0;
     }
     if (strcmp(name, "map-by") == 0) {
-        return kr_plan_parse_map(value, &o->plan.map, err, sizeof(err)) != 0
+        return kr_bind_parse_map(value, &o->bind, &o->plan.map, err, sizeof(err)) != 0
                    ? opts_bad("%s", err) : 0;
+    }
+    if (strcmp(name, "cpus-per-rank") == 0 || strcmp(name, "cpus-per-proc") == 0) {
+        return opts_positive(opt, value, &o->bind.cpus_per_rank);
     }
     if (strcmp(name, "N") == 0 || strcmp(name, "npernode") == 0) {
         return opts_positive(opt, value, &o->plan.npernode);
@@ -421,6 +441,8 @@ static int opts_job_flag(struct kr_mpirun_opts *o, const char *name)
         o->tag_output = true;
     } else if (strcmp(name, "oversubscribe") == 0) {
         o->plan.oversubscribe = true;
+    } else if (strcmp(name, "report-bindings") == 0) {
+        o->bind.report = true;
     } else if (strcmp(name, "report-transports") == 0) {
         o->report_transports = true;
     } else if (strcmp(name, "allow-run-as-root") == 0) {
@@ -597,6 +619,40 @@ out:
     return ret;
 }
 
+/* Threaded ranks: OMP_NUM_THREADS gives the cores per rank unless --cpus-per-rank did. */
+static int opts_bind_defaults(struct kr_mpirun_opts *o)
+{
+    const char *omp = opts_env_lookup("OMP_NUM_THREADS");
+    char *end;
+    long n;
+
+    if (o->bind.cpus_per_rank == 0 && omp != NULL && omp[0] != '\0') {
+        n = strtol(omp, &end, 10);    /* "4,2" (nested levels): the first */
+        if (n <= 0 || n > 100000 || (*end != '\0' && *end != ',')) {
+            return opts_bad("OMP_NUM_THREADS=%s is not a positive number of threads", omp);
+        }
+        o->bind.cpus_per_rank = (int) n;
+    }
+    return 0;
+}
+
+/* --map-by ppr:N:RES without -n on this host alone: N ranks per RES of this host. */
+static int opts_ppr_np(struct kr_mpirun_opts *o)
+{
+    hwloc_topology_t t;
+
+    if (o->bind.map != KR_BIND_MAP_PPR || o->plan.hosts_given || o->plan.napps != 1 ||
+        o->plan.apps[0].np != 0 || o->plan.npernode != 0) {
+        return 0;
+    }
+    if (kr_bind_topology_load(&t) != 0) {
+        return opts_bad("--map-by ppr: cannot load this host's topology; give -n");
+    }
+    o->plan.apps[0].np = o->bind.ppr * kr_bind_ppr_resources(t, &o->bind);
+    hwloc_topology_destroy(t);
+    return 0;
+}
+
 int kr_mpirun_opts_parse(int argc, char **argv, struct kr_mpirun_opts *o)
 {
     char err[512];
@@ -604,6 +660,12 @@ int kr_mpirun_opts_parse(int argc, char **argv, struct kr_mpirun_opts *o)
 
     memset(o, 0, sizeof(*o));
     ret = opts_contexts(o, argc, argv);
+    if (ret == 0) {
+        ret = opts_bind_defaults(o);
+    }
+    if (ret == 0) {
+        ret = opts_ppr_np(o);
+    }
     if (ret != 0) {
         return ret > KR_MPIRUN_EXIT_USAGE ? KR_MPIRUN_EXIT_USAGE : ret;
     }

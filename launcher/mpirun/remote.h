@@ -6,6 +6,7 @@
 #define KR_LAUNCHER_REMOTE_H
 
 #include "../pmi/pmi_kvs.h"
+#include "bind.h"
 #include "launch.h"
 #include "plan.h"
 
@@ -47,6 +48,7 @@ struct kr_remote_params {
     const char *daemon;            /* kurir-daemon's path on the remote hosts */
     long heartbeat_ms;             /* silence after which a daemon counts as lost */
     int nlocal;                    /* ranks mpirun runs itself: their fence joins the rest */
+    const struct kr_bind_policy *bind; /* mapping and binding on each host (bind.h) */
     const struct kr_remote_cb *cb;
     void *cb_arg;
 };

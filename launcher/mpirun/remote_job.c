@@ -101,6 +101,8 @@ static void rjob_spec(struct kr_remote *r, struct remote_host *h, struct kr_prot
 {
     const struct kr_plan *plan = r->p.plan;
     const struct kr_plan_host *ph = &plan->hosts[h->index];
+    char bind[64];
+
     kr_proto_put_str(b, r->p.jobid);
     kr_proto_put_u32(b, (uint32_t) plan->np);
     kr_proto_put_u32(b, (uint32_t) plan->universe_size);
@@ -129,6 +131,9 @@ static void rjob_spec(struct kr_remote *r, struct remote_host *h, struct kr_prot
             kr_proto_put_str(b, file);
         }
     }
+    /* Mapping and binding on the host: the daemon computes them with its own topology. */
+    kr_bind_policy_format(r->p.bind, bind, sizeof(bind));
+    kr_proto_put_str(b, bind);
 }
 
 static void rjob_stdin_watch(struct kr_remote *r);

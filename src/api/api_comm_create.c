@@ -8,6 +8,7 @@
 #include "api_comm_int.h"
 #include "api_req_int.h"
 
+#include "topo/topo.h"
 #include "util/attr.h"
 
 #include <errno.h>
@@ -275,29 +276,52 @@ int PMPI_Comm_create_group(MPI_Comm h, MPI_Group group, int tag, MPI_Comm *newco
 /* ---- MPI_Comm_split_type ------------------------------------------------------------------- */
 
 /*
- * The split types, by host (learnt from the launcher's layout):
+ * The split types. Every member computes its own color from what it knows locally: its host
+ * (the launcher's layout) and, for hardware resources, the object of that type that contains
+ * its CPU binding in this host's topology (loaded on first use, from the launcher's XML). The
+ * split itself then groups equal colors, so no exchange of cpusets is needed. A process whose
+ * binding spans several objects of the type (an unbound one) gets the whole host.
  * - MPI_COMM_TYPE_SHARED: the ranks of this host (they share memory);
- * - MPI_COMM_TYPE_HW_GUIDED and MPI_COMM_TYPE_RESOURCE_GUIDED: the same when the info key
- *   "mpi_hw_resource_type" is "mpi_shared_memory", else MPI_COMM_NULL: no finer resource is
- *   known without loading the hardware topology;
- * - MPI_COMM_TYPE_HW_UNGUIDED: the ranks of this host when that is a strict subset of comm (the
- *   standard wants a strict subset), else MPI_COMM_NULL.
+ * - MPI_COMM_TYPE_HW_GUIDED and MPI_COMM_TYPE_RESOURCE_GUIDED: the resource named by the info
+ *   key "mpi_hw_resource_type" (hwloc names and aliases, kr_topo_res_parse; the standard's
+ *   "mpi_shared_memory" is the host); an unknown name gives MPI_COMM_NULL;
+ * - MPI_COMM_TYPE_HW_UNGUIDED: the largest resource, from the host down to the hardware thread,
+ *   that strictly subdivides comm; MPI_COMM_NULL when none does.
  * Every member takes part in the split, also those that get MPI_COMM_NULL.
  */
+static int create_res_color(enum kr_topo_res res, int *color_out)
+{
+    int node = kr_boot_job(kr_api.boot)->node, idx = -1;
+
+    /* Without a topology (logged where it failed) the process counts as unbound: failing here
+     * alone would leave the other members waiting in the split. */
+    if (res != KR_TOPO_RES_HOST && kr_topo_self_index(res, &idx) != 0) {
+        idx = -1;
+    }
+    /* node and index in one non-negative int: 2^15 hosts x 2^16 objects */
+    *color_out = node * 65536 + (idx >= 0 ? idx % 65535 + 1 : 0);
+    return MPI_SUCCESS;
+}
+
 static int create_split_color(const char *call, struct kr_comm *comm, int split_type,
                               const struct kr_api_info *info, int *color_out)
 {
-    const char *res = kr_api_info_get(info, "mpi_hw_resource_type");
-    int node = kr_boot_job(kr_api.boot)->node;
+    const char *name = kr_api_info_get(info, "mpi_hw_resource_type");
+    int res;
 
     switch (split_type) {
     case MPI_UNDEFINED: *color_out = -1; break;
     case MPI_COMM_TYPE_SHARED:
-    case MPI_COMM_TYPE_HW_UNGUIDED: *color_out = node; break;
+    case MPI_COMM_TYPE_HW_UNGUIDED:
+        return create_res_color(KR_TOPO_RES_HOST, color_out);
     case MPI_COMM_TYPE_HW_GUIDED:
     case MPI_COMM_TYPE_RESOURCE_GUIDED:
-        *color_out = res != NULL && strcmp(res, "mpi_shared_memory") == 0 ? node : -1;
-        break;
+        res = name != NULL ? kr_topo_res_parse(name) : -1;
+        if (res < 0) {
+            *color_out = -1;
+            break;
+        }
+        return create_res_color((enum kr_topo_res) res, color_out);
     default:
         return kr_api_error(comm, MPI_ERR_ARG,
                             "%s: split_type %d is not MPI_UNDEFINED or an "
@@ -305,6 +329,37 @@ static int create_split_color(const char *call, struct kr_comm *comm, int split_
                             call, split_type);
     }
     return MPI_SUCCESS;
+}
+
+/* HW_UNGUIDED: split by each resource in turn until the result is a strict subset. Each split
+ * either leaves one group of comm's size (seen alike by every member, so all go on) or only
+ * smaller groups (all stop). */
+static int create_split_unguided(struct kr_comm *comm, int key,
+                                 struct kr_comm **c_out)
+{
+    struct kr_comm *c = NULL;
+    int color, ret;
+
+    for (int res = KR_TOPO_RES_HOST; res < KR_TOPO_RES_COUNT; res++) {
+        ret = create_res_color((enum kr_topo_res) res, &color);
+        if (ret != MPI_SUCCESS) {
+            return ret;
+        }
+        ret = kr_comm_split(comm, &kr_api.ids, color, key, &c);
+        if (ret != 0) {
+            return ret;
+        }
+        if (c != NULL && c->size < comm->size) {
+            *c_out = c;
+            return 0;
+        }
+        if (c != NULL) {
+            kr_comm_free(c, &kr_api.ids);
+            c = NULL;
+        }
+    }
+    *c_out = NULL;
+    return 0;
 }
 
 KR_WEAK_ALIAS(Comm_split_type)
@@ -319,17 +374,16 @@ int PMPI_Comm_split_type(MPI_Comm h, int split_type, int key, MPI_Info infoh, MP
     if (ret == MPI_SUCCESS) {
         ret = kr_api_check_info(call, comm, infoh, true, &info);
     }
-    if (ret == MPI_SUCCESS) {
+    if (ret == MPI_SUCCESS && split_type != MPI_COMM_TYPE_HW_UNGUIDED) {
         ret = create_split_color(call, comm, split_type, info, &color);
     }
     if (ret != MPI_SUCCESS) {
         return ret;
     }
-    ret = kr_comm_split(comm, &kr_api.ids, color, key, &c);
-    if (ret == 0 && c != NULL && split_type == MPI_COMM_TYPE_HW_UNGUIDED && c->size == comm->size) {
-        /* every member of c sees the same size, so all of them drop it */
-        kr_comm_free(c, &kr_api.ids);
-        c = NULL;
+    if (split_type == MPI_COMM_TYPE_HW_UNGUIDED) {
+        ret = create_split_unguided(comm, key, &c);
+    } else {
+        ret = kr_comm_split(comm, &kr_api.ids, color, key, &c);
     }
     return create_done(call, comm, ret, c, info, newcomm);
 }

@@ -391,6 +391,7 @@ int PMPI_Finalize(void)
     }
     kr_api.ntports = 0;
     kr_boot_finalize(kr_api.boot);
+    kr_topo_fini();
     kr_api.boot = NULL;
     return MPI_SUCCESS;
 }

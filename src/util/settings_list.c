@@ -17,6 +17,7 @@ extern const struct kr_setting kr_coll_settings[];
 extern const struct kr_setting kr_coll_shm_settings[];
 extern const struct kr_setting kr_api_settings[];
 extern const struct kr_setting kr_launch_settings[];
+extern const struct kr_setting kr_topo_settings[];
 
 const struct kr_setting *const kr_settings_all[] = {
     kr_util_settings,
@@ -28,6 +29,7 @@ const struct kr_setting *const kr_settings_all[] = {
     kr_coll_shm_settings,
     kr_api_settings,
     kr_launch_settings,
+    kr_topo_settings,
     NULL
 };
 

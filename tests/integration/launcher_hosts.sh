@@ -65,7 +65,7 @@ kr_expect "without hosts there is no slot limit" [ "$kr_rc" -eq 0 -a "$(wc -l <"
 
 # --map-by and -N.
 expect_usage "--map-by with an unknown value" \
-    "mpirun: --map-by 'core' is not supported (valid: slot, node)" --map-by core true
+    "mpirun: --map-by board: unknown value; valid: slot, node, core, l3cache, numa, socket (or package), ppr:N:RESOURCE" --map-by board true
 kr_run 30 "$MPIRUN" -H localhost:4 --map-by node "$RANKPROG" env PMI_SIZE
 kr_expect "--map-by node on one host" [ "$kr_rc" -eq 0 -a "$(sort -u "$kr_out")" = "4" ]
 kr_run 30 "$MPIRUN" -H localhost:4 -N 2 "$RANKPROG" env PMI_SIZE
