@@ -425,6 +425,9 @@ int kr_api_alltoall(const struct kr_api_how *how, MPI_Comm h, const void *sbuf,
     if (sdt != NULL) {
         sp = kr_api_coll_buf(&c, (void *) sbuf, sdt, scount * move_peers(&c), 0);
     }
+    if (!c.comm->inter && kr_api_coll_blocking(&c)) {
+        return kr_api_coll_done(&c, kr_coll_alltoall(c.comm, sp, rp, rbytes));
+    }
     if (!c.comm->inter) {
         ret = kr_coll_alltoall_sched(c.comm, sp, rp, rbytes, &s);
     } else {

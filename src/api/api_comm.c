@@ -124,8 +124,7 @@ int PMPI_Comm_split(MPI_Comm h, int color, int key, MPI_Comm *newcomm)
     int ret;
 
     kr_api_check_running("MPI_Comm_split");
-    /* TODO(#4): splitting intercommunicators */
-    ret = kr_api_check_intra("MPI_Comm_split", h, &comm);
+    ret = kr_api_check_comm("MPI_Comm_split", h, &comm);
     if (ret == MPI_SUCCESS && newcomm == NULL) {
         ret = kr_api_error(comm, MPI_ERR_ARG, "MPI_Comm_split: newcomm is NULL");
     }
@@ -136,7 +135,9 @@ int PMPI_Comm_split(MPI_Comm h, int color, int key, MPI_Comm *newcomm)
     if (ret != MPI_SUCCESS) {
         return ret;
     }
-    ret = kr_comm_split(comm, &kr_api.ids, color == MPI_UNDEFINED ? -1 : color, key, &c);
+    color = color == MPI_UNDEFINED ? -1 : color;
+    ret = comm->inter ? kr_comm_inter_split(comm, &kr_api.ids, color, key, &c)
+                      : kr_comm_split(comm, &kr_api.ids, color, key, &c);
     if (ret != 0) {
         return kr_api_fail(comm, "MPI_Comm_split", ret);
     }

@@ -233,8 +233,7 @@ int PMPI_Comm_create(MPI_Comm h, MPI_Group group, MPI_Comm *newcomm)
     struct kr_group *g;
     int ret;
 
-    /* TODO(#4): MPI_Comm_create on intercommunicators */
-    ret = create_args("MPI_Comm_create", h, true, newcomm, &comm);
+    ret = create_args("MPI_Comm_create", h, false, newcomm, &comm);
     if (ret == MPI_SUCCESS) {
         ret = kr_api_check_group("MPI_Comm_create", comm, group, &g);
     }
@@ -244,7 +243,8 @@ int PMPI_Comm_create(MPI_Comm h, MPI_Group group, MPI_Comm *newcomm)
     if (ret != MPI_SUCCESS) {
         return ret;
     }
-    ret = kr_comm_create(comm, &kr_api.ids, g->ranks, g->size, &c);
+    ret = comm->inter ? kr_comm_inter_create(comm, &kr_api.ids, g->ranks, g->size, &c)
+                      : kr_comm_create(comm, &kr_api.ids, g->ranks, g->size, &c);
     return create_done("MPI_Comm_create", comm, ret, c, NULL, newcomm);
 }
 

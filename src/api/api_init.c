@@ -123,6 +123,8 @@ static int init_comms(const struct kr_boot_job *job)
     }
     kr_api.world->host = kr_api.coll_host;
     kr_api.self->host = kr_api.coll_host;
+    /* communicators made from the world inherit the layout (node-aware collectives) */
+    kr_api.world->job_node = job->nnodes > 1 ? job->node_of : NULL;
     return kr_coll_shm_attach(kr_api.world, true);
 }
 

@@ -47,6 +47,7 @@ struct boot_kv {
 struct kr_boot {
     struct kr_boot_job job;
     int fd;                        /* -1 for a singleton */
+    unsigned nfences;              /* fences so far (names each fence's marker key) */
     int *node_of;
     int *local_ranks;
     struct boot_kv *kv;
@@ -449,13 +450,26 @@ int kr_boot_put(struct kr_boot *boot, const char *key, const char *value)
     return boot_call(boot, "kvs-put", "kvs-put-response");
 }
 
+/* Slurm and our own launcher answer kvs-fence once every rank has fenced. Hydra answers at once
+ * and instead holds back a kvs-get until every rank has reached that fence. Reading a key that
+ * rank 0 put before the fence gives barrier semantics under both (one more round trip). */
 int kr_boot_fence(struct kr_boot *boot)
 {
+    char key[32], value[8];
+    int ret = 0;
+
     if (boot->fd < 0) {
         return 0;
     }
-    kr_pmi2_frame_begin(&boot->frame, "kvs-fence");
-    return boot_call(boot, "kvs-fence", "kvs-fence-response");
+    snprintf(key, sizeof(key), "kurir-fence-%u", boot->nfences++);
+    if (boot->job.rank == 0) {
+        ret = kr_boot_put(boot, key, "1");
+    }
+    if (ret == 0) {
+        kr_pmi2_frame_begin(&boot->frame, "kvs-fence");
+        ret = boot_call(boot, "kvs-fence", "kvs-fence-response");
+    }
+    return ret != 0 ? ret : kr_boot_get(boot, key, value, sizeof(value));
 }
 
 static int boot_copy_value(const char *key, const char *v, char *value, size_t len)

@@ -148,6 +148,11 @@ int kr_coll_shm_attach(struct kr_comm *comm, bool world);
 void kr_coll_shm_detach(struct kr_comm *comm);
 extern const struct kr_setting kr_coll_shm_settings[];
 
+/* Free the schedule a communicator keeps for reuse, and its host layout (when the
+ * communicator is freed). */
+void kr_sched_spare_drop(struct kr_comm *comm);
+void kr_coll_hier_drop(struct kr_comm *comm);
+
 extern const struct kr_setting kr_coll_settings[];
 
 #endif /* KR_COLL_COLL_H */

@@ -115,7 +115,10 @@ int kr_coll_allgather_sched(struct kr_comm *comm, const void *sbuf, void *rbuf, 
         rb = kr_coll_blocks_uniform(s, comm->remote_size, bytes);
         ret = rb != NULL ? kr_coll_inter_allgatherv(s, sbuf, bytes, rbuf, rb) : -ENOMEM;
     } else if (ret == 0) {
-        ret = allgather_add(s, sbuf, rbuf, bytes);
+        const struct kr_coll_hier *h = kr_coll_hier_get(comm);
+
+        ret = h != NULL ? kr_coll_hier_allgather(s, h, sbuf, rbuf, bytes)
+                        : allgather_add(s, sbuf, rbuf, bytes);
     }
     return kr_coll_built(s, ret, s_out);
 }

@@ -4,9 +4,10 @@
 
 #include "coll_int.h"
 
-static int allgatherv_ring(struct kr_sched *s, const void *sbuf, unsigned char *rbuf,
+int kr_coll_allgatherv_add(struct kr_sched *s, const void *sbuf, void *rbuf_v,
                            const struct kr_coll_blocks *rb)
 {
+    unsigned char *rbuf = rbuf_v;
     int n = kr_sched_size(s), r = kr_sched_rank(s), ret = kr_sched_round(s);
 
     if (ret == 0 && sbuf != NULL) {
@@ -34,7 +35,7 @@ int kr_coll_allgatherv_sched(struct kr_comm *comm, const void *sbuf, size_t sbyt
 
     if (ret == 0) {
         ret = comm->inter ? kr_coll_inter_allgatherv(s, sbuf, sbytes, rbuf, rb)
-                          : allgatherv_ring(s, sbuf, rbuf, rb);
+                          : kr_coll_allgatherv_add(s, sbuf, rbuf, rb);
     }
     return kr_coll_built(s, ret, s_out);
 }

@@ -142,8 +142,8 @@ static int allreduce_rsag(struct kr_sched *s, void *rbuf, size_t count, const st
     return ret != 0 ? ret : kr_coll_rh_allgather(s, &rh);
 }
 
-static int allreduce_add(struct kr_sched *s, const void *sbuf, void *rbuf, size_t count,
-                         const struct kr_dt *dt, const struct kr_op *op)
+int kr_coll_allreduce_add(struct kr_sched *s, const void *sbuf, void *rbuf, size_t count,
+                          const struct kr_dt *dt, const struct kr_op *op)
 {
     size_t bytes = count * kr_coll_stride(dt);
     int n = kr_sched_size(s), algo = kr_coll_cfg.allreduce, ret = kr_sched_round(s);
@@ -180,8 +180,11 @@ int kr_coll_allreduce_sched(struct kr_comm *comm, const void *sbuf, void *rbuf, 
     int ret = kr_sched_create(comm, &s);
 
     if (ret == 0) {
+        const struct kr_coll_hier *h = op->commute ? kr_coll_hier_get(comm) : NULL;
+
         ret = comm->inter ? kr_coll_inter_allreduce(s, sbuf, rbuf, count, dt, op)
-                          : allreduce_add(s, sbuf, rbuf, count, dt, op);
+              : h != NULL ? kr_coll_hier_allreduce(s, h, sbuf, rbuf, count, dt, op)
+                          : kr_coll_allreduce_add(s, sbuf, rbuf, count, dt, op);
     }
     return kr_coll_built(s, ret, s_out);
 }

@@ -109,17 +109,23 @@ static int alltoall_bruck(struct kr_sched *s, const unsigned char *sbuf, unsigne
     return ret;
 }
 
+/* The algorithm for `n` ranks exchanging `bytes` per pair (forced, or by size). */
+static int alltoall_algo(int n, size_t bytes)
+{
+    if (kr_coll_cfg.alltoall != KR_COLL_ALLTOALL_AUTO) {
+        return kr_coll_cfg.alltoall;
+    }
+    return bytes >= kr_coll_cfg.alltoall_pairwise_min ? KR_COLL_ALLTOALL_PAIRWISE
+           : bytes <= kr_coll_cfg.alltoall_bruck_max && n >= 8 ? KR_COLL_ALLTOALL_BRUCK
+                                                               : KR_COLL_ALLTOALL_POSTALL;
+}
+
 static int alltoall_add(struct kr_sched *s, const void *sbuf, void *rbuf, size_t bytes)
 {
-    int n = kr_sched_size(s), algo = kr_coll_cfg.alltoall, ret = kr_sched_round(s);
+    int n = kr_sched_size(s), algo = alltoall_algo(n, bytes), ret = kr_sched_round(s);
     size_t total = (size_t) n * bytes, mine = (size_t) kr_sched_rank(s) * bytes;
     const unsigned char *sb = sbuf;
 
-    if (algo == KR_COLL_ALLTOALL_AUTO) {
-        algo = bytes >= kr_coll_cfg.alltoall_pairwise_min ? KR_COLL_ALLTOALL_PAIRWISE
-               : bytes <= kr_coll_cfg.alltoall_bruck_max && n >= 8 ? KR_COLL_ALLTOALL_BRUCK
-                                                                   : KR_COLL_ALLTOALL_POSTALL;
-    }
     if (ret == 0 && n > 1 && algo == KR_COLL_ALLTOALL_BRUCK) {
         /* Bruck reads every block into scratch before writing rbuf: in place needs no copy. */
         return alltoall_bruck(s, sbuf != NULL ? sbuf : rbuf, rbuf, bytes);
@@ -160,7 +166,14 @@ int kr_coll_alltoall_sched(struct kr_comm *comm, const void *sbuf, void *rbuf, s
 int kr_coll_alltoall(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes)
 {
     struct kr_sched *s = NULL;
-    int ret = kr_coll_alltoall_sched(comm, sbuf, rbuf, bytes, &s);
+    int ret;
+
+    if (!comm->inter && sbuf != NULL && comm->size <= KR_COLL_DIRECT_MAX_RANKS
+        && bytes <= KR_COLL_DIRECT_MAX_BYTES
+        && alltoall_algo(comm->size, bytes) == KR_COLL_ALLTOALL_POSTALL) {
+        return kr_coll_direct_alltoall(comm, sbuf, rbuf, bytes);
+    }
+    ret = kr_coll_alltoall_sched(comm, sbuf, rbuf, bytes, &s);
 
     return kr_coll_run(s, ret);
 }

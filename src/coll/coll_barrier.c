@@ -27,7 +27,11 @@ int kr_coll_barrier_sched(struct kr_comm *comm, struct kr_sched **s_out)
     int ret = kr_sched_create(comm, &s);
 
     if (ret == 0) {
-        ret = comm->inter ? kr_coll_inter_barrier(s) : kr_coll_barrier_add(s);
+        const struct kr_coll_hier *h = kr_coll_hier_get(comm);
+
+        ret = comm->inter ? kr_coll_inter_barrier(s)
+              : h != NULL ? kr_coll_hier_barrier(s, h)
+                          : kr_coll_barrier_add(s);
     }
     return kr_coll_built(s, ret, s_out);
 }

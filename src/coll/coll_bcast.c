@@ -102,7 +102,10 @@ int kr_coll_bcast_sched(struct kr_comm *comm, void *buf, size_t bytes, int root,
     int ret = kr_sched_create(comm, &s);
 
     if (ret == 0) {
+        const struct kr_coll_hier *h = kr_coll_hier_get(comm);
+
         ret = comm->inter ? kr_coll_inter_bcast(s, buf, bytes, root)
+              : h != NULL ? kr_coll_hier_bcast(s, h, buf, bytes, root)
                           : kr_coll_bcast_add(s, buf, bytes, root);
     }
     return kr_coll_built(s, ret, s_out);
@@ -122,6 +125,11 @@ int kr_coll_bcast(struct kr_comm *comm, void *buf, size_t bytes, int root)
             || (algo == KR_COLL_BCAST_AUTO && comm->size > 2 && bytes >= kr_coll_cfg.bcast_shm_min))
         && kr_coll_shm_ready(comm)) {
         return kr_coll_shm_bcast(comm, buf, bytes, root);
+    }
+    if (!comm->inter && bytes <= KR_COLL_DIRECT_MAX_BYTES
+        && (algo == KR_COLL_BCAST_AUTO || algo == KR_COLL_BCAST_BINOMIAL)
+        && kr_coll_hier_get(comm) == NULL) {
+        return kr_coll_direct_bcast(comm, buf, bytes, root);
     }
     ret = kr_coll_bcast_sched(comm, buf, bytes, root, &s);
     return kr_coll_run(s, ret);

@@ -20,6 +20,14 @@ int kr_coll_built(struct kr_sched *s, int ret, struct kr_sched **s_out);
 /* Blocking run of a schedule a builder returned with `ret`. */
 int kr_coll_run(struct kr_sched *s, int ret);
 
+/* Small blocking collectives without a schedule (coll_direct.c), for intracommunicators:
+ * a binomial broadcast of at most KR_COLL_DIRECT_MAX_BYTES, and an alltoall that posts
+ * everything at once on communicators of at most KR_COLL_DIRECT_MAX_RANKS (not in place). */
+#define KR_COLL_DIRECT_MAX_BYTES 2048
+#define KR_COLL_DIRECT_MAX_RANKS 16
+int kr_coll_direct_bcast(struct kr_comm *comm, void *buf, size_t bytes, int root);
+int kr_coll_direct_alltoall(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes);
+
 /* Offset of part i when `total` units are cut into n near-equal parts (the first total % n
  * parts get one more). */
 size_t kr_coll_part_off(size_t total, int n, int i);
@@ -53,6 +61,30 @@ int kr_coll_scatterv_add(struct kr_sched *s, const void *sbuf, const struct kr_c
 int kr_coll_reduce_add(struct kr_sched *s, const void *sbuf, void *rbuf, size_t count,
                        const struct kr_dt *dt, const struct kr_op *op, int root);
 int kr_coll_barrier_add(struct kr_sched *s);
+int kr_coll_allreduce_add(struct kr_sched *s, const void *sbuf, void *rbuf, size_t count,
+                          const struct kr_dt *dt, const struct kr_op *op);
+/* Blocks anywhere in rbuf; a NULL sbuf means this rank's block is in place already. */
+int kr_coll_allgatherv_add(struct kr_sched *s, const void *sbuf, void *rbuf,
+                           const struct kr_coll_blocks *rb);
+
+/* ---- node-aware forms (coll_hier.c) -------------------------------------------------------
+ * kr_coll_hier_get gives the host layout of intracommunicator `comm` when staging by host is
+ * worth it (members on two hosts or more, some host with two or more; KURIR_COLL_HIER on), or
+ * NULL. The builders then stage the collective: within each host, among one leader per host,
+ * within each host again. Reductions need a commutative op (the stages regroup operands). */
+struct kr_coll_hier;
+const struct kr_coll_hier *kr_coll_hier_get(struct kr_comm *comm);
+int kr_coll_hier_bcast(struct kr_sched *s, const struct kr_coll_hier *h, void *buf, size_t bytes,
+                       int root);
+int kr_coll_hier_reduce(struct kr_sched *s, const struct kr_coll_hier *h, const void *sbuf,
+                        void *rbuf, size_t count, const struct kr_dt *dt, const struct kr_op *op,
+                        int root);
+int kr_coll_hier_allreduce(struct kr_sched *s, const struct kr_coll_hier *h, const void *sbuf,
+                           void *rbuf, size_t count, const struct kr_dt *dt,
+                           const struct kr_op *op);
+int kr_coll_hier_barrier(struct kr_sched *s, const struct kr_coll_hier *h);
+int kr_coll_hier_allgather(struct kr_sched *s, const struct kr_coll_hier *h, const void *sbuf,
+                           void *rbuf, size_t bytes);
 
 /* Intercommunicator forms (coll_inter.c); arguments as the builders in coll.h. */
 int kr_coll_inter_barrier(struct kr_sched *s);
@@ -129,6 +161,7 @@ struct kr_coll_cfg {
     int gather;
     int scatter;
     int reduce_scatter;
+    bool hier;                  /* node-aware algorithms on communicators that span hosts */
     size_t allreduce_ring_min;  /* bytes from which allreduce uses the ring */
     size_t allreduce_rsag_min;  /* bytes from which allreduce uses Rabenseifner */
     size_t reduce_rsag_min;     /* bytes from which reduce uses reduce-scatter + gather */

@@ -138,7 +138,10 @@ int kr_coll_reduce_sched(struct kr_comm *comm, const void *sbuf, void *rbuf, siz
     int ret = kr_sched_create(comm, &s);
 
     if (ret == 0) {
+        const struct kr_coll_hier *h = op->commute ? kr_coll_hier_get(comm) : NULL;
+
         ret = comm->inter ? kr_coll_inter_reduce(s, sbuf, rbuf, count, dt, op, root)
+              : h != NULL ? kr_coll_hier_reduce(s, h, sbuf, rbuf, count, dt, op, root)
                           : kr_coll_reduce_add(s, sbuf, rbuf, count, dt, op, root);
     }
     return kr_coll_built(s, ret, s_out);

@@ -119,6 +119,10 @@ const struct kr_setting kr_coll_settings[] = {
       "scatter algorithm (scatterv is always linear)", coll_scatter_algos, 0 },
     { "COLL_REDUCE_SCATTER", KR_SET_ENUM, "auto", &kr_coll_cfg.reduce_scatter,
       "reduce_scatter and reduce_scatter_block algorithm", coll_reduce_scatter_algos, 0 },
+    { "COLL_HIER", KR_SET_BOOL, "yes", &kr_coll_cfg.hier,
+      "node-aware barrier, bcast, reduce, allreduce and allgather on communicators whose "
+      "members span hosts: a stage within each host, one among a leader per host, one within "
+      "each host again", NULL, 0 },
     { "COLL_ALLREDUCE_RING_MIN", KR_SET_SIZE, "64k", &kr_coll_cfg.allreduce_ring_min,
       "message size from which the automatic allreduce uses the ring (commutative ops)",
       NULL, 0 },

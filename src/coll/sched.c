@@ -40,6 +40,8 @@ struct kr_sched {
     struct kr_comm *comm;
     int tag;
     bool local;                 /* steps added now go to the local group (intercommunicators) */
+    const int *view;            /* steps added now talk to this subgroup (comm ranks), or NULL */
+    int view_n, view_me;
     struct sched_list steps;    /* the rounds' steps */
     struct sched_list before;   /* conversions before the first round */
     struct sched_list after;    /* conversions after the last round */
@@ -60,17 +62,31 @@ struct kr_sched {
     int nheld;
 };
 
+static void sched_destroy(struct kr_sched *s);
+
 int kr_sched_create(struct kr_comm *comm, struct kr_sched **s_out)
 {
-    struct kr_sched *s = calloc(1, sizeof(*s));
+    struct kr_sched *s = comm->sched_spare;
 
-    if (s == NULL) {
-        return -ENOMEM;
+    if (s != NULL) {
+        /* Reuse: keep the arrays (and their capacity), forget the contents. */
+        comm->sched_spare = NULL;
+        s->steps.n = s->before.n = s->after.n = 0;
+        s->nrounds = 0;
+        s->local = false;
+        s->view = NULL;
+        s->build_error = 0;
+        s->persistent = false;
+    } else {
+        s = calloc(1, sizeof(*s));
+        if (s == NULL) {
+            return -ENOMEM;
+        }
     }
     s->comm = comm;
     s->tag = kr_coll_tag(comm);
     if (kr_sched_round(s) != 0) {
-        free(s);
+        sched_destroy(s);
         return -ENOMEM;
     }
     *s_out = s;
@@ -84,6 +100,9 @@ struct kr_comm *kr_sched_comm(const struct kr_sched *s)
 
 int kr_sched_size(const struct kr_sched *s)
 {
+    if (s->view != NULL) {
+        return s->view_n;
+    }
     if (s->comm->inter) {
         return s->local ? s->comm->local->size : s->comm->remote_size;
     }
@@ -92,7 +111,17 @@ int kr_sched_size(const struct kr_sched *s)
 
 int kr_sched_rank(const struct kr_sched *s)
 {
+    if (s->view != NULL) {
+        return s->view_me;
+    }
     return s->comm->rank; /* the same in the local communicator */
+}
+
+void kr_sched_view(struct kr_sched *s, const int *members, int n, int me)
+{
+    s->view = s->comm->inter ? NULL : members;
+    s->view_n = n;
+    s->view_me = me;
 }
 
 void kr_sched_local(struct kr_sched *s, bool on)
@@ -154,7 +183,7 @@ static int sched_xfer(struct kr_sched *s, enum sched_kind kind, const void *src,
     st->src = src;
     st->dst = dst;
     st->len = len;
-    st->peer = peer;
+    st->peer = s->view != NULL ? s->view[peer] : peer;
     return 0;
 }
 
@@ -278,11 +307,9 @@ void kr_sched_set_persistent(struct kr_sched *s, bool persistent)
     s->persistent = persistent;
 }
 
-void kr_sched_free(struct kr_sched *s)
+/* What a run accumulated beyond the step arrays: scratch buffers and held references. */
+static void sched_release(struct kr_sched *s)
 {
-    if (s == NULL) {
-        return;
-    }
     for (int i = 0; i < s->nbufs; i++) {
         free(s->bufs[i]);
     }
@@ -294,6 +321,13 @@ void kr_sched_free(struct kr_sched *s)
             kr_dt_release(s->held[i].dt);
         }
     }
+    s->nbufs = 0;
+    s->nheld = 0;
+}
+
+static void sched_destroy(struct kr_sched *s)
+{
+    sched_release(s);
     free(s->held);
     free(s->bufs);
     free(s->steps.v);
@@ -301,6 +335,31 @@ void kr_sched_free(struct kr_sched *s)
     free(s->after.v);
     free(s->rounds);
     free(s);
+}
+
+void kr_sched_free(struct kr_sched *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    /* One spare per communicator, and only a modest one: a huge alltoall's arrays are not
+     * worth keeping. Persistent schedules may be freed after their communicator: never
+     * touch it for them. */
+    if (!s->persistent && s->comm->sched_spare == NULL && s->steps.cap <= 256
+        && s->rcap <= 64) {
+        sched_release(s);
+        s->comm->sched_spare = s;
+        return;
+    }
+    sched_destroy(s);
+}
+
+void kr_sched_spare_drop(struct kr_comm *comm)
+{
+    if (comm->sched_spare != NULL) {
+        sched_destroy(comm->sched_spare);
+        comm->sched_spare = NULL;
+    }
 }
 
 static void sched_advance(struct kr_sched *s);

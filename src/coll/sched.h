@@ -37,6 +37,12 @@ int kr_sched_rank(const struct kr_sched *s);
  * group. Intracommunicators ignore this. */
 void kr_sched_local(struct kr_sched *s, bool on);
 
+/* Intracommunicators: with `members` (n comm ranks, this rank being members[me]; the array
+ * must outlive the building), the steps added next talk to that subgroup: kr_sched_size and
+ * kr_sched_rank describe it and peers are its indices, so any builder piece runs on part of
+ * the communicator (node-aware collectives). NULL goes back to the whole communicator. */
+void kr_sched_view(struct kr_sched *s, const int *members, int n, int me);
+
 /* Begin a new round; the steps added next belong to it. The first round begins implicitly,
  * and an empty round is never added twice, so builders may call this freely. */
 int kr_sched_round(struct kr_sched *s);

@@ -87,6 +87,7 @@ int kr_comm_finish(struct kr_comm *parent, struct kr_comm *c, struct kr_comm_ids
     int ret;
 
     c->host = parent->host;
+    c->job_node = parent->job_node;
     ret = kr_coll_shm_attach(c, false);
     if (ret != 0) {
         kr_comm_ids_put(ids, c->id);
@@ -228,6 +229,8 @@ void kr_comm_free(struct kr_comm *comm, struct kr_comm_ids *ids)
         kr_comm_free(comm->local, ids);
     }
     kr_coll_shm_detach(comm);
+    kr_sched_spare_drop(comm);
+    kr_coll_hier_drop(comm);
     kr_pt2pt_ctx_release(comm->pt, kr_comm_ctx_pt2pt(comm));
     kr_pt2pt_ctx_release(comm->pt, kr_comm_ctx_coll(comm));
     kr_comm_ids_put(ids, comm->id);

@@ -19,6 +19,9 @@ struct kr_coll_shm;  /* this communicator's area in it, if any */
 struct kr_attr_list; /* cached attributes (util/attr.h) */
 struct kr_comm_topo; /* process topology (below) */
 
+struct kr_sched;
+struct kr_coll_hier; /* node-aware collective layout (coll_hier.c) */
+
 struct kr_comm {
     uint32_t magic;
     uint32_t id; /* context id, agreed by all members */
@@ -32,6 +35,11 @@ struct kr_comm {
     uint32_t nagree;           /* context-id agreements over this communicator (their key) */
     struct kr_coll_host *host; /* NULL when this host shares no memory among its ranks */
     struct kr_coll_shm *shm;   /* NULL when the communicator has no shared area */
+    struct kr_sched *sched_spare; /* a finished schedule kept for the next collective, so
+                                   * that small collectives do not allocate (coll/sched.c) */
+    const int *job_node;       /* host index of each job rank (the boot layout, shared by every
+                                * communicator); NULL when the job runs on one host */
+    struct kr_coll_hier *hier; /* which members share a host, computed on first use */
     char name[KR_COMM_NAME_MAX];
     /*
      * Intercommunicators (inter set). rank, size and ranks describe the local group; peers of
@@ -39,8 +47,8 @@ struct kr_comm {
      * remote_ranks, and kr_comm_peer_size() is remote_size. A receive matches the sender's
      * rank in its own (local) group, which is what the wire header carries. Both groups use
      * the same context id. `local` is an intracommunicator over the local group, in the same
-     * order, with its own context id (the same number on both sides: the groups are disjoint);
-     * the intercommunicator owns it. Collectives on an intercommunicator run their local
+     * order, with its own context id (agreed over both groups, or within its group when made by
+     * splitting an intercommunicator); the intercommunicator owns it. Collectives on an intercommunicator run their local
      * phases on `local` and exchange between the groups on this communicator's collective
      * context. Intracommunicators have inter false, remote_ranks and local NULL.
      */
@@ -162,6 +170,18 @@ enum kr_comm_cmp kr_comm_compare(const struct kr_comm *a, const struct kr_comm *
 int kr_comm_intercomm_create(struct kr_comm *local_comm, int local_leader, struct kr_comm *peer,
                              int remote_leader, int tag, struct kr_comm_ids *ids,
                              struct kr_comm **comm_out);
+
+/* Collective over both groups of `inter` (comm_inter_split.c): MPI_Comm_split on it. Each group
+ * splits by color (negative = none) and key, and a part is joined to the remote processes of
+ * the same color; *comm_out is NULL for a negative color or when no remote process chose it. */
+int kr_comm_inter_split(struct kr_comm *inter, struct kr_comm_ids *ids, int color, int key,
+                        struct kr_comm **comm_out);
+
+/* Collective over both groups of `inter`: MPI_Comm_create on it. `ranks` (`n` job ranks, the
+ * same list in every member of a group) is this group's part; *comm_out joins it to the remote
+ * group's part, or is NULL when this process is not in `ranks` or either part is empty. */
+int kr_comm_inter_create(struct kr_comm *inter, struct kr_comm_ids *ids, const int *ranks, int n,
+                         struct kr_comm **comm_out);
 
 /* Collective over both groups of `inter`: an intracommunicator over their union, the group
  * that said `high` after the other one (when both say the same, the group whose first member

@@ -114,6 +114,7 @@ struct kr_comm *kr_comm_idup_new(const struct kr_comm *comm)
     }
     c->magic = 0;
     c->host = comm->host;
+    c->job_node = comm->job_node;
     return c;
 }
 

@@ -21,6 +21,7 @@
 #define COMM_TAG_MERGE (-3)      /* MPI_Intercomm_merge */
 #define COMM_TAG_DIST_GRAPH (-4) /* MPI_Dist_graph_create's edge exchange */
 #define COMM_TAG_INTER_DUP (-5)  /* duplicating an intercommunicator */
+#define COMM_TAG_INTER_SPLIT (-6) /* splitting an intercommunicator */
 #define COMM_TAG_INTERCOMM(t) (-(1 << 30) + ((t) & ((1 << 29) - 1)))
 #define COMM_TAG_GROUP(t) (INT_MIN + ((t) & ((1 << 30) - 1)))
 
@@ -63,6 +64,7 @@ enum kr_comm_ids_kind {
     KR_IDS_INTER_DUP, /* duplicating an intercommunicator */
     KR_IDS_MERGE,     /* MPI_Intercomm_merge */
     KR_IDS_IDUP,      /* MPI_Comm_idup, with the parent's collective counter */
+    KR_IDS_INTER_SPLIT, /* splitting an intercommunicator (MPI_Comm_split, MPI_Comm_create) */
 };
 
 /* The key of an agreement: every member computes the same one, and two agreements that can run

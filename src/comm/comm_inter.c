@@ -35,6 +35,7 @@ int kr_comm_inter_build(struct kr_comm *local, const int *remote, int nremote, c
     c->remote_size = nremote;
     c->remote_ranks = rr;
     c->host = local->host;
+    c->job_node = local->job_node;
     /* kr_comm_finish gives id[1] back and frees l when it fails */
     ret = kr_comm_finish(local, l, ids, &c->local);
     if (ret != 0) {

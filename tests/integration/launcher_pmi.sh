@@ -1,7 +1,8 @@
 #!/bin/bash
 # The PMI-2 path end to end: the library's client (boot_client, linked with libkrcore) against
 # mpirun's server - key exchange, MPI_Abort, missing finalize, a rank that never fences, a PMI-1
-# client - plus singleton mode, and the same client under MPICH's mpiexec.hydra when installed.
+# client - plus singleton mode, and the same client and MPI examples under MPICH's mpiexec.hydra
+# when installed.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 
@@ -40,6 +41,14 @@ if command -v mpiexec.hydra >/dev/null 2>&1; then
     kr_run 60 mpiexec.hydra -n 4 "$BOOTCLIENT" exchange -1
     kr_expect "the same client under mpiexec.hydra" \
         [ "$kr_rc" -eq 0 -a "$(grep -c '^rank [0-3] of 4 ok' "$kr_out")" -eq 4 ]
+    # Hydra answers kvs-fence at once; the shared-memory segment must still be there for all
+    for np in 3 4; do
+        for prog in hello ring; do
+            kr_run 60 mpiexec.hydra -n $np "$KURIR_BUILDDIR/examples/$prog"
+            kr_expect "examples/$prog at np $np under mpiexec.hydra" \
+                [ "$kr_rc" -eq 0 -a "$(grep -c ': ok$' "$kr_out")" -eq 1 ]
+        done
+    done
 else
     echo "SKIP: mpiexec.hydra not installed"
 fi

@@ -2,7 +2,8 @@
  * even and the odd ranks, with leaders that are not rank 0): sizes and remote groups,
  * point-to-point both ways with wildcards (sources are ranks of the remote group), probes,
  * MPI_PROC_NULL and the remote-size rank check, MPI_Comm_dup and MPI_Comm_compare of
- * intercommunicators, and MPI_Intercomm_merge with every choice of `high`. Needs np >= 2. */
+ * intercommunicators, MPI_Intercomm_merge with every choice of `high`, and MPI_Comm_split and
+ * MPI_Comm_create on an intercommunicator. Needs np >= 2. */
 #include "check.h"
 
 #include <stdbool.h>
@@ -88,8 +89,8 @@ static void inter_all_to_all(const struct inter *x, const char *what)
     }
     CHECK_MPI(MPI_Waitall(x->rsize, req, MPI_STATUSES_IGNORE));
     /* nobody sends the next phase's messages before everyone has had these: the wildcard
-     * receives above would take them */
-    CHECK_MPI(MPI_Barrier(MPI_COMM_WORLD));
+     * receives above would take them (the barrier of an intercommunicator spans both groups) */
+    CHECK_MPI(MPI_Barrier(x->comm));
     free(seen);
     free(req);
 }
@@ -268,6 +269,115 @@ static void test_cycles(void)
     CHECK_MPI(MPI_Comm_free(&local));
 }
 
+/* The color a world rank chooses when the halves' intercommunicator is split: the low half
+ * alternates 0, 1; the high half goes 0, 1, none. */
+static int split_color(int w)
+{
+    int lr = w < np / 2 ? w : w - np / 2;
+
+    return w < np / 2 ? lr % 2 : (lr % 3 == 2 ? MPI_UNDEFINED : lr % 3);
+}
+
+/* The world ranks of one half that chose `color`, by descending rank (the key is -rank). */
+static int split_expect(bool low_half, int color, int *out)
+{
+    int n = 0, first = low_half ? 0 : np / 2, last = low_half ? np / 2 - 1 : np - 1;
+
+    for (int w = last; w >= first; w--) {
+        if (split_color(w) == color) {
+            out[n++] = w;
+        }
+    }
+    return n;
+}
+
+static void check_parts(MPI_Comm c, const int *el, int nl, const int *er, int nr, const char *what)
+{
+    struct inter x;
+
+    if (nl == 0 || nr == 0) {
+        CHECK(c == MPI_COMM_NULL, "%s: a communicator where one side is empty", what);
+        return;
+    }
+    CHECK(c != MPI_COMM_NULL, "%s: MPI_COMM_NULL where both sides have members", what);
+    inter_describe(c, &x, what);
+    CHECK(x.lsize == nl && x.rsize == nr, "%s: sizes %d/%d, expected %d/%d", what, x.lsize,
+          x.rsize, nl, nr);
+    for (int i = 0; i < nl; i++) {
+        CHECK(x.local[i] == el[i], "%s: local %d is world %d, expected %d", what, i, x.local[i],
+              el[i]);
+    }
+    for (int i = 0; i < nr; i++) {
+        CHECK(x.remote[i] == er[i], "%s: remote %d is world %d, expected %d", what, i, x.remote[i],
+              er[i]);
+    }
+    inter_all_to_all(&x, what);
+    inter_release(&x);
+}
+
+/* MPI_Comm_split and MPI_Comm_create on the halves' intercommunicator. */
+static void test_split_create(void)
+{
+    bool low = rank < np / 2;
+    int lrank = low ? rank : rank - np / 2;
+    int *el = malloc(sizeof(int) * (size_t) np), *er = malloc(sizeof(int) * (size_t) np);
+    int color = split_color(rank), nl = 0, nr = 0;
+    MPI_Comm local, ic, sc, cc;
+    MPI_Group lg, part;
+
+    CHECK(el != NULL && er != NULL, "out of memory");
+    CHECK_MPI(MPI_Comm_split(MPI_COMM_WORLD, low ? 0 : 1, rank, &local));
+    CHECK_MPI(MPI_Intercomm_create(local, 0, MPI_COMM_WORLD, low ? np / 2 : 0, 7, &ic));
+
+    CHECK_MPI(MPI_Comm_split(ic, color, -lrank, &sc));
+    if (color == MPI_UNDEFINED) {
+        CHECK(sc == MPI_COMM_NULL, "split: a communicator for MPI_UNDEFINED");
+    } else {
+        nl = split_expect(low, color, el);
+        nr = split_expect(!low, color, er);
+        check_parts(sc, el, nl, er, nr, "split of an intercommunicator");
+    }
+    if (sc != MPI_COMM_NULL) {
+        CHECK_MPI(MPI_Comm_free(&sc));
+    }
+
+    /* the low half drops its first member (all of it when it has one), the high half keeps
+     * everyone */
+    CHECK_MPI(MPI_Comm_group(ic, &lg));
+    if (low) {
+        int drop = 0;
+
+        CHECK_MPI(MPI_Group_excl(lg, 1, &drop, &part));
+    } else {
+        CHECK_MPI(MPI_Comm_group(ic, &part));
+    }
+    CHECK_MPI(MPI_Comm_create(ic, part, &cc));
+    nl = nr = 0;
+    for (int w = 0; w < np; w++) {
+        bool in = w < np / 2 ? w > 0 : true;
+
+        if (in && (w < np / 2) == low) {
+            el[nl++] = w;
+        } else if (in) {
+            er[nr++] = w;
+        }
+    }
+    if (low && lrank == 0) {
+        CHECK(cc == MPI_COMM_NULL, "create: a communicator for a process outside the group");
+    } else {
+        check_parts(cc, el, nl, er, nr, "create on an intercommunicator");
+    }
+    if (cc != MPI_COMM_NULL) {
+        CHECK_MPI(MPI_Comm_free(&cc));
+    }
+    CHECK_MPI(MPI_Group_free(&part));
+    CHECK_MPI(MPI_Group_free(&lg));
+    CHECK_MPI(MPI_Comm_free(&ic));
+    CHECK_MPI(MPI_Comm_free(&local));
+    free(el);
+    free(er);
+}
+
 int main(int argc, char **argv)
 {
     CHECK_MPI(MPI_Init(&argc, &argv));
@@ -278,6 +388,7 @@ int main(int argc, char **argv)
     test_halves();
     test_interleaved();
     test_cycles();
+    test_split_create();
     CHECK_MPI(MPI_Finalize());
     return 0;
 }
