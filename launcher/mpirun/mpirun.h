@@ -3,6 +3,8 @@
 #ifndef KR_LAUNCHER_MPIRUN_H
 #define KR_LAUNCHER_MPIRUN_H
 
+#include "plan.h"
+
 #include <limits.h>
 #include <stdbool.h>
 
@@ -11,22 +13,20 @@
 #define KR_MPIRUN_GRACE_MS     500 /* SIGTERM to SIGKILL */
 
 struct kr_mpirun_opts {
-    int np;
     bool tag_output;
     double timeout_s;              /* 0: none */
     const char *timeout_text;      /* as the user wrote it, for the message */
-    char **env;                    /* "NAME=value" from -x, NULL-terminated */
-    int nenv;
-    char **argv;                   /* program and its arguments (into main's argv) */
-    char path[PATH_MAX];           /* the program, resolved through PATH and checked */
-    bool np_set;                   /* -n was given */
-    const char *hosts;             /* -H list (remote launch; see remote.h) */
+    char *output_dir;              /* --output-filename as an absolute path, or NULL */
+    bool report_transports;        /* --report-transports: KURIR_REPORT_TRANSPORTS=1 in ranks */
+    struct kr_plan plan;           /* hosts, programs (MPMD contexts) and the placement */
     const char *launch_agent;      /* --launch-agent: how daemons are started (ssh) */
     double heartbeat_s;            /* --heartbeat-timeout, 0: not given */
 };
 
-/* Parse the command line. Returns 0 to run the job, 1 after printing --help or --version
- * (exit 0), or KR_MPIRUN_EXIT_USAGE after printing what is wrong. */
+/* Parse the command line: options, the application contexts separated by ':', the hosts, the
+ * placement, and checks that each program (and -wdir) exists where a rank of it runs on this
+ * host. Returns 0 to run the job, 1 after printing --help or --version (exit 0), or
+ * KR_MPIRUN_EXIT_USAGE after printing what is wrong. `o` is to be freed in every case. */
 int kr_mpirun_opts_parse(int argc, char **argv, struct kr_mpirun_opts *o);
 void kr_mpirun_opts_free(struct kr_mpirun_opts *o);
 

@@ -306,14 +306,6 @@ static int job_check_fds(int np)
     return 0;
 }
 
-/* PMI_process_mapping: each rank's host index in the plan. */
-static int job_mapping(const struct kr_plan *plan, char *buf, size_t len)
-{
-    int ret = kr_pmi2_mapping_encode(plan->host_of, plan->np, buf, len);
-
-    return ret < 0 ? ret : 0;
-}
-
 static const char *job_env(const char *name)
 {
     size_t n = strlen(name);
@@ -324,32 +316,6 @@ static const char *job_env(const char *name)
         }
     }
     return NULL;
-}
-
-/* Which hosts get a daemon: those not local, or all with KURIR_FORCE_REMOTE=1 (tests run
- * "remote" hosts on this machine through a fake agent). Fills `procs` with the ranks mpirun
- * runs itself and returns how many. */
-static int job_split(const struct kr_plan *plan, bool *remote, struct kr_launch_proc *procs)
-{
-    const char *force = job_env("KURIR_FORCE_REMOTE");
-    bool all = force != NULL && (strcasecmp(force, "1") == 0 || strcasecmp(force, "yes") == 0 ||
-                                 strcasecmp(force, "true") == 0 || strcasecmp(force, "on") == 0);
-    int n = 0;
-
-    for (int h = 0; h < plan->nhosts; h++) {
-        remote[h] = all || !plan->hosts[h].local;
-    }
-    for (int r = 0; r < plan->np; r++) {
-        const struct kr_plan_app *app = &plan->apps[plan->app_of[r]];
-
-        if (!remote[plan->host_of[r]]) {
-            procs[n++] = (struct kr_launch_proc) {
-                .rank = r, .appnum = plan->app_of[r], .path = app->path, .argv = app->argv,
-                .env = app->env, .wdir = app->wdir,
-            };
-        }
-    }
-    return n;
 }
 
 /* kurir-daemon: $KURIR_DAEMON, else next to this mpirun (same path on every host). */
@@ -388,17 +354,18 @@ static long job_heartbeat_ms(const struct kr_mpirun_opts *o)
     return s >= 1 ? (long) (s * 1000.0) : KR_REMOTE_HB_TIMEOUT_MS;
 }
 
-static int job_remote_create(struct mpirun_job *job, const struct kr_plan *plan,
-                             const bool *remote, int nlocal, const char *mapping,
-                             char *daemon, size_t daemon_len)
+/* The ranks of the hosts that are not this machine: one kurir-daemon each (remote_*.c). */
+static int job_remote_create(struct mpirun_job *job, const bool *remote, int nlocal,
+                             const char *mapping, char *daemon, size_t daemon_len)
 {
     const char *agent = job->o->launch_agent != NULL ? job->o->launch_agent
                                                      : job_env("KURIR_RSH");
     struct kr_remote_params rp = {
-        .plan = plan, .remote = remote, .jobid = job->jobid, .mapping = mapping,
-        .tag_output = job->o->tag_output, .agent = agent != NULL ? agent : "ssh",
-        .daemon = daemon, .heartbeat_ms = job_heartbeat_ms(job->o), .nlocal = nlocal,
-        .cb = &job_remote_cb, .cb_arg = job,
+        .plan = &job->o->plan, .remote = remote, .jobid = job->jobid, .mapping = mapping,
+        .tag_output = job->o->tag_output,
+        .agent = agent != NULL && agent[0] != '\0' ? agent : "ssh", .daemon = daemon,
+        .heartbeat_ms = job_heartbeat_ms(job->o), .nlocal = nlocal, .cb = &job_remote_cb,
+        .cb_arg = job,
     };
     int ret;
 
@@ -410,88 +377,143 @@ static int job_remote_create(struct mpirun_job *job, const struct kr_plan *plan,
     return ret;
 }
 
+/* The launch entries of the ranks placed on this machine (a plan has at most one local host,
+ * as every name of it merges into one). Output file names are allocated into names[]. */
+static int job_local_procs(const struct kr_mpirun_opts *o, struct kr_launch_proc *procs,
+                           char **names, int *nprocs_out)
+{
+    const struct kr_plan *plan = &o->plan;
+    int n = 0;
+
+    for (int r = 0; r < plan->np; r++) {
+        const struct kr_plan_app *app = &plan->apps[plan->app_of[r]];
+
+        if (!plan->hosts[plan->host_of[r]].local) {
+            continue;
+        }
+        procs[n] = (struct kr_launch_proc) {
+            .rank = r, .appnum = plan->app_of[r], .path = app->path, .argv = app->argv,
+            .env = app->env, .wdir = app->wdir,
+        };
+        if (o->output_dir != NULL) {
+            if (asprintf(&names[2 * n], "%s/1/rank.%d/stdout", o->output_dir, r) < 0 ||
+                asprintf(&names[2 * n + 1], "%s/1/rank.%d/stderr", o->output_dir, r) < 0) {
+                return -ENOMEM;
+            }
+            procs[n].stdout_path = names[2 * n];
+            procs[n].stderr_path = names[2 * n + 1];
+        }
+        n++;
+    }
+    *nprocs_out = n;
+    return 0;
+}
+
+static char *const job_env_transports[] = { "KURIR_REPORT_TRANSPORTS=1", NULL };
+
+/* The store behind the PMI server: local, or with the fence spanning the daemons. */
+static int job_kvs_create(struct mpirun_job *job, const bool *remote, int nlocal,
+                          const char *mapping, struct kr_pmi_kvs **kvs_out)
+{
+    const struct kr_plan *plan = &job->o->plan;
+    char daemon[PATH_MAX];
+    int ret;
+
+    if (!plan->remote) {
+        return kr_pmi_kvs_local_create(plan->np, kvs_out);
+    }
+    ret = job_remote_create(job, remote, nlocal, mapping, daemon, sizeof(daemon));
+    if (ret != 0) {
+        return ret;
+    }
+    return kr_pmi_kvs_dist_create(plan->np, nlocal, kr_remote_local_fence, job->remote,
+                                  kvs_out);
+}
+
+/* Start the daemons (all at once) and the local ranks and run the job to its end. */
+static void job_run(struct mpirun_job *job, struct kr_launch_params *lp)
+{
+    int ret = kr_launch_create(lp, &job->launch);
+
+    if (ret != 0) {
+        job_say("mpirun: cannot set up the launcher: %s", strerror(-ret));
+        job->failed = true;
+        job->exit_code = 1;
+        return;
+    }
+    if (job->o->timeout_s > 0) {
+        kr_launch_alarm(job->launch, (long) (job->o->timeout_s * 1000.0 + 0.5));
+    }
+    ret = job->remote != NULL ? kr_remote_start(job->remote, job->launch, lp->kvs) : 0;
+    if (ret == 0) {
+        ret = kr_launch_spawn(job->launch);
+    }
+    if (ret != 0 && !job->failed) {
+        job_say("mpirun: cannot start the ranks: %s", strerror(-ret));
+        job_fail(job, 1, -1, SIGKILL);
+    }
+    ret = kr_launch_run(job->launch);
+    if (ret != 0 && !job->failed) {
+        job->failed = true;
+        job->exit_code = 1;
+    }
+    kr_remote_destroy(job->remote);
+    job->remote = NULL;
+    kr_launch_destroy(job->launch);
+    job->launch = NULL;
+}
+
 int kr_mpirun_job_run(const struct kr_mpirun_opts *o)
 {
+    const struct kr_plan *plan = &o->plan;
     struct mpirun_job job = { .o = o, .abort_rank = -1 };
     struct kr_launch_params lp = {
-        .tag_output = o->tag_output, .cb = &job_cb, .cb_arg = &job,
+        .size = plan->np, .env = o->report_transports ? job_env_transports : NULL,
+        .tag_output = o->tag_output, .forward_stdin = plan->hosts[plan->host_of[0]].local,
+        .universe_size = plan->universe_size, .cb = &job_cb, .cb_arg = &job,
     };
-    struct kr_launch_proc *procs = NULL;
+    struct kr_launch_proc *procs = calloc((size_t) plan->np + 1, sizeof(*procs));
+    char **names = calloc((size_t) plan->np * 2 + 1, sizeof(char *));
+    bool *remote = calloc((size_t) plan->nhosts + 1, sizeof(bool));
     struct kr_pmi_kvs *kvs = NULL;
-    struct kr_plan plan;
-    char mapping[4096], daemon[PATH_MAX];
-    bool *remote = NULL;
-    int ret, code = 1;
+    char mapping[8192];
+    int ret;
 
-    if (kr_mpirun_plan_stub(o, &plan) != 0) {
-        return KR_MPIRUN_EXIT_USAGE;
-    }
-    remote = calloc((size_t) plan.nhosts + 1, sizeof(*remote));
-    procs = calloc((size_t) plan.np + 1, sizeof(*procs));
-    if (remote == NULL || procs == NULL || job_check_fds(plan.np) != 0) {
-        goto err_plan;
-    }
-    lp.nprocs = job_split(&plan, remote, procs);
-    lp.procs = procs;
     job_make_id(&job);
-    lp.size = plan.np;
-    lp.universe_size = plan.np;
-    lp.forward_stdin = !remote[plan.host_of[0]];
-    ret = job_mapping(&plan, mapping, sizeof(mapping));
-    if (ret == 0 && lp.nprocs < plan.np) {
-        ret = job_remote_create(&job, &plan, remote, lp.nprocs, mapping, daemon,
-                                sizeof(daemon));
-        if (ret == 0) {
-            ret = kr_pmi_kvs_dist_create(plan.np, lp.nprocs, kr_remote_local_fence, job.remote,
-                                         &kvs);
-        }
-    } else if (ret == 0) {
-        ret = kr_pmi_kvs_local_create(plan.np, &kvs);
+    if (procs == NULL || names == NULL || remote == NULL ||
+        job_local_procs(o, procs, names, &lp.nprocs) != 0 ||
+        kr_plan_mapping(plan, mapping, sizeof(mapping)) < 0) {
+        job_say("mpirun: out of memory setting up the job");
+        job.failed = true;
+        job.exit_code = 1;
+        goto out;
     }
+    for (int h = 0; h < plan->nhosts; h++) {
+        remote[h] = !plan->hosts[h].local;
+    }
+    ret = job_check_fds(lp.nprocs) != 0 ? -EMFILE
+                                        : job_kvs_create(&job, remote, lp.nprocs, mapping, &kvs);
     if (ret != 0) {
-        job_say("mpirun: cannot set up the job: %s", strerror(-ret));
-        goto err_remote;
+        job.failed = true;
+        job.exit_code = 1;
+        goto out;
     }
+    lp.procs = procs;
     lp.jobid = job.jobid;
     lp.mapping = mapping;
     lp.kvs = kvs;
-    ret = kr_launch_create(&lp, &job.launch);
-    if (ret != 0) {
-        job_say("mpirun: cannot set up the launcher: %s", strerror(-ret));
-        goto err_kvs;
-    }
-    if (o->timeout_s > 0) {
-        kr_launch_alarm(job.launch, (long) (o->timeout_s * 1000.0 + 0.5));
-    }
-    ret = job.remote != NULL ? kr_remote_start(job.remote, job.launch, kvs) : 0;
-    if (ret == 0) {
-        ret = kr_launch_spawn(job.launch);
-    }
-    if (ret != 0 && !job.failed) {
-        job_say("mpirun: cannot start the ranks: %s", strerror(-ret));
-        job_fail(&job, 1, -1, SIGKILL);
-    }
-    ret = kr_launch_run(job.launch);
-    if (ret != 0 && !job.failed) {
-        job.failed = true;
-        job.exit_code = 1;
-    }
-    kr_remote_destroy(job.remote);
-    kr_launch_destroy(job.launch);
-    kvs->ops->destroy(kvs);
+    job_run(&job, &lp);
     job_shm_cleanup(job.jobid);
-    free(procs);
-    free(remote);
-    kr_plan_free(&plan);
-    return job.failed ? job.exit_code : 0;
-
-err_kvs:
-    kvs->ops->destroy(kvs);
-err_remote:
+out:
     kr_remote_destroy(job.remote);
-err_plan:
+    if (kvs != NULL) {
+        kvs->ops->destroy(kvs);
+    }
+    for (int i = 0; names != NULL && i < 2 * plan->np; i++) {
+        free(names[i]);
+    }
+    free(names);
     free(procs);
     free(remote);
-    kr_plan_free(&plan);
-    return code;
+    return job.failed ? job.exit_code : 0;
 }

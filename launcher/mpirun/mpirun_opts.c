@@ -17,29 +17,54 @@ extern char **environ;
 
 static const char opts_usage[] =
     "Usage: mpirun [options] program [args...]     (also installed as mpiexec)\n"
+    "       mpirun [global options] [-n N] [-x VAR] [-wdir DIR] prog1 [args] : [-n N] [-x VAR]\n"
+    "              [-wdir DIR] prog2 [args] : ...\n"
     "\n"
-    "Start N copies of program on this host as one MPI job. Everything after the program\n"
-    "name is passed to the program.\n"
+    "Start N copies of program as one MPI job. Everything after the program name (up to a\n"
+    "lone ':') is passed to the program. With ':' several programs share one MPI_COMM_WORLD\n"
+    "(MPMD): their ranks follow each other and each program's index is its ranks' MPI_APPNUM.\n"
     "\n"
-    "Options:\n"
-    "  -n N, -np N        number of ranks (default 1); more ranks than cores is fine\n"
-    "  -x VAR[=VALUE]     set VAR in every rank; VAR alone passes mpirun's value (repeatable)\n"
+    "Options of each program (before it; before the first program -x and -wdir apply to all):\n"
+    "  -n N, -np N        number of ranks (default 1; with -H/--hostfile and one program,\n"
+    "                     every slot); more ranks than cores is fine\n"
+    "  -x VAR[=VALUE]     set VAR in the ranks; VAR alone passes mpirun's value (repeatable)\n"
+    "  -wdir DIR, --wdir DIR\n"
+    "                     run the ranks in DIR (also -wd); it must exist\n"
+    "\n"
+    "Options of the whole job:\n"
+    "  -H, --host LIST    hosts and their slots: \"a,b:4\" (bare name: 1 slot; repeatable)\n"
+    "  --hostfile F, --machinefile F\n"
+    "                     hosts from file F, one per line: \"host\", \"host slots=4\" or\n"
+    "                     \"host:4\"; '#' starts a comment. Names of this machine (localhost,\n"
+    "                     127.x, its hostname or addresses) are one host; repeats add slots\n"
+    "  --map-by slot|node fill each host's slots in turn (slot, the default) or place ranks\n"
+    "                     round-robin over the hosts (node)\n"
+    "  -N N, --npernode N N ranks on each host (default -n: N times the hosts)\n"
+    "  --oversubscribe    allow more ranks than slots on the given hosts\n"
+    "  --output-filename DIR\n"
+    "                     write each rank's stdout and stderr to DIR/1/rank.R/stdout and\n"
+    "                     DIR/1/rank.R/stderr (Open MPI's layout) instead of the terminal\n"
     "  --tag-output       prefix every line the ranks write with \"[RANK] \", e.g.\n"
     "                     \"[3] hello\" (stdout lines stay on stdout, stderr on stderr)\n"
     "  --timeout S        end the job after S seconds; mpirun then exits with 124\n"
-    "  -H, --host LIST    run on these hosts: name[:slots],... (ranks fill each host's slots\n"
-    "                     in order; -n defaults to the total). Remote hosts get a\n"
-    "                     kurir-daemon started through the launch agent\n"
-    "  --launch-agent CMD how daemons are started: CMD HOST COMMAND (default: $KURIR_RSH,\n"
-    "                     else ssh; ssh gets -o BatchMode=yes). CMD may have arguments\n"
-    "  --heartbeat-timeout S  a remote host silent for S seconds is lost and the job ends\n"
+    "  --report-transports\n"
+    "                     each rank reports which transport it uses to reach each peer\n"
+    "                     (sets KURIR_REPORT_TRANSPORTS=1 in the ranks)\n"
+    "  --launch-agent CMD how kurir-daemon is started on the other hosts: CMD HOST COMMAND\n"
+    "                     (default: $KURIR_RSH, else ssh, which gets -o BatchMode=yes);\n"
+    "                     CMD may carry arguments, e.g. \"ssh -F my_config\"\n"
+    "  --heartbeat-timeout S\n"
+    "                     a host silent for S seconds counts as lost and the job ends\n"
     "                     (default 20, or $KURIR_HEARTBEAT_TIMEOUT)\n"
     "  -h, --help         print this help\n"
     "  -V, --version      print the version\n"
     "\n"
-    "Accepted for Open MPI compatibility and ignored: --oversubscribe, --allow-run-as-root,\n"
-    "--bind-to X, --map-by X. Long options may be written with one or two dashes and as\n"
-    "--opt=value.\n"
+    "Without -H or --hostfile every rank runs on this host, with no slot limit. On every\n"
+    "other host, mpirun starts one kurir-daemon (found next to mpirun, or $KURIR_DAEMON),\n"
+    "all hosts at once, through the launch agent; it connects back and proves the job's\n"
+    "secret, which travels on the agent's stdin, never on a command line.\n"
+    "Accepted for Open MPI compatibility and ignored: --allow-run-as-root, --bind-to X.\n"
+    "Long options may be written with one or two dashes and as --opt=value.\n"
     "\n"
     "Behaviour:\n"
     "  Output of the ranks is forwarded line by line; lines of different ranks never mix.\n"
@@ -50,20 +75,26 @@ static const char opts_usage[] =
     "  signal N, the MPI_Abort error code, 1 for a missing MPI_Finalize).\n"
     "  SIGINT, SIGTERM, SIGHUP and SIGQUIT to mpirun are forwarded to the ranks, which\n"
     "  are killed 0.5 s later; mpirun exits with 128+signal. SIGUSR1/SIGUSR2 are forwarded.\n"
-    "  Exit status 2 means a bad command line.\n"
-    "\n"
-    "  Remote hosts: every daemon is started at once; each connects back and proves the\n"
-    "  job's secret (passed on the agent's stdin). Ranks there get mpirun's environment\n"
-    "  (except host-specific names such as HOSTNAME, DISPLAY, SSH_*), the -x variables and\n"
-    "  KURIR_HOST_ADDR, and run in mpirun's working directory, which must exist there.\n"
-    "  A lost daemon or host ends the job like a failed rank.\n"
+    "  Exit status 2 means a bad command line (including bad hosts and too few slots).\n"
+    "  Remote ranks get mpirun's environment (except host-specific names such as\n"
+    "  HOSTNAME, DISPLAY, PWD, SSH_*), the -x variables and KURIR_HOST_ADDR, and start in\n"
+    "  mpirun's working directory (or -wdir), which must exist on their host. A rank that\n"
+    "  fails there ends the job as here; so does a daemon that dies, loses its connection\n"
+    "  or stays silent for the heartbeat timeout (\"mpirun: lost connection to the daemon on\n"
+    "  host H\"). A daemon that loses mpirun ends its ranks and removes their files.\n"
     "\n"
     "Environment: KURIR_LOG=LEVEL[:subsys,...] sets mpirun's and the ranks' logging.\n"
-    "  KURIR_RSH=CMD launch agent; KURIR_DAEMON=PATH the daemon (default: kurir-daemon next\n"
-    "  to mpirun); KURIR_HEARTBEAT_TIMEOUT=S; KURIR_FORCE_REMOTE=1 starts a daemon even for\n"
-    "  hosts that name this one (tests).\n";
+    "  KURIR_RSH=CMD launch agent; KURIR_DAEMON=PATH the daemon's path on the hosts;\n"
+    "  KURIR_HEARTBEAT_TIMEOUT=S; KURIR_FORCE_REMOTE=1 treats addresses of this machine\n"
+    "  (127.0.0.2, ...) as other hosts, so tests can run daemons here.\n";
 
 static int opts_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int opts_oom(void)
+{
+    fprintf(stderr, "mpirun: out of memory\n");
+    return KR_MPIRUN_EXIT_USAGE;
+}
 
 static int opts_bad(const char *fmt, ...)
 {
@@ -105,11 +136,34 @@ static const char *opts_env_lookup(const char *name)
     return NULL;
 }
 
-static int opts_add_env(struct kr_mpirun_opts *o, const char *spec)
+/* An environment list being built: "NAME=value" strings, NULL-terminated. */
+struct opts_env {
+    char **v;
+    int n;
+};
+
+static int opts_env_push(struct opts_env *e, const char *entry)
+{
+    char **v = realloc(e->v, sizeof(*v) * (size_t) (e->n + 2));
+    char *copy = strdup(entry);
+
+    if (v == NULL || copy == NULL) {
+        e->v = v != NULL ? v : e->v;
+        free(copy);
+        return -ENOMEM;
+    }
+    e->v = v;
+    e->v[e->n++] = copy;
+    e->v[e->n] = NULL;
+    return 0;
+}
+
+static int opts_add_env(struct opts_env *env, const char *spec)
 {
     size_t namelen = strcspn(spec, "=");
     const char *value;
-    char **env, *entry, name[256];
+    char *entry, name[256];
+    int ret;
 
     if (namelen == 0 || namelen >= sizeof(name) ||
         !(isalpha((unsigned char) spec[0]) || spec[0] == '_')) {
@@ -128,16 +182,12 @@ static int opts_add_env(struct kr_mpirun_opts *o, const char *spec)
                 name, name);
         return 0;
     }
-    env = realloc(o->env, sizeof(*env) * (size_t) (o->nenv + 2));
-    if (env == NULL || asprintf(&entry, "%s=%s", name, value) < 0) {
-        o->env = env != NULL ? env : o->env;
-        fprintf(stderr, "mpirun: out of memory\n");
-        return 1 + KR_MPIRUN_EXIT_USAGE;
+    if (asprintf(&entry, "%s=%s", name, value) < 0) {
+        return opts_oom();
     }
-    o->env = env;
-    o->env[o->nenv++] = entry;
-    o->env[o->nenv] = NULL;
-    return 0;
+    ret = opts_env_push(env, entry);
+    free(entry);
+    return ret != 0 ? opts_oom() : 0;
 }
 
 static int opts_positive(const char *opt, const char *text, int *out)
@@ -171,22 +221,43 @@ static int opts_timeout(struct kr_mpirun_opts *o, const char *text)
     return 0;
 }
 
-/* Find `prog` like execvp() would and check that it can be run. */
-static int opts_resolve(struct kr_mpirun_opts *o, const char *prog)
+/* `path` made absolute against our working directory (malloc'd), or NULL. */
+static char *opts_absolute(const char *path)
+{
+    char cwd[PATH_MAX], *abs;
+
+    if (path[0] == '/') {
+        return strdup(path);
+    }
+    if (getcwd(cwd, sizeof(cwd)) == NULL || asprintf(&abs, "%s/%s", cwd, path) < 0) {
+        return NULL;
+    }
+    return abs;
+}
+
+/* Find `prog` like execvp() would and check that it can be run; the result is absolute when
+ * `prog` holds a '/', so that -wdir does not change which file it is. */
+static int opts_resolve(char *out, size_t outlen, const char *prog)
 {
     const char *path = opts_env_lookup("PATH");
     struct stat st;
     int err = ENOENT;
 
     if (strchr(prog, '/') != NULL) {
+        char *abs = NULL;
+
         if (stat(prog, &st) != 0) {
             err = errno;
         } else if (S_ISDIR(st.st_mode)) {
             err = EISDIR;
         } else if (access(prog, X_OK) != 0) {
             err = errno;
+        } else if ((abs = opts_absolute(prog)) == NULL || strlen(abs) >= outlen) {
+            free(abs);
+            return opts_bad("cannot run '%s': path too long", prog);
         } else {
-            snprintf(o->path, sizeof(o->path), "%s", prog);
+            snprintf(out, outlen, "%s", abs);
+            free(abs);
             return 0;
         }
         return opts_bad("cannot run '%s': %s", prog, strerror(err));
@@ -194,9 +265,9 @@ static int opts_resolve(struct kr_mpirun_opts *o, const char *prog)
     for (const char *p = path != NULL ? path : "/usr/local/bin:/usr/bin:/bin"; *p != '\0';) {
         size_t n = strcspn(p, ":");
 
-        snprintf(o->path, sizeof(o->path), "%.*s/%s", (int) n, n == 0 ? "." : p, prog);
-        if (stat(o->path, &st) == 0 && !S_ISDIR(st.st_mode)) {
-            if (access(o->path, X_OK) == 0) {
+        snprintf(out, outlen, "%.*s/%s", (int) n, n == 0 ? "." : p, prog);
+        if (stat(out, &st) == 0 && !S_ISDIR(st.st_mode)) {
+            if (access(out, X_OK) == 0) {
                 return 0;
             }
             err = errno;
@@ -210,119 +281,344 @@ static int opts_resolve(struct kr_mpirun_opts *o, const char *prog)
     return opts_bad("cannot run '%s': %s", prog, strerror(err));
 }
 
-/* Options of remote launch (branch daemon). */
-static bool opts_remote_takes_value(const char *name)
+/* What the options of one application context set; section 0 (before the first program) also
+ * holds the job-wide -x and -wdir. */
+struct opts_ctx {
+    int np;                        /* 0: not given */
+    struct opts_env env;
+    char *wdir;                    /* absolute, or NULL */
+};
+
+static int opts_hosts(struct kr_mpirun_opts *o, const char *name, const char *opt,
+                      const char *value, int section)
 {
-    return strcmp(name, "H") == 0 || strcmp(name, "host") == 0 ||
-           strcmp(name, "launch-agent") == 0 || strcmp(name, "heartbeat-timeout") == 0;
+    char err[PATH_MAX + 512];
+    int ret;
+
+    if (section > 0) {
+        return opts_bad("%s applies to the whole job: give it before the first program", opt);
+    }
+    if (strcmp(name, "H") == 0 || strcmp(name, "host") == 0) {
+        ret = kr_plan_parse_hostlist(&o->plan, value, &kr_plan_resolver_system, err,
+                                     sizeof(err));
+    } else {
+        ret = kr_plan_parse_hostfile(&o->plan, value, &kr_plan_resolver_system, err,
+                                     sizeof(err));
+    }
+    if (ret == -ENOMEM) {
+        return opts_oom();
+    }
+    return ret != 0 ? opts_bad("%s", err) : 0;
 }
 
+static bool opts_is(const char *name, const char *const *names)
+{
+    for (; *names != NULL; names++) {
+        if (strcmp(name, *names) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *const opts_with_value[] = {
+    "n", "np", "x", "wdir", "wd", "timeout", "bind-to", "map-by", "H", "host", "hostfile",
+    "machinefile", "N", "npernode", "output-filename", "launch-agent", "heartbeat-timeout",
+    NULL
+};
+
+/* Options of one application context. 0, a usage status, or -1 when `name` is not one. */
+static int opts_ctx_one(struct opts_ctx *c, const char *name, const char *opt,
+                        const char *value)
+{
+    char *abs;
+
+    if (strcmp(name, "n") == 0 || strcmp(name, "np") == 0) {
+        return opts_positive(opt, value, &c->np);
+    }
+    if (strcmp(name, "x") == 0) {
+        return value != NULL ? opts_add_env(&c->env, value)
+                             : opts_bad("-x needs VAR or VAR=VALUE");
+    }
+    if (strcmp(name, "wdir") == 0 || strcmp(name, "wd") == 0) {
+        if (value == NULL || value[0] == '\0') {
+            return opts_bad("%s needs a directory", opt);
+        }
+        abs = opts_absolute(value);
+        if (abs == NULL) {
+            return opts_oom();
+        }
+        free(c->wdir);
+        c->wdir = abs;
+        return 0;
+    }
+    return -1;
+}
+
+/* How remote hosts are reached (the daemon's options). */
 static int opts_remote(struct kr_mpirun_opts *o, const char *name, const char *value)
 {
     char *end;
 
-    if (value == NULL) {
-        return opts_bad("--%s needs a value", name);
-    }
     if (strcmp(name, "launch-agent") == 0) {
+        if (value[strspn(value, " \t")] == '\0') {
+            return opts_bad("--launch-agent needs a command");
+        }
         o->launch_agent = value;
         return 0;
     }
-    if (strcmp(name, "heartbeat-timeout") == 0) {
-        errno = 0;
-        o->heartbeat_s = strtod(value, &end);
-        if (errno != 0 || end == value || *end != '\0' || !(o->heartbeat_s >= 1) ||
-            o->heartbeat_s > 86400) {
-            return opts_bad("--heartbeat-timeout needs seconds between 1 and 86400, got '%s'",
-                            value);
-        }
-        return 0;
+    errno = 0;
+    o->heartbeat_s = strtod(value, &end);
+    if (errno != 0 || end == value || *end != '\0' || !(o->heartbeat_s >= 1) ||
+        o->heartbeat_s > 86400) {
+        return opts_bad("--heartbeat-timeout needs seconds between 1 and 86400, got '%s'",
+                        value);
     }
-    o->hosts = value;
     return 0;
 }
 
-/* One option at argv[*i]; advances *i past its value. */
-static int opts_one(struct kr_mpirun_opts *o, int argc, char **argv, int *i)
+/* Job-wide options that take a value. 0, a usage status, or -1 when `name` is not one. */
+static int opts_job_value(struct kr_mpirun_opts *o, const char *name, const char *opt,
+                          const char *value, int section)
 {
-    char buf[64], opt[64];
-    const char *inl, *name = opts_name(argv[*i], buf, sizeof(buf), &inl);
-    const char *value = inl;
-    bool takes_value = strcmp(name, "n") == 0 || strcmp(name, "np") == 0 ||
-                       strcmp(name, "x") == 0 || strcmp(name, "timeout") == 0 ||
-                       strcmp(name, "bind-to") == 0 || strcmp(name, "map-by") == 0 ||
-                       opts_remote_takes_value(name);
+    char err[256];
 
-    snprintf(opt, sizeof(opt), "%.*s", (int) strcspn(argv[*i], "="), argv[*i]);
-    if (takes_value && value == NULL && *i + 1 < argc) {
-        value = argv[++*i];
-    }
-    if (strcmp(name, "n") == 0 || strcmp(name, "np") == 0) {
-        o->np_set = true;
-        return opts_positive(opt, value, &o->np);
-    }
-    if (opts_remote_takes_value(name)) {
-        return opts_remote(o, name, value);
-    }
-    if (strcmp(name, "x") == 0) {
-        return value != NULL ? opts_add_env(o, value)
-                             : opts_bad("-x needs VAR or VAR=VALUE");
+    if (value == NULL && opts_is(name, opts_with_value)) {
+        return opts_bad("%s needs a value", opt);
     }
     if (strcmp(name, "timeout") == 0) {
         return opts_timeout(o, value);
     }
-    if (strcmp(name, "bind-to") == 0 || strcmp(name, "map-by") == 0) {
-        return value != NULL ? 0 : opts_bad("--%s needs a value", name);
+    if (strcmp(name, "bind-to") == 0) {
+        return 0;
     }
-    if (inl == NULL && strcmp(name, "tag-output") == 0) {
+    if (strcmp(name, "map-by") == 0) {
+        return kr_plan_parse_map(value, &o->plan.map, err, sizeof(err)) != 0
+                   ? opts_bad("%s", err) : 0;
+    }
+    if (strcmp(name, "N") == 0 || strcmp(name, "npernode") == 0) {
+        return opts_positive(opt, value, &o->plan.npernode);
+    }
+    if (opts_is(name, (const char *const[]) { "H", "host", "hostfile", "machinefile", NULL })) {
+        return opts_hosts(o, name, opt, value, section);
+    }
+    if (strcmp(name, "launch-agent") == 0 || strcmp(name, "heartbeat-timeout") == 0) {
+        return opts_remote(o, name, value);
+    }
+    if (strcmp(name, "output-filename") == 0) {
+        free(o->output_dir);
+        o->output_dir = value[0] != '\0' ? opts_absolute(value) : NULL;
+        return o->output_dir != NULL ? 0 : opts_bad("--output-filename needs a directory");
+    }
+    return -1;
+}
+
+/* Job-wide flags. 0, 1 after --help/--version, or -1 when `name` is not one. */
+static int opts_job_flag(struct kr_mpirun_opts *o, const char *name)
+{
+    if (strcmp(name, "tag-output") == 0) {
         o->tag_output = true;
+    } else if (strcmp(name, "oversubscribe") == 0) {
+        o->plan.oversubscribe = true;
+    } else if (strcmp(name, "report-transports") == 0) {
+        o->report_transports = true;
+    } else if (strcmp(name, "allow-run-as-root") == 0) {
         return 0;
-    }
-    if (inl == NULL &&
-        (strcmp(name, "oversubscribe") == 0 || strcmp(name, "allow-run-as-root") == 0)) {
-        return 0;
-    }
-    if (inl == NULL && (strcmp(name, "h") == 0 || strcmp(name, "help") == 0)) {
+    } else if (strcmp(name, "h") == 0 || strcmp(name, "help") == 0) {
         fputs(opts_usage, stdout);
         return 1;
-    }
-    if (inl == NULL && (strcmp(name, "V") == 0 || strcmp(name, "version") == 0)) {
+    } else if (strcmp(name, "V") == 0 || strcmp(name, "version") == 0) {
         printf("mpirun (Kurir) %s\n", PACKAGE_VERSION);
         return 1;
+    } else {
+        return -1;
     }
-    return opts_bad("unknown option '%s' (see mpirun --help)", argv[*i]);
+    return 0;
+}
+
+/* One option at argv[*i]; advances *i past its value. */
+static int opts_one(struct kr_mpirun_opts *o, struct opts_ctx *c, int section, int argc,
+                    char **argv, int *i)
+{
+    char buf[64], opt[64];
+    const char *inl, *name = opts_name(argv[*i], buf, sizeof(buf), &inl);
+    const char *value = inl;
+    int ret;
+
+    snprintf(opt, sizeof(opt), "%.*s", (int) strcspn(argv[*i], "="), argv[*i]);
+    if (opts_is(name, opts_with_value)) {
+        if (value == NULL && *i + 1 < argc) {
+            value = argv[++*i];
+        }
+        ret = opts_ctx_one(c, name, opt, value);
+        if (ret < 0) {
+            ret = opts_job_value(o, name, opt, value, section);
+        }
+        return ret;
+    }
+    ret = inl == NULL ? opts_job_flag(o, name) : -1;
+    return ret >= 0 ? ret : opts_bad("unknown option '%s' (see mpirun --help)", argv[*i]);
+}
+
+/* Context `c` with its program at argv[0..] (already cut at the next ':') becomes an app. */
+static int opts_app_add(struct kr_mpirun_opts *o, const struct opts_ctx *global,
+                        struct opts_ctx *c, char **argv)
+{
+    struct kr_plan_app *apps, *app;
+    struct opts_env env = { 0 };
+
+    apps = realloc(o->plan.apps, sizeof(*apps) * (size_t) (o->plan.napps + 1));
+    if (apps == NULL) {
+        return opts_oom();
+    }
+    o->plan.apps = apps;
+    app = &apps[o->plan.napps++];
+    memset(app, 0, sizeof(*app));
+    app->np = c->np;
+    app->argv = argv;
+    snprintf(app->path, sizeof(app->path), "%s", argv[0]);
+    for (int k = 0; k < global->env.n; k++) {
+        if (opts_env_push(&env, global->env.v[k]) != 0) {
+            goto err_oom;
+        }
+    }
+    for (int k = 0; c != global && k < c->env.n; k++) {
+        if (opts_env_push(&env, c->env.v[k]) != 0) {
+            goto err_oom;
+        }
+    }
+    app->env = env.v;
+    if (c->wdir != NULL || global->wdir != NULL) {
+        app->wdir = strdup(c->wdir != NULL ? c->wdir : global->wdir);
+        if (app->wdir == NULL) {
+            return opts_oom();
+        }
+    }
+    return 0;
+
+err_oom:
+    for (int k = 0; k < env.n; k++) {
+        free(env.v[k]);
+    }
+    free(env.v);
+    return opts_oom();
+}
+
+static void opts_ctx_clear(struct opts_ctx *c)
+{
+    for (int k = 0; k < c->env.n; k++) {
+        free(c->env.v[k]);
+    }
+    free(c->env.v);
+    free(c->wdir);
+    memset(c, 0, sizeof(*c));
+}
+
+static bool opts_app_is_local(const struct kr_plan *plan, int a)
+{
+    const struct kr_plan_app *app = &plan->apps[a];
+
+    for (int r = app->first_rank; r < app->first_rank + app->np; r++) {
+        if (plan->hosts[plan->host_of[r]].local) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Each program and -wdir must exist here when one of its ranks runs here; a program that runs
+ * only on other hosts keeps its name when it is not found here (those hosts may have it). */
+static int opts_check_apps(struct kr_mpirun_opts *o)
+{
+    struct stat st;
+
+    for (int a = 0; a < o->plan.napps; a++) {
+        struct kr_plan_app *app = &o->plan.apps[a];
+        int ret;
+
+        if (!opts_app_is_local(&o->plan, a)) {
+            continue;
+        }
+        ret = opts_resolve(app->path, sizeof(app->path), app->argv[0]);
+        if (ret != 0) {
+            return ret;
+        }
+        if (app->wdir != NULL && stat(app->wdir, &st) != 0) {
+            return opts_bad("-wdir %s: %s", app->wdir, strerror(errno));
+        }
+        if (app->wdir != NULL && !S_ISDIR(st.st_mode)) {
+            return opts_bad("-wdir %s: %s", app->wdir, strerror(ENOTDIR));
+        }
+    }
+    return 0;
+}
+
+/* The application contexts: options, then a program and its arguments up to a lone ':'. */
+static int opts_contexts(struct kr_mpirun_opts *o, int argc, char **argv)
+{
+    struct opts_ctx global = { 0 }, ctx = { 0 };
+    int i = 1, ret = 0;
+
+    for (int section = 0; ret == 0; section++) {
+        struct opts_ctx *c = section == 0 ? &global : &ctx;
+        int prog;
+
+        for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+            if (strcmp(argv[i], "--") == 0) {
+                i++;
+                break;
+            }
+            ret = opts_one(o, c, section, argc, argv, &i);
+            if (ret != 0) {
+                goto out;
+            }
+        }
+        if (i >= argc || strcmp(argv[i], ":") == 0) {
+            ret = section == 0 ? opts_bad("no program given (usage: mpirun -n N program "
+                                          "[args...]; see mpirun --help)")
+                               : opts_bad("no program after ':' (usage: mpirun -n N prog1 : "
+                                          "-n M prog2; see mpirun --help)");
+            goto out;
+        }
+        for (prog = i; i < argc && strcmp(argv[i], ":") != 0; i++) {
+        }
+        if (i >= argc) {
+            ret = opts_app_add(o, &global, c, argv + prog);
+            break;
+        }
+        argv[i++] = NULL;          /* the ':' ends this program's argv */
+        ret = opts_app_add(o, &global, c, argv + prog);
+        opts_ctx_clear(&ctx);
+    }
+out:
+    opts_ctx_clear(&global);
+    opts_ctx_clear(&ctx);
+    return ret;
 }
 
 int kr_mpirun_opts_parse(int argc, char **argv, struct kr_mpirun_opts *o)
 {
-    int i, ret;
+    char err[512];
+    int ret;
 
     memset(o, 0, sizeof(*o));
-    o->np = 1;
-    for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
-        if (strcmp(argv[i], "--") == 0) {
-            i++;
-            break;
-        }
-        ret = opts_one(o, argc, argv, &i);
-        if (ret != 0) {
-            return ret > KR_MPIRUN_EXIT_USAGE ? KR_MPIRUN_EXIT_USAGE : ret;
-        }
+    ret = opts_contexts(o, argc, argv);
+    if (ret != 0) {
+        return ret > KR_MPIRUN_EXIT_USAGE ? KR_MPIRUN_EXIT_USAGE : ret;
     }
-    if (i >= argc) {
-        return opts_bad("no program given (usage: mpirun -n N program [args...]; see "
-                        "mpirun --help)");
+    ret = kr_plan_place(&o->plan, err, sizeof(err));
+    if (ret == -ENOMEM) {
+        return opts_oom();
     }
-    o->argv = argv + i;
-    return opts_resolve(o, argv[i]);
+    if (ret != 0) {
+        return opts_bad("%s", err);
+    }
+    return opts_check_apps(o);
 }
 
 void kr_mpirun_opts_free(struct kr_mpirun_opts *o)
 {
-    for (int i = 0; i < o->nenv; i++) {
-        free(o->env[i]);
-    }
-    free(o->env);
-    o->env = NULL;
-    o->nenv = 0;
+    free(o->output_dir);
+    o->output_dir = NULL;
+    kr_plan_free(&o->plan);
 }

@@ -79,9 +79,4 @@ bool kr_remote_child_exit(struct kr_remote *r, pid_t pid, int status);
 /* Close everything, kill and reap agents still running, free `r`. */
 void kr_remote_destroy(struct kr_remote *r);
 
-/* Stopgap until branch hosts lands the real plan: -H name[:slots],... mapped by slot, one
- * program (plan_stub.c). 0, or KR_MPIRUN_EXIT_USAGE after printing what is wrong. */
-struct kr_mpirun_opts;
-int kr_mpirun_plan_stub(const struct kr_mpirun_opts *o, struct kr_plan *plan);
-
 #endif /* KR_LAUNCHER_REMOTE_H */

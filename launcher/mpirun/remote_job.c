@@ -103,7 +103,7 @@ static void rjob_spec(struct kr_remote *r, struct remote_host *h, struct kr_prot
     const struct kr_plan_host *ph = &plan->hosts[h->index];
     kr_proto_put_str(b, r->p.jobid);
     kr_proto_put_u32(b, (uint32_t) plan->np);
-    kr_proto_put_u32(b, (uint32_t) plan->np);
+    kr_proto_put_u32(b, (uint32_t) plan->universe_size);
     kr_proto_put_str(b, r->p.mapping);
     kr_proto_put_u32(b, (r->p.tag_output ? 1u : 0u) | (h == r->rank0 ? 2u : 0u));
     kr_proto_put_u32(b, (uint32_t) r->p.heartbeat_ms);

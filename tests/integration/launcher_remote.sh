@@ -1,6 +1,6 @@
 #!/bin/bash
-# Remote launch without remote hosts: the "hosts" 127.0.0.2 and 127.0.0.3 are reached through
-# tests/integration/fake_rsh.sh, which runs the daemon here instead of over ssh, so every
+# Remote launch without remote hosts: the "hosts" 127.0.0.2 and 127.0.0.3 (other hosts under
+# KURIR_FORCE_REMOTE=1) are reached through tests/integration/fake_rsh.sh, which runs the daemon here instead of over ssh, so every
 # remote path (agent, secret, daemon, connection back, global fence, forwarded output, exits,
 # teardown) runs in make check without root. KURIR_TEST_MARK is put in mpirun's own
 # environment, so mpirun, the agents, the daemons and the ranks all carry it: nothing may
@@ -10,7 +10,9 @@
 
 AGENT=$KURIR_SRCDIR/tests/integration/fake_rsh.sh
 export KURIR_DAEMON=$KURIR_BUILDDIR/launcher/daemon/kurir-daemon
-unset KURIR_RSH KURIR_HEARTBEAT_TIMEOUT KURIR_FORCE_REMOTE
+unset KURIR_RSH KURIR_HEARTBEAT_TIMEOUT
+# 127.0.0.2 and 127.0.0.3 are this machine: without this they would merge into one local host.
+export KURIR_FORCE_REMOTE=1
 H2X2=127.0.0.2:2,127.0.0.3:2
 
 # Wait for process $1 to end (polling: it is not our child's child, and tail --pid polls 1/s).

@@ -11,6 +11,7 @@
  *   pmi1           speak PMI-1 on PMI_FD: must be refused; exit 0 when it was
  *   unknown-cmd    after a normal init, send an unknown command: must get rc != 0 naming it
  *   singleton      no launcher: rank 0 of 1 with a working local key-value space
+ *   info           print "rank R of N appnum A universe U nnodes K node X" (no fence)
  * Exit 0 = pass; otherwise it prints why. */
 #include "config.h"
 
@@ -188,6 +189,17 @@ static int do_unknown(void)
     return 0;
 }
 
+static int do_info(void)
+{
+    struct kr_boot *b = start();
+    const struct kr_boot_job *j = kr_boot_job(b);
+
+    printf("rank %d of %d appnum %d universe %d nnodes %d node %d\n", j->rank, j->size,
+           j->appnum, j->universe_size, j->nnodes, j->node);
+    kr_boot_finalize(b);
+    return 0;
+}
+
 static int do_singleton(void)
 {
     struct kr_boot *b = start();
@@ -229,6 +241,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(mode, "singleton") == 0) {
         return do_singleton();
+    }
+    if (strcmp(mode, "info") == 0) {
+        return do_info();
     }
     fprintf(stderr, "boot_client: unknown mode '%s'\n", mode);
     return 64;
