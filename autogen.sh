@@ -6,7 +6,7 @@ set -e
 cd "$(dirname "$0")"
 
 KR_DEB_PACKAGES="build-essential autoconf automake libtool pkg-config libhwloc-dev hwloc \
-libfabric-dev libcmocka-dev procps mpich"
+libfabric-dev libcmocka-dev procps mpich cmake slurm-wlm munge"
 
 case "${1:-}" in
 --install-deps)

@@ -21,6 +21,7 @@ struct kr_boot_job {
     int appnum;            /* -1 when the launcher does not say */
     int universe_size;     /* -1 when unknown */
     bool singleton;        /* started without a launcher */
+    bool kurir_launcher;   /* the launcher is Kurir's mpirun: it reports MPI_Abort itself */
     char jobid[KR_BOOT_JOBID_MAX];
     int nnodes;            /* hosts in the job */
     int node;              /* this process's host index, 0..nnodes-1 */

@@ -86,16 +86,26 @@ kr_snapshot() {
 }
 
 # New entries since snapshot $1 that are not another live job's (kurir-k<pid>-...). $2: the pid
-# of our mpirun, whose entries always count.
+# of our mpirun, whose entries always count. An entry counts only if it is still there a moment
+# later (up to a second, scaled): a job of a concurrent test under another launcher (srun,
+# mpiexec.hydra: segments named after their job ids) has its segment for a few milliseconds,
+# until its ranks have attached; what a job leaves behind stays.
 kr_new_files() {
-    local before=$1 ours=$2 f pid
-    kr_snapshot | comm -13 <(echo "$before") - | while read -r f; do
+    local before=$1 ours=$2 f pid left
+    local deadline=$(($(kr_now_ms) + $(printf '%.0f' "$(kr_scale 1000)")))
+    left=$(kr_snapshot | comm -13 <(echo "$before") - | while read -r f; do
         pid=$(basename "$f" | sed -n 's/^kurir-k\([0-9][0-9]*\)-.*/\1/p')
         if [ -n "$pid" ] && [ "$pid" != "$ours" ] && kill -0 "$pid" 2>/dev/null; then
             continue # a concurrent job's segment
         fi
         echo "$f"
+    done)
+    while [ -n "$left" ] && [ "$(kr_now_ms)" -le $deadline ]; do
+        left=$(for f in $left; do [ -e "$f" ] && echo "$f"; done)
+        [ -n "$left" ] && sleep 0.05
     done
+    [ -n "$left" ] && echo "$left"
+    return 0
 }
 
 # kr_run SECONDS CMD...: run with a scaled timeout; output in $kr_out/$kr_err, status in $kr_rc.
