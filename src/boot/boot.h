@@ -52,7 +52,9 @@ int kr_boot_fence(struct kr_boot *boot);
 int kr_boot_get(struct kr_boot *boot, const char *key, char *value, size_t len);
 
 /* Tell the launcher that this rank aborts the job with `code` and reason `msg`; the caller
- * exits with `code` afterwards. Safe to call at any time after kr_boot_init. */
+ * exits with `code` afterwards. Kurir's launcher and Slurm get PMI-2 `abort`, Hydra (whose
+ * PMI-2 server lacks it) its PMI-1 `abort exitcode=`; under a foreign launcher stderr is given
+ * a moment to drain first. Safe to call at any time after kr_boot_init. */
 int kr_boot_abort(struct kr_boot *boot, int code, const char *msg);
 
 /* Say goodbye to the launcher (PMI-2 finalize) and free the handle. */

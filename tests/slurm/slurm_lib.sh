@@ -167,6 +167,12 @@ kr_slurm_down() {
     kr_slurm_stop "$d/slurmd.pid" slurmd
     kr_slurm_stop "$d/slurmctld.pid" slurmctld
     kr_slurm_stop "$d/munge/munged.pid" munged
+    # A step interrupted with the test: its slurmstepd and tasks carry our SLURM_CONF.
+    for p in $(grep -lsaF "SLURM_CONF=$d/slurm.conf" /proc/[0-9]*/environ |
+        sed 's|^/proc/\([0-9]*\)/.*|\1|'); do
+        [ "$p" != $$ ] && [ "$p" != "$BASHPID" ] && grep -qs slurmstepd "/proc/$p/comm" &&
+            kill -9 "$p" 2>/dev/null
+    done
     [ -n "$KURIR_SLURM_KEEP" ] && { echo "kept $d"; return 0; }
     rm -rf "$d"
     KR_SLURM_DIR=
