@@ -59,6 +59,20 @@ kr_expect "2x2: no files left" [ -z "$(kr_new_files "$before" 0)" ]
 kr_run 30 "$MPIRUN" -H localhost:1,127.0.0.2:2,127.0.0.3:1 --launch-agent "$AGENT" "$BOOTCLIENT" hosts 3
 kr_expect "local + 2 remote hosts: status 0, 4 ranks ok" [ "$kr_rc" -eq 0 -a "$(grep -c ' ok$' "$kr_out")" -eq 4 ]
 
+# --- MPI programs across the two "hosts" (needs a network transport in the library) ---------
+HELLO=$KURIR_BUILDDIR/examples/hello
+RING=$KURIR_BUILDDIR/examples/ring
+if "$MPIRUN" -n 1 "$HELLO" 2>/dev/null | grep -q 'transports:.*tcp'; then
+    kr_run 60 "$MPIRUN" -H $H2X2 --launch-agent "$AGENT" "$HELLO"
+    kr_expect "hello 2x2: status 0, every rank once" [ "$kr_rc" -eq 0 ] && \
+        grep -q "each rank 0..3 present once: ok" "$kr_out"
+    kr_expect "hello 2x2: 4 greetings" [ "$(grep -c '^hello from rank [0-3] of 4 on ' "$kr_out")" -eq 4 ]
+    kr_run 60 "$MPIRUN" -H $H2X2 --launch-agent "$AGENT" "$RING"
+    kr_expect "ring 2x2: status 0, ok" [ "$kr_rc" -eq 0 ] && grep -q "^ring: 4 ranks.*ok$" "$kr_out"
+else
+    echo "SKIP: hello/ring across hosts: this library has no network transport (branch tcp)"
+fi
+
 # --- the ranks' environment and output -----------------------------------------------------------
 kr_run 30 "$MPIRUN" -H $H2X2 --launch-agent "$AGENT" -x KR_REMOTE_X=given "$RANKPROG" env KR_REMOTE_X
 kr_expect "-x reaches remote ranks" [ "$(grep -c '^given$' "$kr_out")" -eq 4 ]
