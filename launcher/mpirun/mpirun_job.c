@@ -37,6 +37,7 @@ struct mpirun_job {
     int abort_rank;                /* rank that called MPI_Abort, or -1 */
     int stop_signals;              /* SIGINT/TERM/HUP/QUIT received */
     struct kr_remote *remote;      /* ranks on other hosts, or NULL */
+    char daemon[PATH_MAX];         /* kurir-daemon's path; `remote` keeps a pointer to it */
 };
 
 extern char **environ;
@@ -417,13 +418,12 @@ static int job_kvs_create(struct mpirun_job *job, const bool *remote, int nlocal
                           const char *mapping, struct kr_pmi_kvs **kvs_out)
 {
     const struct kr_plan *plan = &job->o->plan;
-    char daemon[PATH_MAX];
     int ret;
 
     if (!plan->remote) {
         return kr_pmi_kvs_local_create(plan->np, kvs_out);
     }
-    ret = job_remote_create(job, remote, nlocal, mapping, daemon, sizeof(daemon));
+    ret = job_remote_create(job, remote, nlocal, mapping, job->daemon, sizeof(job->daemon));
     if (ret != 0) {
         return ret;
     }

@@ -26,8 +26,13 @@ build=$(mktemp -d /tmp/krtest-cmake.XXXXXX)
 trap 'rm -rf "$build"; rm -f "$kr_out" "$kr_err"' EXIT
 
 unset MPI_HOME MPICH_CC MPICH_CXX
+# A sanitizer build of Kurir needs its runtime in every program that loads the library; FindMPI
+# keeps only -I/-L/-l from the wrapper, so the program gets the wrapper's -fsanitize flags here,
+# as a user of such a build would have to give them.
+san=$("$cc" -show | tr ' ' '\n' | grep '^-fsanitize=' | tr '\n' ' ')
 kr_run 180 cmake -S "$KURIR_SRCDIR/tests/integration/cmake" -B "$build" \
-    -DMPI_C_COMPILER="$cc" -DMPI_CXX_COMPILER="$cxx" -DKURIR_EXAMPLES_DIR="$KURIR_SRCDIR/examples"
+    -DMPI_C_COMPILER="$cc" -DMPI_CXX_COMPILER="$cxx" -DKURIR_EXAMPLES_DIR="$KURIR_SRCDIR/examples" \
+    -DCMAKE_EXE_LINKER_FLAGS="$san"
 kr_expect "cmake configures with find_package(MPI REQUIRED)" [ "$kr_rc" -eq 0 ]
 [ "$kr_rc" -eq 0 ] || tail -n 20 "$kr_out" "$kr_err"
 kr_expect "FindMPI links Kurir's libmpi_abi from $want" \
