@@ -36,6 +36,8 @@ struct daemon_spec {
     int nranks;
     int *rank;                     /* world ranks, ascending */
     int *rank_app;
+    const char **rank_out;         /* per rank: stdout file, NULL: forwarded to mpirun */
+    const char **rank_err;
 };
 
 struct kr_daemon {

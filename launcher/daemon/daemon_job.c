@@ -560,7 +560,8 @@ static int job_create(struct kr_daemon *d)
         d->procs[i] = (struct kr_launch_proc) {
             .rank = s->rank[i], .appnum = app, .path = d->paths[app],
             .argv = (char *const *) s->app_argv[app], .env = (char *const *) s->app_env[app],
-            .wdir = s->app_wdir[app],
+            .wdir = s->app_wdir[app], .stdout_path = s->rank_out[i],
+            .stderr_path = s->rank_err[i],
         };
     }
     if (ret == 0) {

@@ -257,6 +257,8 @@ static void main_spec_free(struct daemon_spec *s)
     free(s->app_env);
     free(s->rank);
     free(s->rank_app);
+    free(s->rank_out);
+    free(s->rank_err);
     free(s->msg);
     memset(s, 0, sizeof(*s));
 }
@@ -313,17 +315,26 @@ static int main_spec_parse(struct daemon_spec *s, const char *data, size_t len)
         return ret;
     }
     s->nranks = (int) kr_proto_get_u32(&r);
-    if (r.bad || s->nranks <= 0 || (size_t) s->nranks > r.left / 8 || s->size <= 0) {
+    if (r.bad || s->nranks <= 0 || (size_t) s->nranks > r.left / 18 || s->size <= 0) {
         return -EPROTO;
     }
     s->rank = calloc((size_t) s->nranks, sizeof(int));
     s->rank_app = calloc((size_t) s->nranks, sizeof(int));
-    if (s->rank == NULL || s->rank_app == NULL) {
+    s->rank_out = calloc((size_t) s->nranks, sizeof(char *));
+    s->rank_err = calloc((size_t) s->nranks, sizeof(char *));
+    if (s->rank == NULL || s->rank_app == NULL || s->rank_out == NULL || s->rank_err == NULL) {
         return -ENOMEM;
     }
     for (int i = 0; i < s->nranks; i++) {
         s->rank[i] = (int) kr_proto_get_u32(&r);
         s->rank_app[i] = (int) kr_proto_get_u32(&r);
+        s->rank_out[i] = kr_proto_get_str(&r);
+        s->rank_err[i] = kr_proto_get_str(&r);
+        if (r.bad) {
+            return -EPROTO;
+        }
+        s->rank_out[i] = s->rank_out[i][0] != '\0' ? s->rank_out[i] : NULL;
+        s->rank_err[i] = s->rank_err[i][0] != '\0' ? s->rank_err[i] : NULL;
         if (s->rank[i] < 0 || s->rank[i] >= s->size || s->rank_app[i] < 0 ||
             s->rank_app[i] >= s->napps || (i > 0 && s->rank[i] <= s->rank[i - 1])) {
             return -EPROTO;

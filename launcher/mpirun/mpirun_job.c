@@ -363,7 +363,7 @@ static int job_remote_create(struct mpirun_job *job, const bool *remote, int nlo
                                                      : job_env("KURIR_RSH");
     struct kr_remote_params rp = {
         .plan = &job->o->plan, .remote = remote, .jobid = job->jobid, .mapping = mapping,
-        .tag_output = job->o->tag_output,
+        .tag_output = job->o->tag_output, .output_dir = job->o->output_dir,
         .agent = agent != NULL && agent[0] != '\0' ? agent : job->o->in_slurm ? "srun" : "ssh",
         .host_cpus = job->o->host_cpus, .daemon = daemon,
         .heartbeat_ms = job_heartbeat_ms(job->o), .nlocal = nlocal, .cb = &job_remote_cb,
@@ -379,36 +379,50 @@ static int job_remote_create(struct mpirun_job *job, const bool *remote, int nlo
     return ret;
 }
 
-/* The launch entries of the ranks placed on this machine (a plan has at most one local host,
- * as every name of it merges into one). Output file names are allocated into names[]. */
-static int job_local_procs(const struct kr_mpirun_opts *o, struct kr_launch_proc *procs,
-                           char **names, int *nprocs_out)
+/* The launch entries of the ranks placed on host `h`: what the local engine gets for this
+ * machine, and what a daemon will get for its host. Output file names are allocated into
+ * names[2 * i] and names[2 * i + 1] (freed by the caller, also on error). */
+static int job_host_procs(const struct kr_mpirun_opts *o, int h, struct kr_launch_proc *procs,
+                          char **names, int *nprocs_out)
 {
     const struct kr_plan *plan = &o->plan;
-    int n = 0;
+    const struct kr_plan_host *host = &plan->hosts[h];
 
-    for (int r = 0; r < plan->np; r++) {
+    for (int i = 0; i < host->nranks; i++) {
+        int r = host->ranks[i];
         const struct kr_plan_app *app = &plan->apps[plan->app_of[r]];
 
-        if (!plan->hosts[plan->host_of[r]].local) {
-            continue;
-        }
-        procs[n] = (struct kr_launch_proc) {
+        procs[i] = (struct kr_launch_proc) {
             .rank = r, .appnum = plan->app_of[r], .path = app->path, .argv = app->argv,
             .env = app->env, .wdir = app->wdir,
         };
-        if (o->output_dir != NULL) {
-            if (asprintf(&names[2 * n], "%s/1/rank.%d/stdout", o->output_dir, r) < 0 ||
-                asprintf(&names[2 * n + 1], "%s/1/rank.%d/stderr", o->output_dir, r) < 0) {
-                return -ENOMEM;
-            }
-            procs[n].stdout_path = names[2 * n];
-            procs[n].stderr_path = names[2 * n + 1];
+        if (o->output_dir == NULL) {
+            continue;
         }
-        n++;
+        if (asprintf(&names[2 * i], "%s/1/rank.%d/stdout", o->output_dir, r) < 0) {
+            names[2 * i] = NULL;
+            return -ENOMEM;
+        }
+        if (asprintf(&names[2 * i + 1], "%s/1/rank.%d/stderr", o->output_dir, r) < 0) {
+            names[2 * i + 1] = NULL;
+            return -ENOMEM;
+        }
+        procs[i].stdout_path = names[2 * i];
+        procs[i].stderr_path = names[2 * i + 1];
     }
-    *nprocs_out = n;
+    *nprocs_out = host->nranks;
     return 0;
+}
+
+/* This machine's host in the plan (every name of it merged into one), or -1. */
+static int job_local_host(const struct kr_plan *plan)
+{
+    for (int h = 0; h < plan->nhosts; h++) {
+        if (plan->hosts[h].local) {
+            return h;
+        }
+    }
+    return -1;
 }
 
 static char *const job_env_transports[] = { "KURIR_REPORT_TRANSPORTS=1", NULL };
@@ -477,12 +491,13 @@ int kr_mpirun_job_run(const struct kr_mpirun_opts *o)
     char **names = calloc((size_t) plan->np * 2 + 1, sizeof(char *));
     bool *remote = calloc((size_t) plan->nhosts + 1, sizeof(bool));
     struct kr_pmi_kvs *kvs = NULL;
+    int local = job_local_host(plan);
     char mapping[8192];
     int ret;
 
     job_make_id(&job);
     if (procs == NULL || names == NULL || remote == NULL ||
-        job_local_procs(o, procs, names, &lp.nprocs) != 0 ||
+        (local >= 0 && job_host_procs(o, local, procs, names, &lp.nprocs) != 0) ||
         kr_plan_mapping(plan, mapping, sizeof(mapping)) < 0) {
         job_say("mpirun: out of memory setting up the job");
         job.failed = true;

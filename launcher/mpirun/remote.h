@@ -42,6 +42,7 @@ struct kr_remote_params {
     const char *jobid;
     const char *mapping;           /* PMI_process_mapping of the whole job */
     bool tag_output;
+    const char *output_dir;        /* --output-filename: ranks write DIR/1/rank.R/std{out,err} */
     const char *agent;             /* launch agent command line, split at blanks ("ssh");
                                     * "srun" starts each daemon as a Slurm job step */
     const int *host_cpus;          /* per plan host: CPUs for the srun step, 0 or NULL: one */

@@ -119,6 +119,15 @@ static void rjob_spec(struct kr_remote *r, struct remote_host *h, struct kr_prot
     for (int i = 0; i < ph->nranks; i++) {
         kr_proto_put_u32(b, (uint32_t) ph->ranks[i]);
         kr_proto_put_u32(b, (uint32_t) plan->app_of[ph->ranks[i]]);
+        for (int fd = 1; fd <= 2; fd++) {
+            char file[4096] = "";
+
+            if (r->p.output_dir != NULL) {
+                snprintf(file, sizeof(file), "%s/1/rank.%d/%s", r->p.output_dir, ph->ranks[i],
+                         fd == 1 ? "stdout" : "stderr");
+            }
+            kr_proto_put_str(b, file);
+        }
     }
 }
 

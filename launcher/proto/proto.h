@@ -25,7 +25,8 @@ enum kr_proto_type {
                             *       u32 flags (bit 0 tag output, bit 1 rank 0's stdin is
                             *       forwarded), u32 heartbeat timeout ms, list env (common),
                             *       u32 napps, per app: str path, str wdir, list argv,
-                            *       list env; u32 nranks, per rank: u32 rank, u32 app */
+                            *       list env; u32 nranks, per rank: u32 rank, u32 app,
+                            *       str stdout file, str stderr file ("": forwarded) */
     KR_PROTO_FENCE,        /* d->m  every local rank entered the fence: u32 n, n x (str key,
                             *       str value) put since the previous fence */
     KR_PROTO_FENCE_DONE,   /* m->d  u32 err (0 or positive errno), u32 n, n x (str, str):

@@ -74,14 +74,29 @@ expect_usage "-N beyond the slots" \
     "mpirun: -N 3 puts 3 ranks on host 'localhost', which has 2 slots; use --oversubscribe or add slots" \
     -H localhost:2 -N 3 true
 
-# Another machine: refused before anything starts. 192.0.2.1 (TEST-NET-1) resolves as a number
-# and is nobody's interface address.
+# Every address of this machine's interfaces (IPv6 ones too: a name with several ':' has no
+# slot count) is this machine.
+addrs=$(hostname -I 2>/dev/null)
+for a in $addrs; do
+    kr_run 30 "$MPIRUN" -H "localhost,$a" "$APPNUM"
+    kr_expect "interface address $a is this machine" \
+        [ "$kr_rc" -eq 0 -a "$(grep -c 'of 2 appnum 0 universe 2 shared 2$' "$kr_out")" -eq 2 ]
+done
+
+# Another machine. A documentation address (RFC 5737) that is
+# not one of ours resolves as a number and is nobody's interface here.
+other=
+for a in 203.0.113.77 198.51.100.77 192.0.2.77; do
+    case " $addrs " in *" $a "*) ;; *) other=$a; break ;; esac
+done
 mark=$(kr_new_mark)
-kr_run 30 "$MPIRUN" -H localhost:1,192.0.2.1:1 -x KURIR_TEST_MARK=$mark "$RANKPROG" ready
+# It gets a daemon through the launch agent; an agent that fails (here: false) ends the job.
+kr_run 30 "$MPIRUN" --launch-agent false -H localhost:1,$other:1 -x KURIR_TEST_MARK=$mark \
+    "$RANKPROG" ready
 kr_expect "a host that is not this machine: clean failure" [ "$kr_rc" -eq 1 -a "$kr_timed_out" -eq 0 ] &&
-    grep -qx "mpirun: host '192.0.2.1' is not this machine; starting ranks on other hosts needs the daemon (not built in this branch)" "$kr_err"
-kr_expect "... and no rank was started" kr_no_leftovers "$mark"
-kr_run 30 "$MPIRUN" -H localhost:1,192.0.2.1:1 -n 1 "$RANKPROG" env PMI_SIZE
+    grep -qx "mpirun: could not start the daemon on host $other: the launch agent (false) exited with status 1 before it connected" "$kr_err"
+kr_expect "... and no rank is left" kr_no_leftovers "$mark"
+kr_run 30 "$MPIRUN" -H localhost:1,$other:1 -n 1 "$RANKPROG" env PMI_SIZE
 kr_expect "a host that gets no rank needs no daemon" [ "$kr_rc" -eq 0 -a "$(cat "$kr_out")" = "1" ]
 
 # --report-transports only sets the variable for the library.

@@ -88,6 +88,14 @@ kr_run 30 "$MPIRUN" -H $H2X2 --launch-agent "$AGENT" --tag-output "$RANKPROG" pa
 kr_expect "unfinished last lines end with a newline" \
     [ "$(grep -cE '^\[([0-3])\] partial-\1$' "$kr_out")" -eq 4 ]
 
+# --output-filename: remote ranks write their files where they run (here: the same /tmp).
+odir=$(mktemp -d /tmp/krtest-remote-out.XXXXXX)
+kr_run 30 "$MPIRUN" -H $H2X2 --launch-agent "$AGENT" --output-filename "$odir" sh -c \
+    'echo out $PMI_RANK; echo err $PMI_RANK >&2'
+kr_expect "--output-filename on remote hosts" [ "$kr_rc" -eq 0 -a ! -s "$kr_out" ] &&
+    [ "$(cat "$odir"/1/rank.3/stdout "$odir"/1/rank.3/stderr | tr '\n' ' ')" = "out 3 err 3 " ]
+rm -rf "$odir"
+
 # Rank 0 on a remote host reads mpirun's stdin.
 seq 1 20000 >"$kr_out.in"
 timeout "$(kr_scale 30)" "$MPIRUN" -H $H2X2 --launch-agent "$AGENT" "$RANKPROG" cat \
