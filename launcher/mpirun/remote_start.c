@@ -97,18 +97,13 @@ static void start_route_addr(const char *host, char *out, size_t len)
     freeaddrinfo(ai);
 }
 
-/* The address that routes to the host first, then every other IPv4 address of ours (the
- * daemon tries them all at once), loopback last. */
-static void start_addrs(const char *host, char *list, size_t len)
+/* Every IPv4 address of ours that is up, loopback last (asked once per job). */
+static void start_local_addrs(char *list, size_t len)
 {
     struct ifaddrs *ifa, *i;
     char addr[INET_ADDRSTRLEN];
 
     list[0] = '\0';
-    start_route_addr(host, addr, sizeof(addr));
-    if (addr[0] != '\0') {
-        start_addr_add(list, len, addr);
-    }
     if (getifaddrs(&ifa) != 0) {
         start_addr_add(list, len, "127.0.0.1");
         return;
@@ -125,6 +120,23 @@ static void start_addrs(const char *host, char *list, size_t len)
         }
     }
     freeifaddrs(ifa);
+}
+
+/* The address that routes to the host first, then every other address of ours (the daemon
+ * tries them all once the first had a head start). */
+static void start_addrs(const char *host, const char *all, char *list, size_t len)
+{
+    char addr[INET_ADDRSTRLEN], copy[512], *save = NULL;
+
+    list[0] = '\0';
+    start_route_addr(host, addr, sizeof(addr));
+    if (addr[0] != '\0') {
+        start_addr_add(list, len, addr);
+    }
+    snprintf(copy, sizeof(copy), "%s", all);
+    for (char *a = strtok_r(copy, ",", &save); a != NULL; a = strtok_r(NULL, ",", &save)) {
+        start_addr_add(list, len, a);
+    }
 }
 
 /* 'text' for the remote shell (ssh joins its arguments and hands them to a shell). */
@@ -214,7 +226,7 @@ static int start_srun_argv(struct kr_remote *r, struct remote_host *h, char **ar
     return argc;
 }
 
-static int start_agent(struct kr_remote *r, struct remote_host *h)
+static int start_agent(struct kr_remote *r, struct remote_host *h, const char *all)
 {
     char agent[1024], cmd[4096], qdaemon[2048], secret[2 * KR_PROTO_SECRET_LEN + 2];
     char *argv[START_MAX_ARGS], *save = NULL, words[3][64];
@@ -229,7 +241,7 @@ static int start_agent(struct kr_remote *r, struct remote_host *h)
     if (argc == 0) {
         return -EINVAL;
     }
-    start_addrs(h->name, h->addrs, sizeof(h->addrs));
+    start_addrs(h->name, all, h->addrs, sizeof(h->addrs));
     if (start_agent_is(argv[0], "srun")) {
         argc = start_srun_argv(r, h, argv, argc, words);
         if (argc < 0) {
@@ -277,10 +289,11 @@ static int start_agent(struct kr_remote *r, struct remote_host *h)
 
 int kr_remote_agents_start(struct kr_remote *r)
 {
-    char msg[512];
+    char msg[512], all[512];
 
+    start_local_addrs(all, sizeof(all));
     for (int i = 0; i < r->nhosts; i++) {
-        int ret = start_agent(r, &r->hosts[i]);
+        int ret = start_agent(r, &r->hosts[i], all);
 
         if (ret != 0) {
             snprintf(msg, sizeof(msg), "mpirun: cannot start the launch agent '%s' for host "
