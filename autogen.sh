@@ -8,7 +8,8 @@ cd "$(dirname "$0")"
 # iproute2, openssh-client and openssh-server: the multi-host tests (tests/multihost), which
 # make fake hosts from network namespaces with an sshd each.
 KR_DEB_PACKAGES="build-essential autoconf automake libtool pkg-config libhwloc-dev hwloc \
-libfabric-dev libcmocka-dev procps mpich iproute2 openssh-client openssh-server"
+libfabric-dev libcmocka-dev procps mpich iproute2 openssh-client openssh-server cmake \
+slurm-wlm munge"
 
 case "${1:-}" in
 --install-deps)

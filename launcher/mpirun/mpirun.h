@@ -21,6 +21,10 @@ struct kr_mpirun_opts {
     bool report_transports;        /* --report-transports: KURIR_REPORT_TRANSPORTS=1 in ranks */
     struct kr_plan plan;           /* hosts, programs (MPMD contexts) and the placement */
     const char *launch_agent;      /* --launch-agent: how daemons are started (ssh) */
+    bool in_slurm;                 /* the hosts came from a Slurm allocation: daemons are
+                                    * started with srun unless an agent is named */
+    int *host_cpus;                /* per plan host: CPUs of the allocation there (srun step
+                                    * size), NULL when not known */
     double heartbeat_s;            /* --heartbeat-timeout, 0: not given */
     struct kr_bind_policy bind;    /* --map-by (on each host), --bind-to, --cpus-per-rank,
                                     * --report-bindings: applied on every host (bind.h) */

@@ -437,7 +437,8 @@ static int job_remote_create(struct mpirun_job *job, const bool *remote, int nlo
     struct kr_remote_params rp = {
         .plan = &job->o->plan, .remote = remote, .jobid = job->jobid, .mapping = mapping,
         .tag_output = job->o->tag_output, .output_dir = job->o->output_dir,
-        .agent = agent != NULL && agent[0] != '\0' ? agent : "ssh", .daemon = daemon,
+        .agent = agent != NULL && agent[0] != '\0' ? agent : job->o->in_slurm ? "srun" : "ssh",
+        .host_cpus = job->o->host_cpus, .daemon = daemon,
         .heartbeat_ms = job_heartbeat_ms(job->o), .nlocal = nlocal, .bind = &job->o->bind,
         .cb = &job_remote_cb,
         .cb_arg = job,

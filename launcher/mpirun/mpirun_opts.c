@@ -4,12 +4,15 @@
 
 #include "mpirun.h"
 
+#include "alloc.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -68,8 +71,9 @@ static const char opts_usage[] =
     "                     each rank reports which transport it uses to reach each peer\n"
     "                     (sets KURIR_REPORT_TRANSPORTS=1 in the ranks)\n"
     "  --launch-agent CMD how kurir-daemon is started on the other hosts: CMD HOST COMMAND\n"
-    "                     (default: $KURIR_RSH, else ssh, which gets -o BatchMode=yes);\n"
-    "                     CMD may carry arguments, e.g. \"ssh -F my_config\"\n"
+    "                     (default: $KURIR_RSH, else srun inside a Slurm allocation, else\n"
+    "                     ssh, which gets -o BatchMode=yes); CMD may carry arguments, e.g.\n"
+    "                     \"ssh -F my_config\"; srun gets one job step per host\n"
     "  --heartbeat-timeout S\n"
     "                     a host silent for S seconds counts as lost and the job ends\n"
     "                     (default 20, or $KURIR_HEARTBEAT_TIMEOUT)\n"
@@ -80,6 +84,11 @@ static const char opts_usage[] =
     "other host, mpirun starts one kurir-daemon (found next to mpirun, or $KURIR_DAEMON),\n"
     "all hosts at once, through the launch agent; it connects back and proves the job's\n"
     "secret, which travels on the agent's stdin, never on a command line.\n"
+    "Inside a batch job, without -H or --hostfile, the hosts and slots are the allocation's:\n"
+    "Slurm (SLURM_JOB_ID set: SLURM_JOB_NODELIST, SLURM_TASKS_PER_NODE) or PBS/Torque\n"
+    "(PBS_NODEFILE, one line per slot); -n defaults to every slot, and more ranks than slots\n"
+    "need --oversubscribe. Under Slurm the daemons are started with srun, one job step per\n"
+    "node, unless --launch-agent or KURIR_RSH names another agent.\n"
     "Accepted for Open MPI compatibility and ignored: --allow-run-as-root.\n"
     "Long options may be written with one or two dashes and as --opt=value.\n"
     "\n"
@@ -653,6 +662,83 @@ static int opts_ppr_np(struct kr_mpirun_opts *o)
     return 0;
 }
 
+static const char *opts_env(void *arg, const char *name)
+{
+    extern char **environ;
+    size_t n = strlen(name);
+
+    (void) arg;
+    for (char **e = environ; *e != NULL; e++) {
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=') {
+            return *e + n + 1;
+        }
+    }
+    return NULL;
+}
+
+/* A Slurm node name is Slurm's (srun --nodelist takes it, the daemon connects back), so it is
+ * not looked up: the node is this machine when it is the one the job script runs on
+ * (SLURMD_NODENAME), or, without that (salloc's shell on a login node), when it is this
+ * machine's short hostname. KURIR_FORCE_REMOTE=1 makes every node remote, so that tests start
+ * a daemon with srun on a one-node cluster. */
+static int opts_slurm_resolve(void *arg, const char *name, bool *local_out, char *why,
+                              size_t whylen)
+{
+    const char *self = arg, *force = opts_env(NULL, "KURIR_FORCE_REMOTE");
+    bool forced = force != NULL && (strcmp(force, "1") == 0 || strcasecmp(force, "yes") == 0 ||
+                                    strcasecmp(force, "true") == 0 ||
+                                    strcasecmp(force, "on") == 0);
+    char host[256] = "";
+
+    (void) why;
+    (void) whylen;
+    if (self == NULL && gethostname(host, sizeof(host) - 1) == 0) {
+        host[strcspn(host, ".")] = '\0';
+        self = host;
+    }
+    *local_out = !forced && self != NULL && strcmp(name, self) == 0;
+    return 0;
+}
+
+/* No -H and no --hostfile: the hosts and slots of the batch allocation mpirun runs in, if any
+ * (alloc.h). They count as given hosts: no more ranks than slots without --oversubscribe. */
+static int opts_allocation(struct kr_mpirun_opts *o)
+{
+    struct kr_plan_resolver slurm = { .resolve = opts_slurm_resolve };
+    const struct kr_plan_resolver *res = &kr_plan_resolver_system;
+    const char *where = "PBS_NODEFILE";
+    struct kr_alloc a;
+    char err[512];
+    int ret = kr_alloc_detect(opts_env, NULL, &a, err, sizeof(err));
+
+    if (ret == -EINVAL) {
+        return opts_bad("%s", err);
+    }
+    if (ret != 0 || a.kind == KR_ALLOC_NONE) {
+        return ret == 0 ? 0 : opts_oom();
+    }
+    if (a.kind == KR_ALLOC_SLURM) {
+        slurm.arg = a.self;
+        res = &slurm;
+        where = "SLURM_JOB_NODELIST";
+        o->in_slurm = true;
+        o->host_cpus = calloc((size_t) a.nhosts, sizeof(int));
+        ret = o->host_cpus == NULL ? -ENOMEM : 0;
+    }
+    for (int i = 0; ret == 0 && i < a.nhosts; i++) {
+        ret = kr_plan_host_add(&o->plan, a.hosts[i].name, a.hosts[i].slots, where, res, err,
+                               sizeof(err));
+        if (ret == 0 && o->host_cpus != NULL) {
+            o->host_cpus[o->plan.nhosts - 1] = a.hosts[i].cpus;
+        }
+    }
+    kr_alloc_free(&a);
+    if (ret != 0) {
+        return ret == -ENOMEM ? opts_oom() : opts_bad("%s", err);
+    }
+    return 0;
+}
+
 int kr_mpirun_opts_parse(int argc, char **argv, struct kr_mpirun_opts *o)
 {
     char err[512];
@@ -669,6 +755,12 @@ int kr_mpirun_opts_parse(int argc, char **argv, struct kr_mpirun_opts *o)
     if (ret != 0) {
         return ret > KR_MPIRUN_EXIT_USAGE ? KR_MPIRUN_EXIT_USAGE : ret;
     }
+    if (!o->plan.hosts_given) {
+        ret = opts_allocation(o);
+        if (ret != 0) {
+            return ret;
+        }
+    }
     ret = kr_plan_place(&o->plan, err, sizeof(err));
     if (ret == -ENOMEM) {
         return opts_oom();
@@ -683,5 +775,7 @@ void kr_mpirun_opts_free(struct kr_mpirun_opts *o)
 {
     free(o->output_dir);
     o->output_dir = NULL;
+    free(o->host_cpus);
+    o->host_cpus = NULL;
     kr_plan_free(&o->plan);
 }

@@ -44,7 +44,9 @@ struct kr_remote_params {
     const char *mapping;           /* PMI_process_mapping of the whole job */
     bool tag_output;
     const char *output_dir;        /* --output-filename: ranks write DIR/1/rank.R/std{out,err} */
-    const char *agent;             /* launch agent command line, split at blanks ("ssh") */
+    const char *agent;             /* launch agent command line, split at blanks ("ssh");
+                                    * "srun" starts each daemon as a Slurm job step */
+    const int *host_cpus;          /* per plan host: CPUs for the srun step, 0 or NULL: one */
     const char *daemon;            /* kurir-daemon's path on the remote hosts */
     long heartbeat_ms;             /* silence after which a daemon counts as lost */
     int nlocal;                    /* ranks mpirun runs itself: their fence joins the rest */

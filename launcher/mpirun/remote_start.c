@@ -180,10 +180,56 @@ static void start_agent_child(char **argv, int in_fd)
     _exit(127);
 }
 
+static bool start_agent_is(const char *argv0, const char *name)
+{
+    const char *base = strrchr(argv0, '/');
+
+    return strcmp(base != NULL ? base + 1 : argv0, name) == 0;
+}
+
+/* srun as the agent (mpirun inside a Slurm allocation): one job step per host, the daemon run
+ * by slurmstepd without a shell, the secret on the step's stdin like ssh's. --overlap so that
+ * the step never waits for CPUs an enclosing step holds (mpirun itself run by srun); all the
+ * job's CPUs on that node (SLURM_JOB_CPUS_PER_NODE), so that a task plugin that confines or
+ * binds a step (task/cgroup, task/affinity) leaves the ranks the whole node; --kill-on-bad-exit
+ * so that a failed daemon ends its step. `words` holds argument text. */
+static int start_srun_argv(struct kr_remote *r, struct remote_host *h, char **argv, int argc,
+                           char (*words)[64])
+{
+    int cpus = r->p.host_cpus != NULL ? r->p.host_cpus[h->index] : 0;
+
+    if (argc + 20 > START_MAX_ARGS) {
+        return -E2BIG;
+    }
+    snprintf(words[0], sizeof(words[0]), "--cpus-per-task=%d", cpus > 0 ? cpus : 1);
+    snprintf(words[1], sizeof(words[1]), "%d", r->port);
+    snprintf(words[2], sizeof(words[2]), "%d", h->index);
+    argv[argc++] = "--nodes=1";
+    argv[argc++] = "--ntasks=1";
+    argv[argc++] = words[0];
+    argv[argc++] = "--nodelist";
+    argv[argc++] = (char *) h->name;
+    argv[argc++] = "--overlap";
+    argv[argc++] = "--kill-on-bad-exit";
+    argv[argc++] = "--mpi=none";
+    argv[argc++] = "--quiet";
+    argv[argc++] = (char *) r->p.daemon;
+    argv[argc++] = "--mpirun";
+    argv[argc++] = h->addrs;
+    argv[argc++] = "--port";
+    argv[argc++] = words[1];
+    argv[argc++] = "--host-index";
+    argv[argc++] = words[2];
+    argv[argc++] = "--jobid";
+    argv[argc++] = (char *) r->p.jobid;
+    argv[argc] = NULL;
+    return argc;
+}
+
 static int start_agent(struct kr_remote *r, struct remote_host *h, const char *all)
 {
     char agent[1024], cmd[4096], qdaemon[2048], secret[2 * KR_PROTO_SECRET_LEN + 2];
-    char *argv[START_MAX_ARGS], *save = NULL, *base;
+    char *argv[START_MAX_ARGS], *save = NULL, words[3][64];
     int argc = 0, in[2];
     pid_t pid;
 
@@ -195,18 +241,25 @@ static int start_agent(struct kr_remote *r, struct remote_host *h, const char *a
     if (argc == 0) {
         return -EINVAL;
     }
-    base = strrchr(argv[0], '/');
-    if (strcmp(base != NULL ? base + 1 : argv[0], "ssh") == 0) {
-        argv[argc++] = "-o";
-        argv[argc++] = "BatchMode=yes";
-    }
     start_addrs(h->name, all, h->addrs, sizeof(h->addrs));
-    start_quote(qdaemon, sizeof(qdaemon), r->p.daemon);
-    snprintf(cmd, sizeof(cmd), "%s --mpirun %s --port %d --host-index %d --jobid %s", qdaemon,
-             h->addrs, r->port, h->index, r->p.jobid);
-    argv[argc++] = (char *) h->name;
-    argv[argc++] = cmd;
-    argv[argc] = NULL;
+    if (start_agent_is(argv[0], "srun")) {
+        argc = start_srun_argv(r, h, argv, argc, words);
+        if (argc < 0) {
+            return argc;
+        }
+        snprintf(cmd, sizeof(cmd), "%s", r->p.daemon);
+    } else {
+        if (start_agent_is(argv[0], "ssh")) {
+            argv[argc++] = "-o";
+            argv[argc++] = "BatchMode=yes";
+        }
+        start_quote(qdaemon, sizeof(qdaemon), r->p.daemon);
+        snprintf(cmd, sizeof(cmd), "%s --mpirun %s --port %d --host-index %d --jobid %s",
+                 qdaemon, h->addrs, r->port, h->index, r->p.jobid);
+        argv[argc++] = (char *) h->name;
+        argv[argc++] = cmd;
+        argv[argc] = NULL;
+    }
     for (int i = 0; i < KR_PROTO_SECRET_LEN; i++) {
         snprintf(secret + 2 * i, 3, "%02x", r->secret[i]);
     }

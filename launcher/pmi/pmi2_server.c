@@ -117,6 +117,8 @@ static void pmi2_srv_fullinit(struct kr_pmi2_server *srv, int rank)
     kr_pmi2_frame_add_int(&srv->frame, "appnum", srv->appnums[pmi2_srv_index(srv, rank)]);
     kr_pmi2_frame_add_bool(&srv->frame, "debugged", false);
     kr_pmi2_frame_add_bool(&srv->frame, "pmiverbose", false);
+    /* Not in PMI-2: tells the library that this launcher reports MPI_Abort itself. */
+    kr_pmi2_frame_add_bool(&srv->frame, "kurir", true);
     pmi2_srv_reply(srv, rank);
     srv->cb.fullinit(srv->arg, rank);
 }

@@ -416,6 +416,22 @@ int PMPI_Finalized(int *flag)
     return MPI_SUCCESS;
 }
 
+/* Kurir's mpirun prints who aborted; under srun, mpiexec.hydra or as a singleton the rank
+ * says it itself, or the job would end without a word. */
+static void api_abort_say(int errorcode)
+{
+    const struct kr_boot_job *job = kr_api.boot != NULL ? kr_boot_job(kr_api.boot) : NULL;
+    char host[256] = "?";
+
+    if (job != NULL && job->kurir_launcher) {
+        return;
+    }
+    (void) gethostname(host, sizeof(host));
+    host[sizeof(host) - 1] = '\0';
+    fprintf(stderr, "kurir: rank %d on host %s (pid %d) called MPI_Abort with error code %d\n",
+            job != NULL ? job->rank : 0, host, (int) getpid(), errorcode);
+}
+
 KR_WEAK_ALIAS(Abort)
 int PMPI_Abort(MPI_Comm comm, int errorcode)
 {
@@ -423,6 +439,7 @@ int PMPI_Abort(MPI_Comm comm, int errorcode)
 
     (void) comm; /* the whole job ends, whatever the communicator */
     snprintf(msg, sizeof(msg), "MPI_Abort called with error code %d", errorcode);
+    api_abort_say(errorcode);
     kr_api_abort(errorcode, msg);
 }
 

@@ -21,6 +21,7 @@ struct kr_boot_job {
     int appnum;            /* -1 when the launcher does not say */
     int universe_size;     /* -1 when unknown */
     bool singleton;        /* started without a launcher */
+    bool kurir_launcher;   /* the launcher is Kurir's mpirun: it reports MPI_Abort itself */
     char jobid[KR_BOOT_JOBID_MAX];
     int nnodes;            /* hosts in the job */
     int node;              /* this process's host index, 0..nnodes-1 */
@@ -51,7 +52,9 @@ int kr_boot_fence(struct kr_boot *boot);
 int kr_boot_get(struct kr_boot *boot, const char *key, char *value, size_t len);
 
 /* Tell the launcher that this rank aborts the job with `code` and reason `msg`; the caller
- * exits with `code` afterwards. Safe to call at any time after kr_boot_init. */
+ * exits with `code` afterwards. Kurir's launcher and Slurm get PMI-2 `abort`, Hydra (whose
+ * PMI-2 server lacks it) its PMI-1 `abort exitcode=`; under a foreign launcher stderr is given
+ * a moment to drain first. Safe to call at any time after kr_boot_init. */
 int kr_boot_abort(struct kr_boot *boot, int code, const char *msg);
 
 /* Say goodbye to the launcher (PMI-2 finalize) and free the handle. */

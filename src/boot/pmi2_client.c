@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BOOT_HOST_KEY "kurir-host-%d" /* hostname exchange when there is no process mapping */
@@ -168,6 +171,10 @@ static int boot_fullinit(struct kr_boot *b)
     if (boot_env.rank >= 0 && boot_env.rank != b->job.rank) {
         KR_LOG_WARN(BOOT, "PMI_RANK is %d but the launcher says rank %d; using %d",
                     boot_env.rank, b->job.rank, b->job.rank);
+    }
+    /* Our launcher says so in fullinit; Slurm and Hydra do not (unknown keys are ignored). */
+    if (kr_pmi2_msg_get_bool(&b->resp, "kurir", &b->job.kurir_launcher) != 0) {
+        b->job.kurir_launcher = false;
     }
     /* Slurm says -1, Hydra and our mpirun 0; both are fine. */
     appnum = kr_pmi2_msg_get(&b->resp, "appnum");
@@ -524,12 +531,52 @@ int kr_boot_get(struct kr_boot *boot, const char *key, char *value, size_t len)
     return boot_copy_value(key, kr_pmi2_msg_get(&boot->resp, "value"), value, len);
 }
 
+/* Which launcher hears of an abort, and how. Ours reports it (rank, host, code, message) and
+ * ends the job with the code. Slurm's slurmstepd understands the PMI-2 `abort` and cancels the
+ * step, but prints nothing (the API layer prints the message then). Hydra's PMI-2 server does
+ * not know `abort` ("Unrecognized PMI command"), gives up on the whole job and exits 255,
+ * losing the code; it does read a PMI-1 line on the same socket (it tells the two apart per
+ * message by the leading "cmd="), and its PMI-1 `abort exitcode=N` ends every rank and makes
+ * mpiexec exit with N. Hydra is the PMI-2 server that sets no PMI_JOBID. */
+static int boot_abort_pmi1(struct kr_boot *boot, int code)
+{
+    char line[64];
+    int n = snprintf(line, sizeof(line), "cmd=abort exitcode=%d\n", code);
+
+    return kr_pmi2_write_all(boot->fd, line, (size_t) n);
+}
+
+/* Another launcher kills the job at once and may not have read what we just wrote to stderr
+ * (Hydra loses the last lines of a one-rank job): give it up to 200 ms to empty the pipe. */
+static void boot_stderr_drain(void)
+{
+    struct timespec ms = { .tv_sec = 0, .tv_nsec = 1000000 };
+    struct stat st;
+    int pending = 0;
+
+    if (fstat(STDERR_FILENO, &st) != 0 || !S_ISFIFO(st.st_mode)) {
+        return;
+    }
+    for (int i = 0; i < 200; i++) {
+        if (ioctl(STDERR_FILENO, FIONREAD, &pending) != 0 || pending == 0) {
+            return;
+        }
+        nanosleep(&ms, NULL);
+    }
+}
+
 int kr_boot_abort(struct kr_boot *boot, int code, const char *msg)
 {
     int ret;
 
     if (boot->fd < 0) {
         return 0;
+    }
+    if (!boot->job.kurir_launcher) {
+        boot_stderr_drain();
+        if (boot_env.jobid == NULL || boot_env.jobid[0] == '\0') {
+            return boot_abort_pmi1(boot, code);
+        }
     }
     kr_pmi2_frame_begin(&boot->frame, "abort");
     kr_pmi2_frame_add_bool(&boot->frame, "isworld", true);

@@ -102,9 +102,12 @@ kr_child_pid() {
 # between our listing and our check is not blamed) and we do not know our own mpirun's pid
 # ($3 empty). Names no mpirun makes (unit tests' rings, other launchers' jobs such as hydra's
 # kvs_* ids) come and go with parallel `make check -j` and other users of the machine.
+# An entry also counts only if it is still there a moment later (up to a second, scaled): a
+# segment that a job under another launcher holds only until its ranks attach is not blamed.
 kr_new_files() {
-    local before=$1 ours=$2 f pid
-    kr_snapshot | comm -13 <(echo "$before") - | while read -r f; do
+    local before=$1 ours=$2 f pid left
+    local deadline=$(($(kr_now_ms) + $(printf '%.0f' "$(kr_scale 1000)")))
+    left=$(kr_snapshot | comm -13 <(echo "$before") - | while read -r f; do
         pid=$(basename "$f" | sed -n 's/^kurir-k\([0-9][0-9]*\)-.*/\1/p')
         if [ -z "$pid" ]; then
             continue
@@ -114,7 +117,13 @@ kr_new_files() {
             continue # another job's
         fi
         echo "$f"
+    done)
+    while [ -n "$left" ] && [ "$(kr_now_ms)" -le $deadline ]; do
+        left=$(for f in $left; do [ -e "$f" ] && echo "$f"; done)
+        [ -n "$left" ] && sleep 0.05
     done
+    [ -n "$left" ] && echo "$left"
+    return 0
 }
 
 # kr_run SECONDS CMD...: run with a scaled timeout; output in $kr_out/$kr_err, status in $kr_rc.
