@@ -662,18 +662,11 @@ static int opts_ppr_np(struct kr_mpirun_opts *o)
     return 0;
 }
 
+/* The environment lookup the allocation parsers take (alloc.h). */
 static const char *opts_env(void *arg, const char *name)
 {
-    extern char **environ;
-    size_t n = strlen(name);
-
     (void) arg;
-    for (char **e = environ; *e != NULL; e++) {
-        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=') {
-            return *e + n + 1;
-        }
-    }
-    return NULL;
+    return opts_env_lookup(name);
 }
 
 /* A Slurm node name is Slurm's (srun --nodelist takes it, the daemon connects back), so it is

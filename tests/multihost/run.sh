@@ -87,8 +87,13 @@ mh_new_files() {
 
 # mh_start MPIRUN-ARGS...: start in the background; pid in $mh_pid (also kept in $mh_pids: a
 # job's files are named kurir-k<mpirun pid>-..., which tells ours from other jobs' on the machine).
+# The fake hosts share this machine's cores: binding each host's ranks to "its" cores would
+# pile them onto the same ones.
+mh_bind=()
+"$MPIRUN" --help 2>&1 | grep -q -- '--bind-to' && mh_bind=(--bind-to none)
 mh_start() {
-    mh_start_cmd "$MH/login.sh" "$MPIRUN" --launch-agent "$AGENT" -x KURIR_TEST_MARK="$mark" "$@"
+    mh_start_cmd "$MH/login.sh" "$MPIRUN" --launch-agent "$AGENT" "${mh_bind[@]}" \
+        -x KURIR_TEST_MARK="$mark" "$@"
 }
 
 # mh_start_cmd CMD...: the same for a command line of its own (mpirun on this host alone).
