@@ -93,6 +93,15 @@ void kr_tcp_conn_close(struct tcp_tport *tt, struct tcp_conn *c)
     }
     c->dead = true;
     tcp_conn_pending_del(tt, c);
+    if (c->state == TCP_C_UP) {
+        tt->nup--;
+        for (int i = 0; i < tt->ndirect; i++) {
+            if (tt->direct[i] == c) {
+                tt->direct[i] = tt->direct[--tt->ndirect];
+                break;
+            }
+        }
+    }
     if (c->want_out) {
         tt->nout--;
         c->want_out = false;
@@ -305,6 +314,10 @@ static int tcp_conn_up(struct tcp_tport *tt, struct tcp_tep *ep, struct tcp_conn
         return -ENOMEM;
     }
     c->state = TCP_C_UP;
+    tt->nup++;
+    if (tt->ndirect < TCP_DIRECT_MAX) {
+        tt->direct[tt->ndirect++] = c;
+    }
     c->ep = ep;
     ep->up = c;
     if (ep->out == c) {

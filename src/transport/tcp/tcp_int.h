@@ -216,6 +216,10 @@ struct tcp_tep {
     uint32_t next_xfer;
 };
 
+/* Up to this many connections, a busy progress reads each socket directly (one system call
+ * when data is there) instead of asking epoll first (two). */
+#define TCP_DIRECT_MAX 4
+
 struct tcp_tport {
     struct kr_tport base;
     struct kr_tport_cb cb;
@@ -232,6 +236,10 @@ struct tcp_tport {
     struct tcp_card self;       /* what we published */
     size_t max_eager, max_frag, rxbuf_size;
     int poll_tick;              /* progress calls since the last epoll_wait */
+    unsigned direct_tick;       /* direct reads since the last epoll_wait */
+    int nup;                    /* connections carrying frames */
+    int ndirect;                /* of which in direct[] */
+    struct tcp_conn *direct[TCP_DIRECT_MAX]; /* read without epoll while they are all */
     int hot;                    /* epoll_waits left to do on every progress call */
     int nout;                   /* connections with output queued (EPOLLOUT wanted) */
     int bad_logged;             /* strangers logged so far (rate limit) */

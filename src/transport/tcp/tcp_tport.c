@@ -390,6 +390,40 @@ static int tcp_tport_dispatch(struct tcp_tport *tt, struct tcp_conn *c, uint32_t
     return n;
 }
 
+/* Busy, with a few connections and nothing else going on: read each of them directly. The
+ * listener and anything else epoll watches get their turn every TCP_POLL_EVERY calls. */
+static int tcp_tport_progress_direct(struct tcp_tport *tt)
+{
+    struct tcp_conn *conns[TCP_DIRECT_MAX];
+    int n = tt->ndirect, done = 0;
+
+    /* A copy: a callback may close a connection and reorder direct[]. */
+    memcpy(conns, tt->direct, sizeof(conns[0]) * (size_t) n);
+    for (int i = 0; i < n && tt->error == 0; i++) {
+        int ret;
+
+        if (conns[i]->dead) {
+            continue;
+        }
+        ret = kr_tcp_recv_ready(tt, conns[i]);
+        if (ret < 0) {
+            break;
+        }
+        done += ret;
+    }
+    if (done > 0) {
+        tt->hot = TCP_HOT_POLLS;
+    }
+    tcp_tport_reap(tt);
+    if (tt->error != 0) {
+        int err = tt->error;
+
+        tt->error = 0;
+        return err;
+    }
+    return done;
+}
+
 static int tcp_tport_progress(struct kr_tport *tp)
 {
     struct tcp_tport *tt = tcp_tport_of(tp);
@@ -405,6 +439,11 @@ static int tcp_tport_progress(struct kr_tport *tp)
         return 0;
     }
     tt->poll_tick = 0;
+    if (tt->hot > 0 && tt->nup > 0 && tt->ndirect == tt->nup && tt->nout == 0
+        && tt->pending == NULL && (++tt->direct_tick % TCP_POLL_EVERY) != 0
+        && atomic_load_explicit(&tt->force_poll, memory_order_relaxed) == 0) {
+        return tcp_tport_progress_direct(tt);
+    }
     atomic_store_explicit(&tt->force_poll, 0, memory_order_relaxed);
     n = epoll_wait(tt->epfd, ev, TCP_EVENTS, 0);
     for (int i = 0; i < n && tt->error == 0; i++) {
