@@ -147,10 +147,11 @@ static void info_build(void)
            "copy), tcp (other hosts, or\n"
            "                      every peer with KURIR_TRANSPORTS=tcp: epoll, per-job secret, "
            "streamed rendezvous),\n"
-           "                      ofi (other hosts over a high-speed libfabric provider, or "
-           "every peer with\n"
-           "                      KURIR_TRANSPORTS=ofi), loop (a rank to itself); chosen per "
-           "peer, see KURIR_TRANSPORTS\n");
+           "%s"
+           "                      loop (a rank to itself); chosen per peer, see "
+           "KURIR_TRANSPORTS\n",
+           KR_HAVE_OFI ? "                      ofi (other hosts over a high-speed libfabric "
+                         "provider, or every peer with KURIR_TRANSPORTS=ofi),\n" : "");
 #if KR_HAVE_OFI
     info_ofi();
 #else
