@@ -111,8 +111,11 @@ struct kr_tport_ops {
      * The receiver opens a transfer of the peer's buffer `key` into `dst` and sends the
      * returned ticket to the peer; then each side calls coop_work, which claims chunks one at
      * a time and copies them (the receiver reads, the sender writes) until none is left; the
-     * receiver polls coop_done until every claimed chunk has landed. The receiver never
-     * depends on the sender taking part: if it does not, the receiver copies everything.
+     * receiver polls coop_done until every claimed chunk has landed. With shm the receiver
+     * never depends on the sender taking part: if it does not, the receiver copies
+     * everything. With tcp the sender's coop_work is what moves the data (it streams its
+     * buffer, which stays put until FIN, straight into `dst`), and the receiver's coop_work
+     * does nothing; pt2pt always calls the sender's on CTS_COOP, so both work alike.
      * coop_open returns -EBUSY when no transfer slot is free (use rndv_get). NULL when the
      * transport cannot do this. */
     int (*coop_open)(struct kr_tep *ep, const struct kr_rndv_key *key, void *dst,

@@ -85,12 +85,23 @@ kr_snapshot() {
     ls -1d /dev/shm/kurir* /tmp/kurir* 2>/dev/null | sort
 }
 
-# New entries since snapshot $1 that could be this job's leftovers. $2: the pid of our mpirun,
-# whose entries (kurir-k<pid>-...) always count. Another mpirun's entries count only if that
-# mpirun is gone and the entry is still there afterwards (checked in that order, so a job
-# that ends between our listing and our check is not blamed). Names no mpirun of ours makes
-# (unit tests' rings, jobs of other launchers such as hydra's kvs_* ids) come and go with
-# parallel `make check -j` and other users of the machine, and are not this test's.
+# The pid of the first child of process $1 (e.g. mpirun under timeout), or nothing if $1 ends
+# first. Polls a condition, bounded by $1's life.
+kr_child_pid() {
+    local c
+    while kill -0 "$1" 2>/dev/null; do
+        c=$(pgrep -P "$1" | head -n 1)
+        [ -n "$c" ] && { echo "$c"; return; }
+        sleep 0.01
+    done
+}
+
+# New entries since snapshot $1 that are this job's leftovers. $2: the pid of our mpirun, whose
+# entries (kurir-k<pid>-...) always count. Another mpirun's entries count only if that mpirun
+# is gone and the entry is still there afterwards (checked in that order, so a job that ends
+# between our listing and our check is not blamed) and we do not know our own mpirun's pid
+# ($3 empty). Names no mpirun makes (unit tests' rings, other launchers' jobs such as hydra's
+# kvs_* ids) come and go with parallel `make check -j` and other users of the machine.
 kr_new_files() {
     local before=$1 ours=$2 f pid
     kr_snapshot | comm -13 <(echo "$before") - | while read -r f; do
@@ -98,8 +109,9 @@ kr_new_files() {
         if [ -z "$pid" ]; then
             continue
         fi
-        if [ "$pid" != "$ours" ] && { kill -0 "$pid" 2>/dev/null || [ ! -e "$f" ]; }; then
-            continue # a concurrent job's segment
+        if [ "$pid" != "$ours" ] && { [ "${3:-}" = known ] || kill -0 "$pid" 2>/dev/null \
+                                      || [ ! -e "$f" ]; }; then
+            continue # another job's
         fi
         echo "$f"
     done

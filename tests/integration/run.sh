@@ -47,8 +47,10 @@ run_line() {
         "$MPIRUN" -n "$np" -x KURIR_TEST_MARK="$mark" "${envs[@]}" "$path" $args \
         >"$kr_out" 2>&1 </dev/null &
     pid=$!
-    local start
+    local start mpid
     start=$(kr_now_ms)
+    # mpirun's pid names its job's files (kurir-k<pid>-...): learn it while the job runs.
+    mpid=$(kr_child_pid "$pid")
     wait "$pid"
     rc=$?
     local limit_ms
@@ -69,7 +71,7 @@ run_line() {
         why="${why:+$why; }processes left behind"
     fi
     local new
-    new=$(kr_new_files "$before" "$pid")
+    new=$(kr_new_files "$before" "${mpid:-$pid}" "${mpid:+known}")
     if [ -n "$new" ]; then
         why="${why:+$why; }new files: $(echo $new)"
     fi

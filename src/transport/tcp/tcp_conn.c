@@ -494,6 +494,9 @@ static void tcp_conn_decide(struct tcp_tport *tt, struct tcp_conn *c, int peer)
     } else if (ep->state == TCP_EP_CONNECTING && ep->out != NULL) {
         /* Both connected at once: the lower rank's connection wins, on both sides. */
         take = peer < tt->rank;
+        tt->races++;
+        KR_LOG_INFO(TCP, "rank %d: rank %d and we connected at once; %s connection wins",
+                    tt->rank, peer, take ? "its" : "our");
     } else if (ep->state == TCP_EP_CONNECTING) {
         take = true;            /* ours lost already; this is theirs */
     }

@@ -243,6 +243,7 @@ struct tcp_tport {
     int hot;                    /* epoll_waits left to do on every progress call */
     int nout;                   /* connections with output queued (EPOLLOUT wanted) */
     int bad_logged;             /* strangers logged so far (rate limit) */
+    int races;                  /* simultaneous connects settled here (for tests, debugging) */
     int error;                  /* a failure to report from the next progress call */
     _Atomic int force_poll;     /* the watch thread saw an event: poll at once */
     /* the watch thread (started on first watch()) */
