@@ -14,10 +14,13 @@ const struct kr_setting kr_api_settings[] = {
       "check the arguments of every MPI call (no: skip the checks that cost time: counts, "
       "tags, buffer sizes; handles, NULL pointers and error-code values are always checked, "
       "since a bad one would crash)", NULL, 0 },
-    { "TRANSPORTS", KR_SET_STRING, "shm,tcp", &kr_api_cfg.transports,
-      "transports ranks may use, comma-separated (shm, tcp): a peer on the same host goes "
-      "through shm when listed, else tcp; a peer on another host through tcp. "
-      "KURIR_TRANSPORTS=tcp forces TCP even between ranks of one host", NULL, 0 },
+    { "TRANSPORTS", KR_SET_STRING, "shm,ofi,tcp", &kr_api_cfg.transports,
+      "transports ranks may use, comma-separated (shm, ofi, tcp): a peer on the same host "
+      "goes through shm when listed; a peer on another host through ofi when a high-speed "
+      "libfabric provider is present (or KURIR_OFI_PROVIDER names one), else tcp. Without shm "
+      "every peer but self goes over the network transport: KURIR_TRANSPORTS=tcp forces TCP, "
+      "KURIR_TRANSPORTS=ofi forces libfabric (tcp;ofi_rxm unless a provider is named)", NULL,
+      0 },
     { "REPORT_TRANSPORTS", KR_SET_BOOL, "no", &kr_api_cfg.report_transports,
       "each rank prints one line after MPI_Init saying which transport reaches which ranks "
       "(mpirun --report-transports sets it)", NULL, 0 },

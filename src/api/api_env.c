@@ -43,7 +43,7 @@ int PMPI_Get_library_version(char *version, int *resultlen)
                             version == NULL ? "version" : "resultlen");
     }
     n = snprintf(version, MPI_MAX_LIBRARY_VERSION_STRING,
-                 "Kurir %s (MPI %d.%d, standard ABI %d.%d; transports: shm, tcp)", PACKAGE_VERSION,
+                 "Kurir %s (MPI %d.%d, standard ABI %d.%d; transports: shm, tcp, ofi)", PACKAGE_VERSION,
                  MPI_VERSION, MPI_SUBVERSION, MPI_ABI_VERSION, MPI_ABI_SUBVERSION);
     *resultlen = n < MPI_MAX_LIBRARY_VERSION_STRING ? n : MPI_MAX_LIBRARY_VERSION_STRING - 1;
     return MPI_SUCCESS;

@@ -45,7 +45,7 @@ static int init_kvs_get(void *ctx, const char *key, char *value, size_t len)
     return kr_boot_get(ctx, key, value, len);
 }
 
-enum { INIT_T_SHM = 0x1, INIT_T_TCP = 0x2 };
+enum { INIT_T_SHM = 0x1, INIT_T_TCP = 0x2, INIT_T_OFI = 0x4 };
 
 /* KURIR_TRANSPORTS as a mask; -EINVAL (logged) for an unknown or unavailable name. */
 static int init_transport_mask(const char *spec)
@@ -60,11 +60,14 @@ static int init_transport_mask(const char *spec)
             mask |= INIT_T_SHM;
         } else if (n == 3 && strncmp(p, "tcp", 3) == 0) {
             mask |= INIT_T_TCP;
+        } else if (n == 3 && strncmp(p, "ofi", 3) == 0 && KR_HAVE_OFI) {
+            mask |= INIT_T_OFI;
         } else if ((n == 4 && strncmp(p, "self", 4) == 0) || (n == 4 && strncmp(p, "loop", 4) == 0)) {
             /* always there */
         } else {
             KR_LOG_ERR(CORE, "KURIR_TRANSPORTS=%s: '%.*s' is not a transport of this build "
-                       "(available: shm, tcp)", spec, (int) n, p);
+                       "(available: shm, %stcp)", spec, (int) n, p,
+                       KR_HAVE_OFI ? "ofi, " : "");
             return -EINVAL;
         }
         p += n;
@@ -73,11 +76,42 @@ static int init_transport_mask(const char *spec)
     return mask;
 }
 
-/* Which transport reaches each peer: self -> loop; same host -> shm if allowed, else tcp;
- * another host -> tcp. Every rank computes the same answer from the same facts. */
+/* May the network peers use ofi? Forced (ofi listed without tcp): it must work, else the
+ * error names the providers found. Otherwise only when a high-speed provider is present or
+ * the user named one (a named one that is missing is an error too). Asked only when some peer
+ * needs the network, so shm-only jobs never load libfabric. */
+static int init_ofi_usable(int mask)
+{
+#if KR_HAVE_OFI
+    bool forced = (mask & INIT_T_TCP) == 0;
+    char prov[64], have[512];
+
+    if (kr_ofi_tport_probe(forced, prov, sizeof(prov), have, sizeof(have)) == 0) {
+        return 1;
+    }
+    if (forced) {
+        KR_LOG_ERR(CORE, "KURIR_TRANSPORTS=%s: no usable libfabric provider%s%s (providers "
+                   "found: %s)", kr_api_cfg.transports, kr_ofi_tport_wanted()[0] != '\0'
+                   ? " named " : "", kr_ofi_tport_wanted(), have);
+        return -ENOENT;
+    }
+    if (kr_ofi_tport_wanted()[0] != '\0') {
+        KR_LOG_ERR(CORE, "libfabric provider '%s' is not available here (providers found: %s)",
+                   kr_ofi_tport_wanted(), have);
+        return -ENOENT;
+    }
+#else
+    (void) mask;
+#endif
+    return 0;
+}
+
+/* Which transport reaches each peer: self -> loop; same host -> shm if allowed; otherwise ofi
+ * when it may be used (init_ofi_usable), else tcp. Every rank computes the same answer from
+ * the same facts (hosts with the same libfabric providers). */
 static int init_choose(const struct kr_boot_job *job, int mask, int *use_out)
 {
-    int use = 0;
+    int use = 0, ofi = -1;
 
     for (int r = 0; r < job->size; r++) {
         bool local = job->node_of[r] == job->node;
@@ -87,6 +121,16 @@ static int init_choose(const struct kr_boot_job *job, int mask, int *use_out)
         }
         if (local && (mask & INIT_T_SHM) != 0) {
             use |= INIT_T_SHM;
+            continue;
+        }
+        if (ofi < 0 && (mask & INIT_T_OFI) != 0) {
+            ofi = init_ofi_usable(mask);
+            if (ofi < 0) {
+                return ofi;
+            }
+        }
+        if (ofi > 0) {
+            use |= INIT_T_OFI;
         } else if ((mask & INIT_T_TCP) != 0) {
             use |= INIT_T_TCP;
         } else {
@@ -110,7 +154,7 @@ static int init_transports(const struct kr_boot_job *job)
         .host_shared_bytes = kr_coll_shm_bytes(job->nlocal),
         .nnodes = job->nnodes, .node_of = job->node_of,
     };
-    struct kr_tport *shm = NULL, *tcp = NULL;
+    struct kr_tport *shm = NULL, *net = NULL;
     int mask, use, ret;
 
     kvs.ctx = kr_api.boot;
@@ -143,13 +187,22 @@ static int init_transports(const struct kr_boot_job *job)
         if (ret != 0) {
             return ret;
         }
-        tcp = kr_api.tports[kr_api.ntports - 1];
+        net = kr_api.tports[kr_api.ntports - 1];
     }
+#if KR_HAVE_OFI
+    if ((use & INIT_T_OFI) != 0) {
+        ret = init_tport(&kr_ofi_tport_ops, &tj);
+        if (ret != 0) {
+            return ret;
+        }
+        net = kr_api.tports[kr_api.ntports - 1];
+    }
+#endif
     for (int r = 0; r < job->size; r++) {
         if (r != job->rank) {
             bool local = job->node_of[r] == job->node;
 
-            kr_pt2pt_set_route(kr_api.pt, r, local && shm != NULL ? shm : tcp);
+            kr_pt2pt_set_route(kr_api.pt, r, local && shm != NULL ? shm : net);
         }
     }
     kr_pt2pt_set_oversubscribed(kr_api.pt, job->nlocal > tj.ncores);
@@ -384,12 +437,14 @@ int PMPI_Finalize(void)
     kr_comm_free(kr_api.self, &kr_api.ids);
     kr_coll_host_destroy(kr_api.coll_host);
     kr_api.coll_host = NULL;
-    kr_pt2pt_destroy(kr_api.pt);
-    kr_api.pt = NULL;
+    /* Transports close before the engine goes: a watch thread armed by the last sleep may
+     * still report into the engine, and a goodbye may deliver a late message to it. */
     for (int i = kr_api.ntports - 1; i >= 0; i--) {
         kr_api.tports[i]->ops->close(kr_api.tports[i]);
     }
     kr_api.ntports = 0;
+    kr_pt2pt_destroy(kr_api.pt);
+    kr_api.pt = NULL;
     kr_boot_finalize(kr_api.boot);
     kr_topo_fini();
     kr_api.boot = NULL;

@@ -163,5 +163,15 @@ struct kr_tep {
 extern const struct kr_tport_ops kr_shm_tport_ops;
 extern const struct kr_tport_ops kr_loop_tport_ops;
 extern const struct kr_tport_ops kr_tcp_tport_ops;
+/* Only in builds with libfabric (KR_HAVE_OFI). */
+extern const struct kr_tport_ops kr_ofi_tport_ops;
+
+/* Would the ofi transport be used by default (a high-speed provider is present, or the user
+ * named one) or, with `forced`, can it run at all? 0 and the provider's name in `prov`, or
+ * -ENOENT with the providers that exist listed in `have` (for the error message). Loads
+ * libfabric's providers: call it only when some peer could use ofi. */
+int kr_ofi_tport_probe(bool forced, char *prov, size_t len, char *have, size_t havelen);
+/* The provider the user named (KURIR_OFI_PROVIDER, else FI_PROVIDER), or "". */
+const char *kr_ofi_tport_wanted(void);
 
 #endif /* KR_TRANSPORT_TPORT_H */

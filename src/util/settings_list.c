@@ -12,6 +12,9 @@
 extern const struct kr_setting kr_boot_settings[];
 extern const struct kr_setting kr_shm_settings[];
 extern const struct kr_setting kr_tcp_settings[];
+#if KR_HAVE_OFI
+extern const struct kr_setting kr_ofi_settings[];
+#endif
 extern const struct kr_setting kr_pt2pt_settings[];
 extern const struct kr_setting kr_coll_settings[];
 extern const struct kr_setting kr_coll_shm_settings[];
@@ -24,6 +27,9 @@ const struct kr_setting *const kr_settings_all[] = {
     kr_boot_settings,
     kr_shm_settings,
     kr_tcp_settings,
+#if KR_HAVE_OFI
+    kr_ofi_settings,
+#endif
     kr_pt2pt_settings,
     kr_coll_settings,
     kr_coll_shm_settings,
