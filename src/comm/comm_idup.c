@@ -71,6 +71,7 @@ static void idup_finish(struct comm_idup *d, int ret, uint32_t id)
         c->id = id;
         c->magic = KR_COMM_MAGIC;
     }
+    kr_sched_spare_drop(&d->shadow);
     free(d);
     req->status = (struct kr_status){.source = KR_ANY_SOURCE, .tag = KR_ANY_TAG, .error = ret};
     kr_req_complete(pt, req);
@@ -140,6 +141,7 @@ int kr_comm_idup_start(struct kr_comm *comm, struct kr_comm_ids *ids, struct kr_
     req->done = 0;
     ret = idup_attempt(d);
     if (ret != 0) {
+        kr_sched_spare_drop(&d->shadow);
         free(d);
     }
     return ret;

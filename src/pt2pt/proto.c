@@ -454,7 +454,11 @@ static void proto_matched(struct kr_pt2pt *pt, struct kr_req *req, int peer,
         proto_credit_return(pt, peer, hdr->len);
         kr_req_finish(pt, req);
     } else {
-        proto_rndv_pull(pt, req, payload);
+        /* a transport's payload need not be aligned for the struct (TCP frames are packed) */
+        struct pt2pt_rts rts;
+
+        memcpy(&rts, payload, sizeof(rts));
+        proto_rndv_pull(pt, req, &rts);
     }
 }
 

@@ -148,7 +148,9 @@ int kr_ofi_send_frame(struct ofi_tep *ep, const struct ofi_frame *fr, const stru
     ot->tx_free = op->next;
     memcpy(op->buf, fr, sizeof(*fr));
     for (int i = 0; i < iovcnt; i++) {
-        memcpy(op->buf + off, iov[i].iov_base, iov[i].iov_len);
+        if (iov[i].iov_len > 0) { /* a zero-length payload may have no buffer at all */
+            memcpy(op->buf + off, iov[i].iov_base, iov[i].iov_len);
+        }
         off += iov[i].iov_len;
     }
     if (fill != NULL && flen > 0) {
