@@ -57,18 +57,30 @@ static struct coll_shm_cfg {
 const struct kr_setting kr_coll_shm_settings[] = {
     { "COLL_SHM", KR_SET_BOOL, "yes", &shm_cfg.enable,
       "barrier, reduce and allreduce through memory shared by the ranks of a host", NULL, 0 },
-    { "COLL_SHM_SIZE", KR_SET_SIZE, "32k", &shm_cfg.slot,
+    { "COLL_SHM_SIZE", KR_SET_SIZE, "0", &shm_cfg.slot,
       "bytes each local rank can put into a shared collective area per round (longer messages "
-      "go in chunks); each rank gets twice this per area", NULL, 0 },
+      "go in chunks); each rank gets twice this per area; 0: 1 MiB divided among the host's "
+      "ranks, from 32 KiB to 256 KiB", NULL, 0 },
     { "COLL_SHM_AREAS", KR_SET_INT, "8", &shm_cfg.nareas,
       "shared collective areas per host: MPI_COMM_WORLD plus this many minus one other "
       "communicators at a time", NULL, 0 },
     { 0 }
 };
 
+/* The automatic slot: few ranks get big slots (a 1 MiB allreduce in 4 rounds rather than 32),
+ * while the area of a host with many ranks stays as small as with 32 KiB slots. Every rank of a
+ * host computes it from the same count, at start-up (kr_coll_shm_bytes). */
+#define SHM_SLOT_BUDGET (1u << 20)
+#define SHM_SLOT_MIN (32u << 10)
+#define SHM_SLOT_MAX (256u << 10)
+
+static size_t shm_slot_auto = SHM_SLOT_MIN;
+
 size_t kr_coll_shm_slot_bytes(void)
 {
-    return (shm_cfg.slot + SHM_AREA_LINE - 1) & ~(size_t) (SHM_AREA_LINE - 1);
+    size_t slot = shm_cfg.slot != 0 ? shm_cfg.slot : shm_slot_auto;
+
+    return (slot + SHM_AREA_LINE - 1) & ~(size_t) (SHM_AREA_LINE - 1);
 }
 
 size_t kr_coll_shm_bytes(int nlocal)
@@ -76,6 +88,10 @@ size_t kr_coll_shm_bytes(int nlocal)
     if (!shm_cfg.enable || nlocal < 2 || shm_cfg.nareas < 1) {
         return 0;
     }
+    shm_slot_auto = SHM_SLOT_BUDGET / (size_t) nlocal;
+    shm_slot_auto = shm_slot_auto < SHM_SLOT_MIN   ? SHM_SLOT_MIN
+                    : shm_slot_auto > SHM_SLOT_MAX ? SHM_SLOT_MAX
+                                                   : shm_slot_auto;
     return (size_t) shm_cfg.nareas
            * (sizeof(struct shm_area_hdr) + (size_t) nlocal * 2 * kr_coll_shm_slot_bytes());
 }
