@@ -36,6 +36,7 @@ int kr_pt2pt_create(int rank, int size, struct kr_pt2pt **pt_out)
     }
     kr_list_init(&pt->busy);
     kr_list_init(&pt->coop);
+    kr_list_init(&pt->pulls);
     *pt_out = pt;
     return 0;
 }

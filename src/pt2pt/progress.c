@@ -67,6 +67,9 @@ int kr_pt2pt_progress(struct kr_pt2pt *pt)
         }
         n += ret;
     }
+    if (!kr_list_empty(&pt->pulls)) {
+        n += kr_proto_pulls_run(pt);
+    }
     if (!kr_list_empty(&pt->coop)) {
         n += kr_proto_coop_poll(pt);
     }
@@ -125,17 +128,22 @@ static void progress_sleep(struct kr_pt2pt *pt, bool (*done)(void *arg), void *a
 
 /*
  * Spinning pays only while the peer runs on another core. The budget adapts: a wait that
- * outlasts its spin halves the next one's, a wait that ends while spinning doubles it back
- * (up to the setting). Ranks that share cores in ways the layout does not show (fake hosts on
- * one machine, other jobs) thus stop burning the CPU their peers need after a few waits.
+ * outlasts its spin halves the next one's; a wait that ends while spinning doubles it back (up
+ * to the setting), and so does one that ends while yielding if every yield came straight back:
+ * nobody else wanted this core, so spinning would have cost no one and answered sooner. Ranks
+ * that share cores in ways the layout does not show (fake hosts on one machine, other jobs)
+ * see slow yields, and stop burning the CPU their peers need after a few waits.
  */
+#define WAIT_YIELD_QUICK_US 4   /* a sched_yield that returns sooner ran nobody else */
+
 int kr_pt2pt_wait_until(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg)
 {
     int max = pt->oversubscribed ? pt2pt_cfg.spin_oversub : pt2pt_cfg.spin;
     int floor = pt2pt_cfg.spin_oversub < max ? pt2pt_cfg.spin_oversub : max;
     int spin = pt->spin_budget > 0 && pt->spin_budget < max ? pt->spin_budget : max;
-    int idle = 0;
-    uint64_t idle_since = 0;
+    int start = spin, idle = 0;
+    bool shared = false;        /* a yield gave the core away, or we slept */
+    uint64_t idle_since = 0, now = 0;
 
     if (done(arg)) {
         return 0;
@@ -157,18 +165,23 @@ int kr_pt2pt_wait_until(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg)
         }
         if (idle == spin) {
             idle++;
-            idle_since = progress_now_us();
+            idle_since = now = progress_now_us();
             spin = spin / 2 > floor ? spin / 2 : floor;
             pt->spin_budget = spin;
         }
-        if (progress_now_us() - idle_since < (uint64_t) pt2pt_cfg.yield_us) {
+        if (now - idle_since < (uint64_t) pt2pt_cfg.yield_us) {
+            uint64_t before = now;
+
             sched_yield();
+            now = progress_now_us();
+            shared |= now - before > WAIT_YIELD_QUICK_US;
             continue;
         }
+        shared = true;
         progress_sleep(pt, done, arg);
     }
-    if (idle <= spin && spin < max) {
-        pt->spin_budget = 2 * spin < max ? 2 * spin : max;
+    if ((idle <= spin || !shared) && start < max) {
+        pt->spin_budget = 2 * start < max ? 2 * start : max;
     }
     return 0;
 }

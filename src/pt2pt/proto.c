@@ -206,6 +206,9 @@ static int proto_send_try(struct pt2pt_peer *peer, struct kr_req *req)
         ret = peer->tp->ops->send_eager(peer->ep, &hdr, &iov, 1);
         if (ret != 0) {
             req->state = PT2PT_ST_SEND_QUEUED;
+        } else {
+            req->flags |= KR_REQ_F_RNDV;
+            peer->rndv_out++;
         }
         return ret;
     }
@@ -386,9 +389,11 @@ static void proto_rndv_pull(struct kr_pt2pt *pt, struct kr_req *req, const struc
     size_t n = req->status.count;
     int ret;
 
+    /* Help from a sender that is busy pulling our own large message (an exchange) would
+     * only make both copies share both cores: each side then copies alone, in parallel. */
     ret = kr_proto_peer_connect(pt, req->peer, &peer);
     if (ret == 0 && contig && req->lay.ops == NULL && peer->tp->ops->coop_open != NULL
-        && kr_pt2pt_coop_min > 0 && n >= kr_pt2pt_coop_min
+        && kr_pt2pt_coop_min > 0 && n >= kr_pt2pt_coop_min && peer->rndv_out == 0
         && proto_rndv_coop(pt, peer, req, rts, n) == 0) {
         return;
     }
@@ -462,16 +467,45 @@ static void proto_matched(struct kr_pt2pt *pt, struct kr_req *req, int peer,
     }
 }
 
-void kr_proto_deliver_unexp(struct kr_pt2pt *pt, struct kr_req *req, struct pt2pt_unexp *u)
+static void proto_deliver(struct kr_pt2pt *pt, struct kr_req *req, struct pt2pt_unexp *u)
 {
     struct kr_wire_hdr hdr = {
         .type = u->type, .src = u->src, .tag = u->tag, .len = u->len,
     };
 
-    kr_match_unexp_remove(u);
     proto_matched(pt, req, u->peer, &hdr, u->type == PT2PT_EAGER ? (void *) u->data
                                                                   : (void *) &u->rts, u->sync);
     free(u);
+}
+
+/* A receive posted for a message that is already here. A large one is pulled from the next
+ * progress call, not now: the caller usually posts its own sends first (Sendrecv, exchange
+ * rounds of collectives), so both directions then copy at once instead of one after the
+ * other. */
+void kr_proto_deliver_unexp(struct kr_pt2pt *pt, struct kr_req *req, struct pt2pt_unexp *u)
+{
+    kr_match_unexp_remove(u);
+    if (u->type != PT2PT_RTS) {
+        proto_deliver(pt, req, u);
+        return;
+    }
+    req->state = PT2PT_ST_RECV_DEFER;
+    req->remote = (uint64_t) (uintptr_t) u; /* the RTS, until the pull */
+    kr_list_push_back(&pt->pulls, &req->link);
+}
+
+int kr_proto_pulls_run(struct kr_pt2pt *pt)
+{
+    int n = 0;
+
+    while (!kr_list_empty(&pt->pulls)) {
+        struct kr_req *req = kr_container_of(pt->pulls.next, struct kr_req, link);
+
+        kr_list_del(&req->link);
+        proto_deliver(pt, req, (struct pt2pt_unexp *) (uintptr_t) req->remote);
+        n++;
+    }
+    return n;
 }
 
 static void proto_recv_msg(struct kr_pt2pt *pt, int peer, const struct kr_wire_hdr *wire,

@@ -101,6 +101,7 @@ struct kr_req {
 #define KR_REQ_F_FREE_ON_DONE 0x2   /* the user freed it while active: recycle on completion */
 #define KR_REQ_F_SYNC         0x4   /* send: complete only once the receive has matched it */
 #define KR_REQ_F_CANCELLING   0x8   /* send: the receiver was asked to drop the message */
+#define KR_REQ_F_RNDV         0x10  /* send: an RTS is out; counted in its peer's rndv_out */
 
 /* Create an engine for job rank `rank` of `size`. */
 int kr_pt2pt_create(int rank, int size, struct kr_pt2pt **pt_out);

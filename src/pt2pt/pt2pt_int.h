@@ -73,6 +73,7 @@ enum pt2pt_state {
     PT2PT_ST_RECV_POSTED,       /* in the posted queue */
     PT2PT_ST_RECV_PULL,         /* matched an RTS, CTS sent, waiting for DATA */
     PT2PT_ST_RECV_COOP,         /* matched an RTS, copying together with the sender */
+    PT2PT_ST_RECV_DEFER,        /* matched an RTS when posted; pulls from the next progress */
 };
 
 /* A control message that could not go out at once (FIN, CTS): queued until there is space. */
@@ -97,6 +98,7 @@ struct pt2pt_peer {
     size_t max_frag;            /* largest payload of one DATA fragment */
     int64_t credit;             /* sender side: eager bytes we may still send to this peer */
     uint64_t owed;              /* receiver side: matched bytes not yet returned to it */
+    uint32_t rndv_out;          /* our rendezvous sends to this peer not finished yet */
     struct kr_list ctrlq;       /* struct pt2pt_ctrl waiting for space; go first */
     struct kr_list sendq;       /* kr_req.link: sends in posting order */
     struct kr_list busy_link;   /* in engine->busy while either queue is not empty */
@@ -140,6 +142,7 @@ struct kr_pt2pt {
     struct pt2pt_match_ctx *ctxs[KR_CTX_MAX];
     struct kr_list busy;        /* peers with queued sends */
     struct kr_list coop;        /* receives whose cooperative copy may still be landing */
+    struct kr_list pulls;       /* PT2PT_ST_RECV_DEFER receives, in matching order */
     int64_t credit_limit;       /* eager allowance each receiver gives each sender */
     struct kr_req *pool;        /* free requests */
     struct pt2pt_req_chunk *chunks; /* every block of requests ever allocated */
@@ -165,6 +168,7 @@ int kr_proto_send_start(struct kr_pt2pt *pt, struct kr_req *req);
 int kr_proto_sendq_drain(struct kr_pt2pt *pt, struct pt2pt_peer *peer);
 int kr_proto_peer_connect(struct kr_pt2pt *pt, int rank, struct pt2pt_peer **peer_out);
 int kr_proto_coop_poll(struct kr_pt2pt *pt);
+int kr_proto_pulls_run(struct kr_pt2pt *pt);
 /* Ask the receiver of the unmatched send `req` to drop it (PT2PT_CANCEL). */
 int kr_proto_send_cancel(struct kr_pt2pt *pt, struct kr_req *req);
 /* May an eager message of `len` bytes go to `peer` now? Takes the credit if so. */

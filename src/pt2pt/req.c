@@ -63,6 +63,10 @@ void kr_req_finish(struct kr_pt2pt *pt, struct kr_req *req)
     /* Read before the callback: it may hand the request's memory back to its owner. */
     bool recycle = (req->flags & KR_REQ_F_FREE_ON_DONE) != 0;
 
+    if ((req->flags & KR_REQ_F_RNDV) != 0) {
+        req->flags &= (uint16_t) ~KR_REQ_F_RNDV;
+        pt->peers[req->peer].rndv_out--;
+    }
     req->state = PT2PT_ST_IDLE;
     req->done = 1;
     if (req->done_cb != NULL) {
