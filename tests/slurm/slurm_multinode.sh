@@ -9,6 +9,8 @@
 #       daemon started by srun; 4 ranks on 2 hostnames, status 0
 #   (c) a rank on the second node exits 3: mpirun says so and exits 3, the job ends
 #   (d) scancel of a running two-node mpirun job ends everything
+#   (e) mpirun in salloc's shell on the login node: both nodes' daemons started by srun
+#   (f) mpirun as the one task of a job step (srun -n 1 mpirun) still uses the whole job
 # After each case nothing may be left on any node: no process besides slurmd, no file in its
 # /dev/shm, no marked process, no kurir file in /tmp. Needs root, slurm-wlm, munge, iproute2 and
 # util-linux; exits 77 with the reason otherwise. Everything is torn down by the EXIT trap.
@@ -241,5 +243,27 @@ if [ -n "$jobid" ]; then
     [ "$job_state" = CANCELLED ] || sl_job_show
 fi
 kr_expect "scancel: nothing left on any node" sl_nothing_left
+
+# (e) mpirun on the login node (this namespace, no node of the job) in salloc's shell: every node
+# is remote, both daemons start by srun at once.
+sl_new_case
+KURIR_TEST_MARK=$mark KURIR_DAEMON=$KURIR_BUILDDIR/launcher/daemon/kurir-daemon kr_run 60 \
+    salloc -N 2 --ntasks-per-node=2 env KURIR_LOG=info "$MPIRUN" --bind-to none "$EX/hello"
+kr_expect "salloc: mpirun on the login node, status 0" [ "$kr_rc" -eq 0 ]
+kr_expect "salloc: 4 ranks, 2 on each node" sl_two_per_node "$kr_out"
+kr_expect "salloc: a daemon started by srun on each node" [ "$(grep -c \
+    'started the daemon for host n[12] (pid [0-9]*): srun ' "$kr_err")" -eq 2 ]
+[ "$kr_rc" -eq 0 ] || sl_show
+kr_expect "salloc: nothing left on any node" sl_nothing_left
+
+# (f) mpirun as the one task of a job step (srun -N 1 -n 1 mpirun): SLURM_TASKS_PER_NODE is the
+# step's then, the job's nodes and CPUs are still mpirun's to use.
+sl_new_case
+KURIR_TEST_MARK=$mark KURIR_DAEMON=$KURIR_BUILDDIR/launcher/daemon/kurir-daemon kr_run 60 \
+    salloc -N 2 --ntasks-per-node=2 srun -N 1 -n 1 --overlap "$MPIRUN" --bind-to none "$EX/hello"
+kr_expect "srun -n 1 mpirun: the job's 4 slots on 2 nodes, status 0" [ "$kr_rc" -eq 0 ]
+kr_expect "srun -n 1 mpirun: 4 ranks, 2 on each node" sl_two_per_node "$kr_out"
+[ "$kr_rc" -eq 0 ] || sl_show
+kr_expect "srun -n 1 mpirun: nothing left on any node" sl_nothing_left
 
 kr_finish
