@@ -26,7 +26,7 @@ krtb_hdir() { echo "$KRTB_DIR/$KRTB_HOST$1"; }
 
 # Our namespaces that exist, one a line.
 krtb_ns_list() {
-    ip netns list 2>/dev/null | awk '{ print $1 }' | grep -E "^$KRTB_PREFIX-$KRTB_HOST[0-9]+\$"
+    ip netns list 2>/dev/null | awk '{ print $1 }' | grep -E "^$KRTB_PREFIX-${KRTB_HOST}[0-9]+\$"
 }
 
 # Index of a host given as "2", "h2" or "10.78.0.3".

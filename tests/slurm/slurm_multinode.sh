@@ -55,7 +55,9 @@ kr_slurm_on_node() {
     shift
     KRTB_KEEP_SYS=1 krtb_host_exec "$i" "$@"
 }
+# shellcheck disable=SC2034 # read by slurm_lib.sh
 KR_SLURM_NODES=$(for i in $(seq $NNODES); do printf '%s=%s ' "$(krtb_name "$i")" "$(krtb_ip "$i")"; done)
+# shellcheck disable=SC2034 # read by slurm_lib.sh
 KR_SLURM_CTLD_ADDR=$KRTB_LOGIN
 
 sl_cleanup() {
@@ -77,12 +79,12 @@ echo "private Slurm in $KR_SLURM_DIR, nodes: $(sinfo -h -N -o '%N=%T' | paste -s
 
 EX=$KURIR_BUILDDIR/examples
 PROGS=$KURIR_BUILDDIR/tests/integration/progs
-MHPROG=$KURIR_BUILDDIR/tests/multihost/mh_prog
 SRUN="srun --mpi=pmi2 -N 2 -n 4 -K"
 
 # --- leftovers on the nodes ------------------------------------------------------------------
 sl_slurmd_pid() {
-    local pf=$KR_SLURM_DIR/slurmd-$(krtb_name "$1").pid
+    local pf
+    pf=$KR_SLURM_DIR/slurmd-$(krtb_name "$1").pid
     [ -s "$pf" ] && grep -qs slurmd "/proc/$(cat "$pf")/comm" && cat "$pf"
 }
 
