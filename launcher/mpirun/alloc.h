@@ -59,8 +59,9 @@ int kr_alloc_pbs_text(struct kr_alloc *a, const char *fname, const char *text, c
 
 /* The allocation mpirun runs in, from the environment as `get(arg, name)` reports it (NULL when
  * unset): Slurm when SLURM_JOB_ID is set (SLURM_JOB_NODELIST, SLURM_TASKS_PER_NODE, and
- * SLURM_JOB_CPUS_PER_NODE and SLURMD_NODENAME when set), else PBS when PBS_NODEFILE is; kind
- * KR_ALLOC_NONE and 0 when neither is. */
+ * SLURM_JOB_CPUS_PER_NODE and SLURMD_NODENAME when set; inside a job step, SLURM_STEP_NODELIST
+ * set, the slots are SLURM_JOB_CPUS_PER_NODE: SLURM_TASKS_PER_NODE is the step's then), else
+ * PBS when PBS_NODEFILE is; kind KR_ALLOC_NONE and 0 when neither is. */
 int kr_alloc_detect(const char *(*get)(void *arg, const char *name), void *arg,
                     struct kr_alloc *a, char *err, size_t errlen);
 

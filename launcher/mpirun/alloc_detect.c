@@ -24,8 +24,16 @@ static int detect_slurm(const char *(*get)(void *, const char *), void *arg,
 {
     const char *nodes = detect_get(get, arg, "SLURM_JOB_NODELIST");
     const char *tasks = detect_get(get, arg, "SLURM_TASKS_PER_NODE");
+    const char *cpus = detect_get(get, arg, "SLURM_JOB_CPUS_PER_NODE");
     const char *self;
     int ret;
+
+    /* mpirun run by srun inside the job (`srun -N 1 -n 1 mpirun ...`): srun replaced
+     * SLURM_TASKS_PER_NODE with its step's layout, while SLURM_JOB_NODELIST still names all
+     * the job's nodes. The job's CPUs per node are then the slots. */
+    if (detect_get(get, arg, "SLURM_STEP_NODELIST") != NULL && cpus != NULL) {
+        tasks = cpus;
+    }
 
     if (nodes == NULL) {
         nodes = detect_get(get, arg, "SLURM_NODELIST"); /* older Slurm */
@@ -37,8 +45,7 @@ static int detect_slurm(const char *(*get)(void *, const char *), void *arg,
         return -EINVAL;
     }
     self = detect_get(get, arg, "SLURMD_NODENAME");
-    ret = kr_alloc_slurm(a, nodes, tasks, detect_get(get, arg, "SLURM_JOB_CPUS_PER_NODE"), err,
-                         errlen);
+    ret = kr_alloc_slurm(a, nodes, tasks, cpus, err, errlen);
     if (ret == 0 && self != NULL) {
         a->self = strdup(self);
         if (a->self == NULL) {

@@ -9,7 +9,7 @@
 # Everything that runs inside one of our namespaces, plus our ssh clients on the login node.
 ours() {
     local ns
-    for ns in $(ip netns list 2>/dev/null | awk '/^krtb-h[0-9]+/ { print $1 }'); do
+    for ns in $(krtb_ns_list); do
         ip netns pids "$ns" 2>/dev/null
     done
     pgrep -f -- "-F $KRTB_DIR/ssh_config" 2>/dev/null
@@ -26,8 +26,8 @@ if [ -n "$pids" ]; then
     fi
 fi
 
-for ns in $(ip netns list 2>/dev/null | awk '/^krtb-h[0-9]+/ { print $1 }'); do
-    ip link del "krtb-v${ns#krtb-h}" 2>/dev/null
+for ns in $(krtb_ns_list); do
+    ip link del "$(krtb_veth "${ns#"$KRTB_PREFIX-$KRTB_HOST"}")" 2>/dev/null
     ip netns del "$ns"
 done
 ip link del "$KRTB_BRIDGE" 2>/dev/null

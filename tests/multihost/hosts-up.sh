@@ -48,39 +48,15 @@ Host *
   LogLevel ERROR
 EOF
 } >"$KRTB_DIR/ssh_config"
-# The login node's view: the machine's own /etc/hosts plus the fake hosts (login.sh mounts it).
-{
-    grep -v '^[[:space:]]*$' /etc/hosts || true
-    for i in $(seq "$n"); do echo "$(krtb_ip "$i") $(krtb_name "$i")"; done
-} >"$KRTB_DIR/hosts.login"
-# A fake host's view: every host, and the login node under its own name as well.
-{
-    echo "127.0.0.1 localhost"
-    echo "$KRTB_LOGIN krtb-login $(hostname)"
-    for i in $(seq "$n"); do echo "$(krtb_ip "$i") $(krtb_name "$i")"; done
-} >"$KRTB_DIR/hosts.fake"
+krtb_hosts_files "$n"
 
-# --- the bridge (login node side) ---------------------------------------------------------------
-ip link add "$KRTB_BRIDGE" type bridge
-echo 1 >"/proc/sys/net/ipv6/conf/$KRTB_BRIDGE/disable_ipv6" 2>/dev/null || true
-ip addr add "$KRTB_LOGIN/24" dev "$KRTB_BRIDGE"
-ip link set "$KRTB_BRIDGE" up
+# --- the bridge (login node side) and the hosts' namespaces -----------------------------------
+krtb_net_up "$n"
 
 # --- the hosts ----------------------------------------------------------------------------------
 for i in $(seq "$n"); do
-    ns=$(krtb_ns "$i")
     hd=$(krtb_hdir "$i")
     addr=$(krtb_ip "$i")
-    mkdir -p "$hd"
-    ip netns add "$ns"
-    ip netns exec "$ns" ip link set lo up
-    ip netns exec "$ns" sh -c 'echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6' 2>/dev/null || true
-    ip link add "$(krtb_veth "$i")" type veth peer name eth0 netns "$ns"
-    echo 1 >"/proc/sys/net/ipv6/conf/$(krtb_veth "$i")/disable_ipv6" 2>/dev/null || true
-    ip link set "$(krtb_veth "$i")" master "$KRTB_BRIDGE" up
-    ip netns exec "$ns" ip addr add "$addr/24" dev eth0
-    ip netns exec "$ns" ip link set eth0 up
-
     ssh-keygen -q -t ed25519 -N '' -C "$(krtb_name "$i")" -f "$hd/host_key"
     echo "$(krtb_name "$i"),$addr $(cut -d' ' -f1,2 "$hd/host_key.pub")" >>"$KRTB_DIR/known_hosts"
     cat >"$hd/sshd_config" <<EOF
@@ -106,11 +82,7 @@ MaxSessions 100
 EOF
     "$SSHD" -t -f "$hd/sshd_config"
     # Own hostname, SysV IPC, /dev/shm and /etc/hosts for everything started through this sshd.
-    ip netns exec "$ns" unshare --uts --ipc --mount --propagation private /bin/sh -c "
-        hostname '$(krtb_name "$i")' &&
-        mount -t tmpfs -o size=$KRTB_SHM_SIZE,mode=1777 krtb-shm /dev/shm &&
-        mount --bind '$KRTB_DIR/hosts.fake' /etc/hosts &&
-        exec '$SSHD' -f '$hd/sshd_config' -E '$hd/sshd.log'"
+    krtb_host_exec "$i" "$SSHD" -f "$hd/sshd_config" -E "$hd/sshd.log"
 done
 echo "$n" >"$KRTB_DIR/nhosts"
 

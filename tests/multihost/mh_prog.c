@@ -3,6 +3,7 @@
  * "ready <rank> <host> <pid>", then does one thing per mode:
  *   block          wait forever in MPI_Recv (for kills, cuts and signals from outside)
  *   die R SIG      rank R raises SIG; the others wait forever in MPI_Recv
+ *   exit R CODE    rank R exits with CODE without finalizing; the others wait forever
  *   gate FILE      wait until FILE exists (the test creates it), then check a ring exchange and
  *                  an allreduce across all hosts, print "done <rank>" and finalize
  * With --no-mpi first it never calls MPI (rank from PMI_RANK, waits in pause()): the launcher's
@@ -92,7 +93,8 @@ int main(int argc, char **argv)
         start_with_mpi(&argc, &argv, host, &rank, &np);
     }
     if (argc < 2) {
-        fprintf(stderr, "usage: mh_prog [--no-mpi] block | die RANK SIGNAL | gate FILE\n");
+        fprintf(stderr, "usage: mh_prog [--no-mpi] block | die RANK SIGNAL | exit RANK CODE | "
+                "gate FILE\n");
         return 2;
     }
     printf("ready %d %s %d\n", rank, host, (int) getpid());
@@ -108,6 +110,11 @@ int main(int argc, char **argv)
             prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
             signal(atoi(argv[3]), SIG_DFL);
             raise(atoi(argv[3]));
+        }
+        wait_forever();
+    } else if (strcmp(argv[1], "exit") == 0 && argc > 3) {
+        if (rank == atoi(argv[2])) {
+            exit(atoi(argv[3]));
         }
         wait_forever();
     } else if (strcmp(argv[1], "gate") == 0 && argc > 2) {

@@ -169,7 +169,7 @@ mh_rank_host() {
 # Processes inside host $1's namespaces whose command line matches ERE $2.
 mh_host_pgrep() {
     local p
-    for p in $(ip netns pids "krtb-h$1" 2>/dev/null); do
+    for p in $(ip netns pids "$(krtb_ns "$1")" 2>/dev/null); do
         if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -Eq -- "$2"; then
             echo "$p"
         fi
@@ -192,7 +192,7 @@ mh_leftovers_now() {
     for i in $(seq "$NHOSTS"); do
         case " $1 " in *" h$i "*) continue ;; esac
         sshd=$(cat "$KRTB_DIR/h$i/sshd.pid" 2>/dev/null)
-        for p in $(ip netns pids "krtb-h$i" 2>/dev/null); do
+        for p in $(ip netns pids "$(krtb_ns "$i")" 2>/dev/null); do
             [ "$p" = "$sshd" ] && continue
             mh_describe "h$i" "$p"
         done
@@ -226,7 +226,7 @@ mh_scrub() {
     for i in $(seq "$NHOSTS"); do
         case " $1 " in *" h$i "*) continue ;; esac
         sshd=$(cat "$KRTB_DIR/h$i/sshd.pid" 2>/dev/null)
-        for p in $(ip netns pids "krtb-h$i" 2>/dev/null); do
+        for p in $(ip netns pids "$(krtb_ns "$i")" 2>/dev/null); do
             [ "$p" != "$sshd" ] && kill -KILL "$p" 2>/dev/null
         done
         "$MH/on-host.sh" "h$i" find /dev/shm -mindepth 1 -maxdepth 1 -exec rm -rf {} + 2>/dev/null

@@ -1,16 +1,35 @@
-# A private one-node Slurm for the tests (sourced, bash): munged with its own key and socket,
-# slurmctld and slurmd on 127.0.0.1 at free ports, everything (config, state, spool, logs, pid
-# files) in one temporary directory that kr_slurm_down removes. Nothing system-wide is touched:
-# the system's munge and Slurm, if any, keep running, and clients find ours through SLURM_CONF.
+# A private Slurm for the tests (sourced, bash): munged with its own key and socket, slurmctld
+# and slurmd on 127.0.0.1 at free ports, everything (config, state, spool, logs, pid files) in
+# one temporary directory that kr_slurm_down removes. Nothing system-wide is touched: the
+# system's munge and Slurm, if any, keep running, and clients find ours through SLURM_CONF.
 #
 #   kr_slurm_can_run     0, or 77 with the reason on stdout (not root, packages missing)
 #   kr_slurm_up          start; 0, or 77 with the reason (a daemon would not come up)
-#   kr_slurm_down        cancel our jobs, stop our three daemons by pid, remove the directory
+#   kr_slurm_down        cancel our jobs, stop our daemons by pid, remove the directory
+#
+# One node by default: this host at 127.0.0.1. A multi-node test (slurm_multinode.sh) sets
+# KR_SLURM_NODES ("name=address ..."), KR_SLURM_CTLD_ADDR (where the nodes reach slurmctld)
+# and redefines kr_slurm_on_node, which starts each node's slurmd (in its namespaces there).
+# Every slurmd has its own pid file, log and spool directory (%n: the node's name).
 #
 # Every wait is a poll for a condition with a deadline, never a bare sleep.
 
 KR_SLURM_DIR=
 KR_SLURM_NODE=$(hostname -s)
+KR_SLURM_NODES=${KR_SLURM_NODES:-"$KR_SLURM_NODE=127.0.0.1"}
+KR_SLURM_CTLD_ADDR=${KR_SLURM_CTLD_ADDR:-127.0.0.1}
+
+# kr_slurm_on_node NAME CMD...: run CMD (slurmd, which daemonizes) for node NAME.
+kr_slurm_on_node() {
+    shift
+    "$@"
+}
+
+# The node names, one a line.
+kr_slurm_node_names() {
+    local n
+    for n in $KR_SLURM_NODES; do echo "${n%%=*}"; done
+}
 
 kr_slurm_can_run() {
     local p
@@ -55,13 +74,14 @@ kr_slurm_alive() { # pidfile comm
 }
 
 kr_slurm_conf() { # port
-    local hw
+    local hw n names
     hw=$(slurmd -C 2>/dev/null | head -1)
     hw=${hw#NodeName=* }
+    names=$(kr_slurm_node_names | paste -sd,)
     cat >"$KR_SLURM_DIR/slurm.conf" <<EOF
 # written by tests/slurm/slurm_lib.sh
 ClusterName=kurirtest
-SlurmctldHost=$KR_SLURM_NODE(127.0.0.1)
+SlurmctldHost=$KR_SLURM_NODE($KR_SLURM_CTLD_ADDR)
 SlurmctldPort=$1
 SlurmdPort=$(($1 + 1))
 SlurmUser=root
@@ -70,11 +90,11 @@ AuthType=auth/munge
 AuthInfo=socket=$KR_SLURM_DIR/munge/munge.socket.2
 CredType=cred/munge
 StateSaveLocation=$KR_SLURM_DIR/state
-SlurmdSpoolDir=$KR_SLURM_DIR/spool
+SlurmdSpoolDir=$KR_SLURM_DIR/spool/%n
 SlurmctldPidFile=$KR_SLURM_DIR/slurmctld.pid
-SlurmdPidFile=$KR_SLURM_DIR/slurmd.pid
+SlurmdPidFile=$KR_SLURM_DIR/slurmd-%n.pid
 SlurmctldLogFile=$KR_SLURM_DIR/log/slurmctld.log
-SlurmdLogFile=$KR_SLURM_DIR/log/slurmd.log
+SlurmdLogFile=$KR_SLURM_DIR/log/slurmd-%n.log
 SlurmctldDebug=info
 SlurmdDebug=info
 PlugStackConfig=$KR_SLURM_DIR/plugstack.conf
@@ -95,14 +115,19 @@ InactiveLimit=0
 MinJobAge=300
 KillWait=2
 Waittime=0
-NodeName=$KR_SLURM_NODE NodeAddr=127.0.0.1 $hw State=UNKNOWN
-PartitionName=debug Nodes=$KR_SLURM_NODE Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES
 EOF
+    for n in $KR_SLURM_NODES; do
+        echo "NodeName=${n%%=*} NodeAddr=${n#*=} $hw State=UNKNOWN"
+    done >>"$KR_SLURM_DIR/slurm.conf"
+    echo "PartitionName=debug Nodes=$names Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES" \
+        >>"$KR_SLURM_DIR/slurm.conf"
     : >"$KR_SLURM_DIR/plugstack.conf"
 }
 
+# Every node has registered.
 kr_slurm_node_ready() {
-    sinfo -h -N -o '%T' 2>/dev/null | grep -qE '^(idle|mixed|allocated)'
+    [ "$(sinfo -h -N -o '%T' 2>/dev/null | grep -cE '^(idle|mixed|allocated)')" -eq \
+        "$(kr_slurm_node_names | wc -l)" ]
 }
 
 kr_slurm_up() {
@@ -138,11 +163,16 @@ kr_slurm_up() {
         echo "slurmctld did not come up: $(tail -2 "$KR_SLURM_DIR/log/slurmctld.log" 2>/dev/null)"
         return 77
     fi
-    slurmd -f "$SLURM_CONF" -N "$KR_SLURM_NODE" 2>>"$KR_SLURM_DIR/log/start.log"
+    for n in $(kr_slurm_node_names); do
+        mkdir -p "$KR_SLURM_DIR/spool/$n"
+        chmod 700 "$KR_SLURM_DIR/spool/$n"
+        kr_slurm_on_node "$n" slurmd -f "$SLURM_CONF" -N "$n" 2>>"$KR_SLURM_DIR/log/start.log"
+    done
     if ! kr_slurm_wait 30 kr_slurm_node_ready; then
-        scontrol update NodeName="$KR_SLURM_NODE" State=RESUME >/dev/null 2>&1
+        scontrol update NodeName="$(kr_slurm_node_names | paste -sd,)" State=RESUME >/dev/null 2>&1
         if ! kr_slurm_wait 10 kr_slurm_node_ready; then
-            echo "slurmd did not register: $(tail -2 "$KR_SLURM_DIR/log/slurmd.log" 2>/dev/null)"
+            echo "slurmd did not register: $(sinfo -h -N -o '%N %T' 2>/dev/null | paste -sd' ');" \
+                "$(tail -q -n 2 "$KR_SLURM_DIR"/log/slurmd-*.log 2>/dev/null)"
             return 77
         fi
     fi
@@ -164,7 +194,9 @@ kr_slurm_down() {
         SLURM_CONF=$d/slurm.conf scancel --quiet --full 2>/dev/null
         kr_slurm_wait 10 sh -c "test -z \"\$(SLURM_CONF=$d/slurm.conf squeue -h 2>/dev/null)\""
     fi
-    kr_slurm_stop "$d/slurmd.pid" slurmd
+    for p in "$d"/slurmd-*.pid; do
+        kr_slurm_stop "$p" slurmd
+    done
     kr_slurm_stop "$d/slurmctld.pid" slurmctld
     kr_slurm_stop "$d/munge/munged.pid" munged
     # A step interrupted with the test: its slurmstepd and tasks carry our SLURM_CONF.

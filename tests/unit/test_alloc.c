@@ -202,6 +202,9 @@ static void detect(void **state)
                             "SLURMD_NODENAME=a2", "PBS_NODEFILE=/nonexistent", NULL };
     const char *old[] = { "SLURM_JOB_ID=12", "SLURM_NODELIST=b", "SLURM_TASKS_PER_NODE=1",
                           NULL };
+    const char *step[] = { "SLURM_JOB_ID=12", "SLURM_JOB_NODELIST=a[1-3]",
+                           "SLURM_TASKS_PER_NODE=1", "SLURM_JOB_CPUS_PER_NODE=2(x3)",
+                           "SLURM_STEP_NODELIST=a1", "SLURMD_NODENAME=a1", NULL };
     const char *broken[] = { "SLURM_JOB_ID=12", "SLURM_JOB_NODELIST=a", NULL };
     const char *pbs_missing[] = { "PBS_NODEFILE=/nonexistent/nodefile", NULL };
     char path[] = "/tmp/kurir-test-alloc-XXXXXX", err[256] = "";
@@ -218,6 +221,12 @@ static void detect(void **state)
     assert_int_equal(a.slots, 6);
     assert_string_equal(a.self, "a2");
     assert_int_equal(a.hosts[1].cpus, 4);
+    kr_alloc_free(&a);
+    /* inside a step of one task: the job's nodes, a slot per CPU */
+    assert_int_equal(kr_alloc_detect(env_get, step, &a, err, sizeof(err)), 0);
+    assert_int_equal(a.nhosts, 3);
+    assert_int_equal(a.slots, 6);
+    assert_int_equal(a.hosts[2].cpus, 2);
     kr_alloc_free(&a);
     assert_int_equal(kr_alloc_detect(env_get, old, &a, err, sizeof(err)), 0);
     assert_string_equal(a.hosts[0].name, "b");
