@@ -205,7 +205,7 @@ kr_slurm_down() {
         [ "$p" != $$ ] && [ "$p" != "$BASHPID" ] && grep -qs slurmstepd "/proc/$p/comm" &&
             kill -9 "$p" 2>/dev/null
     done
-    [ -n "$KURIR_SLURM_KEEP" ] && { echo "kept $d"; return 0; }
+    [ -n "$KRTEST_SLURM_KEEP" ] && { echo "kept $d"; return 0; }
     rm -rf "$d"
     KR_SLURM_DIR=
 }
