@@ -79,13 +79,17 @@ static int init_transport_mask(const char *spec)
 /* May the network peers use ofi? Forced (ofi listed without tcp): it must work, else the
  * error names the providers found. Otherwise only when a high-speed provider is present or
  * the user named one (a named one that is missing is an error too). Asked only when some peer
- * needs the network, so shm-only jobs never load libfabric. */
+ * needs the network, so shm-only jobs never load libfabric, and only on hosts with fabric
+ * devices, so Ethernet-only clusters do not pay for libfabric's provider scan. */
 static int init_ofi_usable(int mask)
 {
 #if KR_HAVE_OFI
     bool forced = (mask & INIT_T_TCP) == 0;
     char prov[64], have[512];
 
+    if (!forced && kr_ofi_tport_wanted()[0] == '\0' && !kr_ofi_hw_present()) {
+        return 0;
+    }
     if (kr_ofi_tport_probe(forced, prov, sizeof(prov), have, sizeof(have)) == 0) {
         return 1;
     }

@@ -171,6 +171,8 @@ extern const struct kr_tport_ops kr_ofi_tport_ops;
  * -ENOENT with the providers that exist listed in `have` (for the error message). Loads
  * libfabric's providers: call it only when some peer could use ofi. */
 int kr_ofi_tport_probe(bool forced, char *prov, size_t len, char *have, size_t havelen);
+/* Device nodes of a high-speed fabric exist here (ofi_hw.c): worth asking libfabric. */
+bool kr_ofi_hw_present(void);
 /* The provider the user named (KURIR_OFI_PROVIDER, else FI_PROVIDER), or "". */
 const char *kr_ofi_tport_wanted(void);
 

@@ -236,6 +236,7 @@ struct tcp_tport {
     struct tcp_card self;       /* what we published */
     size_t max_eager, max_frag, rxbuf_size;
     int poll_tick;              /* progress calls since the last epoll_wait */
+    uint64_t polled_ns;         /* when the last epoll_wait ran (CLOCK_MONOTONIC) */
     unsigned direct_tick;       /* direct reads since the last epoll_wait */
     int nup;                    /* connections carrying frames */
     int ndirect;                /* of which in direct[] */

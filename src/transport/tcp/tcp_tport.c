@@ -22,10 +22,12 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TCP_EVENTS      32
 #define TCP_POLL_EVERY  16      /* progress calls per epoll_wait while nothing happens */
+#define TCP_POLL_NS     20000   /* ... or this long, whichever comes first */
 #define TCP_HOT_POLLS   256     /* epoll_waits on every call after an event */
 #define TCP_BULK_MAX    ((uint64_t) 1 << 40)
 #define TCP_CLOSE_MS    3000    /* how long close waits for peers' orderly goodbyes */
@@ -424,21 +426,33 @@ static int tcp_tport_progress_direct(struct tcp_tport *tt)
     return done;
 }
 
+static uint64_t tcp_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
 static int tcp_tport_progress(struct kr_tport *tp)
 {
     struct tcp_tport *tt = tcp_tport_of(tp);
     struct epoll_event ev[TCP_EVENTS];
     int n, done = 0;
 
-    /* epoll_wait costs a system call: do it on every call only while TCP is busy. */
+    /* epoll_wait costs a system call: do it on every call only while TCP is busy, else every
+     * few calls or microseconds. The clock matters when calls are far apart: a rank that
+     * yields its core between calls (oversubscribed) would otherwise look at its sockets only
+     * every few milliseconds. */
     if (tt->hot > 0) {
         tt->hot--;
     } else if (++tt->poll_tick < TCP_POLL_EVERY
                && atomic_load_explicit(&tt->force_poll, memory_order_relaxed) == 0
-               && tt->error == 0) {
+               && tt->error == 0 && tcp_now_ns() - tt->polled_ns < TCP_POLL_NS) {
         return 0;
     }
     tt->poll_tick = 0;
+    tt->polled_ns = tcp_now_ns();
     if (tt->hot > 0 && tt->nup > 0 && tt->ndirect == tt->nup && tt->nout == 0
         && tt->pending == NULL && (++tt->direct_tick % TCP_POLL_EVERY) != 0
         && atomic_load_explicit(&tt->force_poll, memory_order_relaxed) == 0) {
