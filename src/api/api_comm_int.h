@@ -37,6 +37,9 @@ int kr_api_check_info(const char *call, struct kr_comm *comm, MPI_Info h, bool n
 int kr_api_info_dup(const struct kr_api_info *src, struct kr_api_info **info_out);
 void kr_api_info_free(struct kr_api_info *info);
 
+/* Set `key` to `val` in *info, creating the object when *info is NULL. 0 or -ENOMEM. */
+int kr_api_info_set(struct kr_api_info **info, const char *key, const char *val);
+
 /* The value of `key`, or NULL. */
 const char *kr_api_info_get(const struct kr_api_info *info, const char *key);
 
