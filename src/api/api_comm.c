@@ -102,6 +102,19 @@ int kr_api_comm_adopt(const char *call, struct kr_comm *parent, struct kr_comm *
     return MPI_SUCCESS;
 }
 
+int kr_api_comm_created(const char *call, struct kr_comm *parent, int ret, struct kr_comm *c,
+                        const struct kr_api_info *info, MPI_Comm *newcomm)
+{
+    if (ret != 0) {
+        return kr_api_fail(parent, call, ret);
+    }
+    if (c == NULL) {
+        *newcomm = MPI_COMM_NULL;
+        return MPI_SUCCESS;
+    }
+    return kr_api_comm_adopt(call, parent, c, info, false, newcomm);
+}
+
 KR_WEAK_ALIAS(Comm_dup)
 int PMPI_Comm_dup(MPI_Comm h, MPI_Comm *newcomm)
 {

@@ -213,20 +213,6 @@ static int create_check_subset(const char *call, struct kr_comm *comm, const str
     return ret;
 }
 
-/* The end of a creation that may give MPI_COMM_NULL. */
-static int create_done(const char *call, struct kr_comm *comm, int ret, struct kr_comm *c,
-                       const struct kr_api_info *info, MPI_Comm *newcomm)
-{
-    if (ret != 0) {
-        return kr_api_fail(comm, call, ret);
-    }
-    if (c == NULL) {
-        *newcomm = MPI_COMM_NULL;
-        return MPI_SUCCESS;
-    }
-    return kr_api_comm_adopt(call, comm, c, info, false, newcomm);
-}
-
 KR_WEAK_ALIAS(Comm_create)
 int PMPI_Comm_create(MPI_Comm h, MPI_Group group, MPI_Comm *newcomm)
 {
@@ -246,7 +232,7 @@ int PMPI_Comm_create(MPI_Comm h, MPI_Group group, MPI_Comm *newcomm)
     }
     ret = comm->inter ? kr_comm_inter_create(comm, &kr_api.ids, g->ranks, g->size, &c)
                       : kr_comm_create(comm, &kr_api.ids, g->ranks, g->size, &c);
-    return create_done("MPI_Comm_create", comm, ret, c, NULL, newcomm);
+    return kr_api_comm_created("MPI_Comm_create", comm, ret, c, NULL, newcomm);
 }
 
 KR_WEAK_ALIAS(Comm_create_group)
@@ -270,7 +256,7 @@ int PMPI_Comm_create_group(MPI_Comm h, MPI_Group group, int tag, MPI_Comm *newco
         return ret;
     }
     ret = kr_comm_create_group(comm, &kr_api.ids, g->ranks, g->size, tag, &c);
-    return create_done("MPI_Comm_create_group", comm, ret, c, NULL, newcomm);
+    return kr_api_comm_created("MPI_Comm_create_group", comm, ret, c, NULL, newcomm);
 }
 
 /* ---- MPI_Comm_split_type ------------------------------------------------------------------- */
@@ -388,7 +374,7 @@ int PMPI_Comm_split_type(MPI_Comm h, int split_type, int key, MPI_Info infoh, MP
     } else {
         ret = kr_comm_split(comm, &kr_api.ids, color, key, &c);
     }
-    ret = create_done(call, comm, ret, c, info, newcomm);
+    ret = kr_api_comm_created(call, comm, ret, c, info, newcomm);
     if (ret == MPI_SUCCESS && c != NULL
         && (split_type == MPI_COMM_TYPE_HW_GUIDED || split_type == MPI_COMM_TYPE_HW_UNGUIDED)) {
         const char *name = res >= 0 ? kr_topo_res_name((enum kr_topo_res) res)
