@@ -66,9 +66,12 @@ struct kr_daemon {
 };
 
 /* daemon_main.c: say `msg` to mpirun as an ERROR message (or on stderr when there is no
- * connection) — the daemon cannot run its part. */
-void kr_daemon_error(struct kr_daemon *d, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+ * connection) — the daemon cannot run its part. `status` is what mpirun exits with: 1, or
+ * KR_DAEMON_EXIT_USAGE for what mpirun reports as a usage error when it finds it itself (a
+ * program that cannot run, a placement that cannot be done). */
+#define KR_DAEMON_EXIT_USAGE 2
+void kr_daemon_error(struct kr_daemon *d, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* daemon_job.c: start the ranks of `d->spec` and run them to the end. Returns the daemon's
  * exit status. */

@@ -515,7 +515,7 @@ static int job_check_spec(struct kr_daemon *d)
 
     d->paths = calloc((size_t) s->napps, sizeof(*d->paths));
     if (d->paths == NULL) {
-        kr_daemon_error(d, "out of memory on host %s", d->host);
+        kr_daemon_error(d, 1, "out of memory on host %s", d->host);
         return -ENOMEM;
     }
     for (int i = 0; i < s->nranks; i++) {
@@ -527,9 +527,9 @@ static int job_check_spec(struct kr_daemon *d)
         }
         ret = stat(wdir, &st) != 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
         if (ret != 0) {
-            kr_daemon_error(d, "working directory %s does not exist on host %s%s%s", wdir,
-                            d->host, ret != ENOENT ? ": " : "",
-                            ret != ENOENT ? strerror(ret) : "");
+            kr_daemon_error(d, KR_DAEMON_EXIT_USAGE,
+                            "working directory %s does not exist on host %s%s%s", wdir, d->host,
+                            ret != ENOENT ? ": " : "", ret != ENOENT ? strerror(ret) : "");
             return -ret;
         }
         d->paths[app] = malloc(PATH_MAX);
@@ -538,8 +538,8 @@ static int job_check_spec(struct kr_daemon *d)
         }
         ret = job_resolve(s, app, d->paths[app], PATH_MAX);
         if (ret != 0) {
-            kr_daemon_error(d, "cannot run '%s' on host %s (from %s): %s", d->paths[app],
-                            d->host, wdir, strerror(-ret));
+            kr_daemon_error(d, KR_DAEMON_EXIT_USAGE, "cannot run '%s' on host %s (from %s): %s",
+                            d->paths[app], d->host, wdir, strerror(-ret));
             return ret;
         }
     }
@@ -559,9 +559,9 @@ static int job_bind(struct kr_daemon *d)
         return 0;
     }
     if (ret == -EINVAL) {
-        kr_daemon_error(d, "%s", err);
+        kr_daemon_error(d, KR_DAEMON_EXIT_USAGE, "%s", err); /* a placement: usage */
     } else if (ret != 0) {
-        kr_daemon_error(d, "cannot bind the ranks on host %s: %s", d->host, strerror(-ret));
+        kr_daemon_error(d, 1, "cannot bind the ranks on host %s: %s", d->host, strerror(-ret));
     }
     return ret;
 }
@@ -604,7 +604,7 @@ static int job_create(struct kr_daemon *d)
         lp.stdin_fd = d->stdin_pipe[0];
     }
     if (ret != 0) {
-        kr_daemon_error(d, "cannot set up the job on host %s: %s", d->host, strerror(-ret));
+        kr_daemon_error(d, 1, "cannot set up the job on host %s: %s", d->host, strerror(-ret));
         return ret;
     }
     lp.procs = d->procs;
@@ -616,7 +616,7 @@ static int job_create(struct kr_daemon *d)
     lp.kvs = d->kvs;
     ret = kr_launch_create(&lp, &d->launch);
     if (ret != 0) {
-        kr_daemon_error(d, "cannot set up the launcher on host %s: %s", d->host,
+        kr_daemon_error(d, 1, "cannot set up the launcher on host %s: %s", d->host,
                         strerror(-ret));
     }
     return ret;
@@ -671,7 +671,7 @@ int kr_daemon_job_run(struct kr_daemon *d)
     kr_launch_tick(d->launch, KR_DAEMON_HEARTBEAT_MS, job_tick, d);
     ret = kr_launch_spawn(d->launch);
     if (ret != 0) {
-        kr_daemon_error(d, "cannot start the ranks on host %s: %s", d->host, strerror(-ret));
+        kr_daemon_error(d, 1, "cannot start the ranks on host %s: %s", d->host, strerror(-ret));
     }
     /* Messages that came with the launch spec (stdin for rank 0) wait in the buffer, where
      * poll() cannot see them. */

@@ -39,7 +39,7 @@ struct main_args {
     const char *jobid;
 };
 
-void kr_daemon_error(struct kr_daemon *d, const char *fmt, ...)
+void kr_daemon_error(struct kr_daemon *d, int status, const char *fmt, ...)
 {
     struct kr_proto_buf b;
     char msg[1024];
@@ -54,6 +54,7 @@ void kr_daemon_error(struct kr_daemon *d, const char *fmt, ...)
     }
     kr_proto_buf_init(&b);
     kr_proto_put_str(&b, msg);
+    kr_proto_put_u32(&b, (uint32_t) status);
     if (b.err != 0 || kr_proto_conn_send(&d->conn, KR_PROTO_ERROR, b.data, b.len) != 0 ||
         kr_proto_conn_drain(&d->conn, 5000) != 0) {
         fprintf(stderr, "kurir-daemon on %s: %s\n", d->host, msg);

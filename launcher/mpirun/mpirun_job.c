@@ -217,7 +217,7 @@ static void job_pmi_error(void *arg, int rank, pid_t pid, const char *why)
 }
 
 /* A remote host failed as a whole: the message says which and how. */
-static void job_host_fail(void *arg, const char *msg)
+static void job_host_fail(void *arg, int status, const char *msg)
 {
     struct mpirun_job *job = arg;
 
@@ -225,7 +225,7 @@ static void job_host_fail(void *arg, const char *msg)
         return;
     }
     job_say("%s", msg);
-    job_fail(job, 1, -1, SIGTERM);
+    job_fail(job, status, -1, SIGTERM);
 }
 
 static void job_child_exit(void *arg, pid_t pid, int status)

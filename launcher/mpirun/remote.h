@@ -33,8 +33,9 @@ struct kr_remote_cb {
                        const char *msg);
     void (*pmi_error)(void *arg, const char *host, int rank, pid_t pid, const char *why);
     /* A whole host failed (agent failed, daemon error, connection or heartbeat lost); `msg`
-     * is the complete line to print ("mpirun: lost connection to the daemon on host kh2"). */
-    void (*host_fail)(void *arg, const char *msg);
+     * is the complete line to print ("mpirun: lost connection to the daemon on host kh2"),
+     * `status` mpirun's exit status for it (2 for a usage error the daemon found, else 1). */
+    void (*host_fail)(void *arg, int status, const char *msg);
 };
 
 struct kr_remote_params {

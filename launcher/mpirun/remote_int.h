@@ -28,6 +28,7 @@ struct remote_host {
     int alive;                     /* its ranks not yet reported as exited */
     bool fenced;                   /* entered the current fence round */
     char addrs[512];               /* mpirun's addresses, the one that reaches it first */
+    int fail_status;               /* mpirun's exit status if it fails (the daemon's say) */
 };
 
 /* A connection that has not authenticated yet. */

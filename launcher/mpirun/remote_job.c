@@ -69,7 +69,7 @@ void kr_remote_host_end(struct kr_remote *r, struct remote_host *h, enum remote_
         kr_remote_agent_kill(h, SIGTERM, now + KR_REMOTE_GRACE_AGENT_MS);
     }
     if (msg != NULL) {
-        r->p.cb->host_fail(r->p.cb_arg, msg);
+        r->p.cb->host_fail(r->p.cb_arg, h->fail_status != 0 ? h->fail_status : 1, msg);
     }
     rjob_release(r, h);
 }
@@ -343,6 +343,7 @@ static void rjob_message(struct kr_remote *r, struct remote_host *h, uint32_t ty
         break;
     case KR_PROTO_ERROR:
         text = kr_proto_get_str(&rd);
+        h->fail_status = (int) kr_proto_get_u32(&rd);
         snprintf(msg, sizeof(msg), "mpirun: %s", text != NULL ? text : "the daemon failed");
         kr_remote_host_end(r, h, REMOTE_LOST, msg);
         break;

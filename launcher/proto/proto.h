@@ -44,8 +44,10 @@ enum kr_proto_type {
     KR_PROTO_HEARTBEAT,    /* both  empty; any message also counts as a sign of life */
     KR_PROTO_DONE,         /* d->m  every rank was reaped and its output sent; the daemon
                             *       cleans up and exits */
-    KR_PROTO_ERROR,        /* d->m  str: the daemon cannot run its part of the job (said
-                            *       after "host H: "); its ranks are not running */
+    KR_PROTO_ERROR,        /* d->m  str, u32: the daemon cannot run its part of the job
+                            *       (said after "host H: "), and mpirun's exit status for it
+                            *       (2: a usage error, as when mpirun finds it itself); its
+                            *       ranks are not running */
     KR_PROTO_TYPE_MAX,
 };
 

@@ -486,6 +486,7 @@ static int coll_request(struct kr_api_coll *c, struct kr_sched *s)
         return -ENOMEM;
     }
     req->owner = c->comm;
+    kr_comm_retain(c->comm); /* the request may outlive the program's handle */
     req->status.source = MPI_ANY_SOURCE;
     req->status.tag = MPI_ANY_TAG;
     if (c->mode == KR_API_PERSISTENT) {
@@ -541,6 +542,9 @@ int kr_api_coll_req_complete(const char *call, MPI_Request *h, MPI_Status *statu
     struct kr_comm *comm = req->owner;
     int err = req->status.error;
 
+    bool gone = false;
+    int ret = MPI_SUCCESS;
+
     kr_api_status_inactive(status);
     if (req->ukind == KR_UREQ_PCOLL) {
         ((struct kr_api_pcoll *) req->ext)->active = false;
@@ -548,11 +552,15 @@ int kr_api_coll_req_complete(const char *call, MPI_Request *h, MPI_Status *statu
         kr_api_handle_forget(KR_API_H_REQUEST, req);
         kr_req_release(comm->pt, req);
         *h = MPI_REQUEST_NULL;
+        gone = true;
     }
-    if (err == 0) {
-        return MPI_SUCCESS;
+    if (err != 0) {
+        ret = quiet ? kr_api_errclass(err) : kr_api_fail(comm, call, err);
     }
-    return quiet ? kr_api_errclass(err) : kr_api_fail(comm, call, err);
+    if (gone) {
+        kr_comm_release(comm);
+    }
+    return ret;
 }
 
 int kr_api_coll_req_start(const char *call, struct kr_req *req)
@@ -568,27 +576,29 @@ int kr_api_coll_req_start(const char *call, struct kr_req *req)
     return kr_sched_start(p->s, req) == 0 ? MPI_SUCCESS : kr_api_fail(req->owner, call, -EIO);
 }
 
-/* A persistent collective freed while active goes when its schedule completes. */
-static void coll_pcoll_done(struct kr_req *req)
+/* What a collective request holds beyond itself: a persistent one's schedule, and the
+ * communicator reference of each. */
+static void coll_req_drop(struct kr_req *req)
 {
     struct kr_api_pcoll *p = req->ext;
 
-    kr_sched_free(p->s);
-    free(p);
-    req->ext = NULL;
+    if (req->ukind == KR_UREQ_PCOLL) {
+        kr_sched_free(p->s);
+        free(p);
+        req->ext = NULL;
+    }
+    kr_comm_release(req->owner);
 }
 
 int kr_api_coll_req_free(struct kr_req *req)
 {
-    struct kr_api_pcoll *p = req->ext;
-
     if (!req->done) {
-        req->done_cb = coll_pcoll_done;
+        /* Freed while active: it goes when its schedule completes. */
+        req->done_cb = coll_req_drop;
         req->flags |= KR_REQ_F_FREE_ON_DONE;
         return MPI_SUCCESS;
     }
-    kr_sched_free(p->s);
-    free(p);
+    coll_req_drop(req);
     kr_req_release(kr_api.pt, req);
     return MPI_SUCCESS;
 }

@@ -59,9 +59,15 @@ int kr_api_check_intra(const char *call, MPI_Comm h, struct kr_comm **comm_out)
     return ret;
 }
 
-void kr_api_comm_destroy(struct kr_comm *c)
+/* The handler stays until the struct goes: a pending request still reports through it. */
+static void api_comm_gone(struct kr_comm *c)
 {
     kr_api_errh_release(c->errh);
+}
+
+void kr_api_comm_destroy(struct kr_comm *c)
+{
+    c->on_destroy = api_comm_gone;
     kr_api_info_free(c->info);
     c->info = NULL;
     kr_api_handle_forget(KR_API_H_COMM, c);
@@ -94,6 +100,19 @@ int kr_api_comm_adopt(const char *call, struct kr_comm *parent, struct kr_comm *
     }
     *newcomm = kr_api_comm_handle(c);
     return MPI_SUCCESS;
+}
+
+int kr_api_comm_created(const char *call, struct kr_comm *parent, int ret, struct kr_comm *c,
+                        const struct kr_api_info *info, MPI_Comm *newcomm)
+{
+    if (ret != 0) {
+        return kr_api_fail(parent, call, ret);
+    }
+    if (c == NULL) {
+        *newcomm = MPI_COMM_NULL;
+        return MPI_SUCCESS;
+    }
+    return kr_api_comm_adopt(call, parent, c, info, false, newcomm);
 }
 
 KR_WEAK_ALIAS(Comm_dup)

@@ -213,20 +213,6 @@ static int create_check_subset(const char *call, struct kr_comm *comm, const str
     return ret;
 }
 
-/* The end of a creation that may give MPI_COMM_NULL. */
-static int create_done(const char *call, struct kr_comm *comm, int ret, struct kr_comm *c,
-                       const struct kr_api_info *info, MPI_Comm *newcomm)
-{
-    if (ret != 0) {
-        return kr_api_fail(comm, call, ret);
-    }
-    if (c == NULL) {
-        *newcomm = MPI_COMM_NULL;
-        return MPI_SUCCESS;
-    }
-    return kr_api_comm_adopt(call, comm, c, info, false, newcomm);
-}
-
 KR_WEAK_ALIAS(Comm_create)
 int PMPI_Comm_create(MPI_Comm h, MPI_Group group, MPI_Comm *newcomm)
 {
@@ -246,7 +232,7 @@ int PMPI_Comm_create(MPI_Comm h, MPI_Group group, MPI_Comm *newcomm)
     }
     ret = comm->inter ? kr_comm_inter_create(comm, &kr_api.ids, g->ranks, g->size, &c)
                       : kr_comm_create(comm, &kr_api.ids, g->ranks, g->size, &c);
-    return create_done("MPI_Comm_create", comm, ret, c, NULL, newcomm);
+    return kr_api_comm_created("MPI_Comm_create", comm, ret, c, NULL, newcomm);
 }
 
 KR_WEAK_ALIAS(Comm_create_group)
@@ -270,7 +256,7 @@ int PMPI_Comm_create_group(MPI_Comm h, MPI_Group group, int tag, MPI_Comm *newco
         return ret;
     }
     ret = kr_comm_create_group(comm, &kr_api.ids, g->ranks, g->size, tag, &c);
-    return create_done("MPI_Comm_create_group", comm, ret, c, NULL, newcomm);
+    return kr_api_comm_created("MPI_Comm_create_group", comm, ret, c, NULL, newcomm);
 }
 
 /* ---- MPI_Comm_split_type ------------------------------------------------------------------- */
@@ -287,7 +273,9 @@ int PMPI_Comm_create_group(MPI_Comm h, MPI_Group group, int tag, MPI_Comm *newco
  *   "mpi_shared_memory" is the host); an unknown name gives MPI_COMM_NULL;
  * - MPI_COMM_TYPE_HW_UNGUIDED: the largest resource, from the host down to the hardware thread,
  *   that strictly subdivides comm; MPI_COMM_NULL when none does.
- * Every member takes part in the split, also those that get MPI_COMM_NULL.
+ * Every member takes part in the split, also those that get MPI_COMM_NULL. As MPI-4.1 asks, the
+ * new communicator's info says which resource it is: "mpi_hw_resource_type" is the hwloc name
+ * of the one an unguided split chose, and the value given for a guided one.
  */
 static int create_res_color(enum kr_topo_res res, int *color_out)
 {
@@ -334,8 +322,8 @@ static int create_split_color(const char *call, struct kr_comm *comm, int split_
 /* HW_UNGUIDED: split by each resource in turn until the result is a strict subset. Each split
  * either leaves one group of comm's size (seen alike by every member, so all go on) or only
  * smaller groups (all stop). */
-static int create_split_unguided(struct kr_comm *comm, int key,
-                                 struct kr_comm **c_out)
+static int create_split_unguided(struct kr_comm *comm, int key, struct kr_comm **c_out,
+                                 int *res_out)
 {
     struct kr_comm *c = NULL;
     int color, ret;
@@ -351,6 +339,7 @@ static int create_split_unguided(struct kr_comm *comm, int key,
         }
         if (c != NULL && c->size < comm->size) {
             *c_out = c;
+            *res_out = res;
             return 0;
         }
         if (c != NULL) {
@@ -368,7 +357,7 @@ int PMPI_Comm_split_type(MPI_Comm h, int split_type, int key, MPI_Info infoh, MP
     const char *call = "MPI_Comm_split_type";
     struct kr_api_info *info = NULL;
     struct kr_comm *comm, *c = NULL;
-    int color = -1, ret;
+    int color = -1, res = -1, ret;
 
     ret = create_args(call, h, true, newcomm, &comm);
     if (ret == MPI_SUCCESS) {
@@ -381,11 +370,26 @@ int PMPI_Comm_split_type(MPI_Comm h, int split_type, int key, MPI_Info infoh, MP
         return ret;
     }
     if (split_type == MPI_COMM_TYPE_HW_UNGUIDED) {
-        ret = create_split_unguided(comm, key, &c);
+        ret = create_split_unguided(comm, key, &c, &res);
     } else {
         ret = kr_comm_split(comm, &kr_api.ids, color, key, &c);
     }
-    return create_done(call, comm, ret, c, info, newcomm);
+    ret = kr_api_comm_created(call, comm, ret, c, info, newcomm);
+    if (ret == MPI_SUCCESS && c != NULL
+        && (split_type == MPI_COMM_TYPE_HW_GUIDED || split_type == MPI_COMM_TYPE_HW_UNGUIDED)) {
+        const char *name = res >= 0 ? kr_topo_res_name((enum kr_topo_res) res)
+                                    : kr_api_info_get(info, "mpi_hw_resource_type");
+        struct kr_api_info *ci = c->info;
+
+        ret = kr_api_info_set(&ci, "mpi_hw_resource_type", name);
+        c->info = ci;
+        if (ret != 0) {
+            kr_api_comm_destroy(c);
+            *newcomm = MPI_COMM_NULL;
+            return kr_api_error(comm, MPI_ERR_NO_MEM, "%s: out of memory", call);
+        }
+    }
+    return ret;
 }
 
 /* ---- looking at communicators -----------------------------------------------------------------

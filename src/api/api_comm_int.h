@@ -37,6 +37,9 @@ int kr_api_check_info(const char *call, struct kr_comm *comm, MPI_Info h, bool n
 int kr_api_info_dup(const struct kr_api_info *src, struct kr_api_info **info_out);
 void kr_api_info_free(struct kr_api_info *info);
 
+/* Set `key` to `val` in *info, creating the object when *info is NULL. 0 or -ENOMEM. */
+int kr_api_info_set(struct kr_api_info **info, const char *key, const char *val);
+
 /* The value of `key`, or NULL. */
 const char *kr_api_info_get(const struct kr_api_info *info, const char *key);
 
@@ -64,6 +67,11 @@ int kr_api_check_intra(const char *call, MPI_Comm h, struct kr_comm **comm_out);
  * parent. */
 int kr_api_comm_adopt(const char *call, struct kr_comm *parent, struct kr_comm *c,
                       const struct kr_api_info *info, bool dup, MPI_Comm *newcomm);
+
+/* The end of a creation call: report the communicator layer's error `ret` on parent, or give
+ * the program MPI_COMM_NULL (c NULL: not a member) or `c`, adopted (not a dup). */
+int kr_api_comm_created(const char *call, struct kr_comm *parent, int ret, struct kr_comm *c,
+                        const struct kr_api_info *info, MPI_Comm *newcomm);
 
 /* What adopt added to `c`, undone without callbacks, then the communicator freed. */
 void kr_api_comm_destroy(struct kr_comm *c);

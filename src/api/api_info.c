@@ -99,6 +99,14 @@ static int info_put(struct kr_api_info *info, const char *key, const char *val)
     return 0;
 }
 
+int kr_api_info_set(struct kr_api_info **info, const char *key, const char *val)
+{
+    if (*info == NULL && (*info = info_new()) == NULL) {
+        return -ENOMEM;
+    }
+    return info_put(*info, key, val);
+}
+
 int kr_api_info_dup(const struct kr_api_info *src, struct kr_api_info **info_out)
 {
     struct kr_api_info *info = info_new();

@@ -365,8 +365,8 @@ int PMPI_Request_free(MPI_Request *request)
     if (req->ukind == KR_UREQ_GREQ) {
         return kr_api_greq_free(req);
     }
-    if (req->ukind == KR_UREQ_PCOLL) {
-        return kr_api_coll_req_free(req); /* persistent collective (issue #4) */
+    if (req->ukind == KR_UREQ_PCOLL || req->ukind == KR_UREQ_COLL) {
+        return kr_api_coll_req_free(req); /* collectives hold their communicator (issue #4) */
     }
     if (!req->done) {
         /* Still in flight (an active send, typically): the engine recycles it when done. */

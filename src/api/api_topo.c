@@ -44,17 +44,16 @@ static int topo_check_array(const char *call, struct kr_comm *comm, const void *
     return MPI_SUCCESS;
 }
 
-static int topo_done(const char *call, struct kr_comm *comm, int ret, struct kr_comm *c,
-                     const struct kr_api_info *info, MPI_Comm *newcomm)
+/* Copy up to `max` of the `n` entries of `v` (neighbours, dimensions) to `out`, and with them
+ * their weights when `w` has some and the caller wants them (w_out not NULL or unweighted). */
+static void topo_copy(int n, int max, const int *v, const int *w, int *out, int *w_out)
 {
-    if (ret != 0) {
-        return kr_api_fail(comm, call, ret);
+    for (int i = 0; i < n && i < max; i++) {
+        out[i] = v[i];
+        if (w != NULL && w_out != MPI_UNWEIGHTED && w_out != NULL) {
+            w_out[i] = w[i];
+        }
     }
-    if (c == NULL) {
-        *newcomm = MPI_COMM_NULL;
-        return MPI_SUCCESS;
-    }
-    return kr_api_comm_adopt(call, comm, c, info, false, newcomm);
 }
 
 /* ---- Cartesian ---------------------------------------------------------------------------- */
@@ -128,7 +127,7 @@ int PMPI_Cart_create(MPI_Comm comm_old, int ndims, const int dims[], const int p
         return ret;
     }
     ret = kr_comm_cart_create(comm, &kr_api.ids, ndims, dims, periods, &c);
-    return topo_done("MPI_Cart_create", comm, ret, c, NULL, comm_cart);
+    return kr_api_comm_created("MPI_Cart_create", comm, ret, c, NULL, comm_cart);
 }
 
 KR_WEAK_ALIAS(Cartdim_get)
@@ -168,10 +167,10 @@ int PMPI_Cart_get(MPI_Comm h, int maxdims, int dims[], int periods[], int coords
     if (ret == MPI_SUCCESS) {
         ret = topo_check_array("MPI_Cart_get", comm, coords, n, "coords");
     }
-    for (int i = 0; ret == MPI_SUCCESS && i < n; i++) {
-        dims[i] = t->dims[i];
-        periods[i] = t->periods[i];
-        coords[i] = t->coords[i];
+    if (ret == MPI_SUCCESS) {
+        topo_copy(n, n, t->dims, NULL, dims, NULL);
+        topo_copy(n, n, t->periods, NULL, periods, NULL);
+        topo_copy(n, n, t->coords, NULL, coords, NULL);
     }
     return ret;
 }
@@ -261,7 +260,7 @@ int PMPI_Cart_sub(MPI_Comm h, const int remain_dims[], MPI_Comm *newcomm)
         return ret;
     }
     ret = kr_comm_cart_sub(comm, &kr_api.ids, remain_dims, &c);
-    return topo_done("MPI_Cart_sub", comm, ret, c, NULL, newcomm);
+    return kr_api_comm_created("MPI_Cart_sub", comm, ret, c, NULL, newcomm);
 }
 
 KR_WEAK_ALIAS(Cart_map)
@@ -344,7 +343,7 @@ int PMPI_Graph_create(MPI_Comm comm_old, int nnodes, const int index[], const in
         return ret;
     }
     ret = kr_comm_graph_create(comm, &kr_api.ids, nnodes, index, edges, &c);
-    return topo_done("MPI_Graph_create", comm, ret, c, NULL, comm_graph);
+    return kr_api_comm_created("MPI_Graph_create", comm, ret, c, NULL, comm_graph);
 }
 
 KR_WEAK_ALIAS(Graphdims_get)
@@ -381,11 +380,9 @@ int PMPI_Graph_get(MPI_Comm h, int maxindex, int maxedges, int index[], int edge
     if (ret == MPI_SUCCESS) {
         ret = topo_check_array("MPI_Graph_get", comm, edges, maxedges, "edges");
     }
-    for (int i = 0; ret == MPI_SUCCESS && i < maxindex && i < t->nnodes; i++) {
-        index[i] = t->index[i];
-    }
-    for (int i = 0; ret == MPI_SUCCESS && i < maxedges && i < t->nedges; i++) {
-        edges[i] = t->edges[i];
+    if (ret == MPI_SUCCESS) {
+        topo_copy(t->nnodes, maxindex, t->index, NULL, index, NULL);
+        topo_copy(t->nedges, maxedges, t->edges, NULL, edges, NULL);
     }
     return ret;
 }
@@ -439,8 +436,8 @@ int PMPI_Graph_neighbors(MPI_Comm h, int rank, int maxneighbors, int neighbors[]
         ret = topo_check_array("MPI_Graph_neighbors", comm, neighbors,
                                n < maxneighbors ? n : maxneighbors, "neighbors");
     }
-    for (int i = 0; ret == MPI_SUCCESS && i < n && i < maxneighbors; i++) {
-        neighbors[i] = t->edges[first + i];
+    if (ret == MPI_SUCCESS && n > 0) { /* edges may be NULL when the graph has none */
+        topo_copy(n, maxneighbors, t->edges + first, NULL, neighbors, NULL);
     }
     return ret;
 }
@@ -570,7 +567,7 @@ int PMPI_Dist_graph_create_adjacent(MPI_Comm comm_old, int indegree, const int s
     t = kr_comm_topo_dist(indegree, sources, topo_weights(sourceweights), outdegree, destinations,
                           topo_weights(destweights), win);
     ret = t == NULL ? -ENOMEM : kr_comm_dist_graph_adjacent(comm, &kr_api.ids, t, &c);
-    return topo_done(call, comm, ret, c, info, comm_dist_graph);
+    return kr_api_comm_created(call, comm, ret, c, info, comm_dist_graph);
 }
 
 KR_WEAK_ALIAS(Dist_graph_create)
@@ -614,7 +611,7 @@ int PMPI_Dist_graph_create(MPI_Comm comm_old, int n, const int sources[], const 
     }
     ret = kr_comm_dist_graph_create(comm, &kr_api.ids, n, sources, degrees, destinations,
                                     topo_weights(weights), weighted, &c);
-    return topo_done(call, comm, ret, c, info, comm_dist_graph);
+    return kr_api_comm_created(call, comm, ret, c, info, comm_dist_graph);
 }
 
 KR_WEAK_ALIAS(Dist_graph_neighbors_count)
@@ -638,19 +635,6 @@ int PMPI_Dist_graph_neighbors_count(MPI_Comm h, int *indegree, int *outdegree, i
     return ret;
 }
 
-/* Copy up to max of n neighbours and, when the graph is weighted and the caller wants them,
- * their weights. */
-static void topo_copy_adj(int n, int max, const int *ranks, const int *w, int *ranks_out,
-                          int *w_out)
-{
-    for (int i = 0; i < n && i < max; i++) {
-        ranks_out[i] = ranks[i];
-        if (w != NULL && w_out != MPI_UNWEIGHTED && w_out != NULL) {
-            w_out[i] = w[i];
-        }
-    }
-}
-
 KR_WEAK_ALIAS(Dist_graph_neighbors)
 int PMPI_Dist_graph_neighbors(MPI_Comm h, int maxindegree, int sources[], int sourceweights[],
                               int maxoutdegree, int destinations[], int destweights[])
@@ -670,8 +654,8 @@ int PMPI_Dist_graph_neighbors(MPI_Comm h, int maxindegree, int sources[], int so
         ret = topo_check_array(call, comm, destinations, maxoutdegree, "destinations");
     }
     if (ret == MPI_SUCCESS) {
-        topo_copy_adj(t->indeg, maxindegree, t->sources, t->sweights, sources, sourceweights);
-        topo_copy_adj(t->outdeg, maxoutdegree, t->dests, t->dweights, destinations, destweights);
+        topo_copy(t->indeg, maxindegree, t->sources, t->sweights, sources, sourceweights);
+        topo_copy(t->outdeg, maxoutdegree, t->dests, t->dweights, destinations, destweights);
     }
     return ret;
 }

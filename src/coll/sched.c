@@ -447,16 +447,18 @@ static void sched_locals(struct kr_sched *s, const struct sched_list *l, int fir
 static void sched_complete(struct kr_sched *s)
 {
     struct kr_req *req = s->req;
-    struct kr_pt2pt *pt = s->comm->pt;
+    struct kr_comm *comm = s->comm;
+    struct kr_pt2pt *pt = comm->pt;
 
     if (s->error == 0) {
         sched_locals(s, &s->after, 0, s->after.n);
     }
-    s->comm->sched_active--;
+    comm->sched_active--;
     req->status.error = s->error;
     if (!s->persistent) {
         kr_sched_free(s);
     }
+    kr_comm_release(comm); /* the program may have freed it meanwhile: this may be the end */
     kr_req_complete(pt, req);
 }
 
@@ -491,6 +493,7 @@ int kr_sched_start(struct kr_sched *s, struct kr_req *req)
     s->cur = 0;
     s->error = s->build_error;
     s->comm->sched_active++;
+    kr_comm_retain(s->comm); /* until sched_complete, even if the program frees it */
     if (s->error == 0) {
         sched_locals(s, &s->before, 0, s->before.n);
     }

@@ -223,8 +223,11 @@ int kr_comm_split(struct kr_comm *comm, struct kr_comm_ids *ids, int color, int 
     return kr_comm_finish(comm, c, ids, comm_out);
 }
 
-void kr_comm_free(struct kr_comm *comm, struct kr_comm_ids *ids)
+/* The last reference went: everything kr_comm_free promised. */
+static void comm_destroy(struct kr_comm *comm)
 {
+    struct kr_comm_ids *ids = comm->ids_freed;
+
     if (comm->local != NULL) {
         kr_comm_free(comm->local, ids);
     }
@@ -234,10 +237,31 @@ void kr_comm_free(struct kr_comm *comm, struct kr_comm_ids *ids)
     kr_pt2pt_ctx_release(comm->pt, kr_comm_ctx_pt2pt(comm));
     kr_pt2pt_ctx_release(comm->pt, kr_comm_ctx_coll(comm));
     kr_comm_ids_put(ids, comm->id);
-    comm->magic = 0;
     kr_comm_topo_free(comm->topo);
     kr_attr_list_destroy(&comm->attrs);
+    if (comm->on_destroy != NULL) {
+        comm->on_destroy(comm);
+    }
     free(comm->remote_ranks);
     free(comm->ranks);
     free(comm);
+}
+
+void kr_comm_retain(struct kr_comm *comm)
+{
+    comm->refs++;
+}
+
+void kr_comm_release(struct kr_comm *comm)
+{
+    if (--comm->refs == 0) {
+        comm_destroy(comm);
+    }
+}
+
+void kr_comm_free(struct kr_comm *comm, struct kr_comm_ids *ids)
+{
+    comm->magic = 0;
+    comm->ids_freed = ids;
+    kr_comm_release(comm);
 }

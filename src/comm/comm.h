@@ -29,7 +29,9 @@ struct kr_comm {
     int *ranks; /* job rank of each member; NULL means rank i is job rank i */
     struct kr_pt2pt *pt;
     void *errh; /* error handler, owned by the API layer */
-    int refs;
+    int refs;   /* the program's handle, running schedules, collective requests (comm.c) */
+    struct kr_comm_ids *ids_freed; /* set by kr_comm_free: where the id goes back at the end */
+    void (*on_destroy)(struct kr_comm *c); /* upper layer drops errh when the struct goes */
     uint32_t coll_seq;         /* collectives started, for tags that never repeat soon */
     int sched_active;          /* collective schedules running (nonblocking ones) */
     uint32_t nagree;           /* context-id agreements over this communicator (their key) */
@@ -119,8 +121,14 @@ int kr_comm_dup(struct kr_comm *comm, struct kr_comm_ids *ids, struct kr_comm **
 int kr_comm_split(struct kr_comm *comm, struct kr_comm_ids *ids, int color, int key,
                   struct kr_comm **comm_out);
 /* Release the communicator (and the local communicator of an intercommunicator): its id is
- * free again, its matching state, topology and attribute list (no callbacks) dropped. */
+ * free again, its matching state, topology and attribute list (no callbacks) dropped. MPI lets
+ * a program free a communicator with operations still pending, so this only drops the
+ * program's reference (and makes the communicator invalid, magic 0): whatever still uses it
+ * (a running schedule, a collective request not yet completed) holds a reference with
+ * kr_comm_retain, and the last kr_comm_release does the freeing, then calls on_destroy. */
 void kr_comm_free(struct kr_comm *comm, struct kr_comm_ids *ids);
+void kr_comm_retain(struct kr_comm *comm);
+void kr_comm_release(struct kr_comm *comm);
 
 /* ---- more ways to create communicators (comm_create.c, comm_idup.c) ------------------- */
 

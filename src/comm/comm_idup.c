@@ -9,8 +9,9 @@
  * attempt-k messages to it, and receives from a given peer are posted in attempt order. The
  * attempts run on a shadow of the parent (its members and context, no shared area) whose tag
  * counter this file sets, so they never wait for or delay the parent's own collectives. The
- * shadow points at the new communicator's copy of the members, so the program may free the
- * parent while the agreement runs. */
+ * shadow points at the new communicator's copy of the members, and the agreement holds a
+ * reference on the parent (whose context it uses), so the program may free the parent while
+ * the agreement runs. */
 #include "config.h"
 
 #include "comm.h"
@@ -26,6 +27,7 @@
 
 struct comm_idup {
     struct kr_comm shadow; /* the parent's members and context, for the schedules */
+    struct kr_comm *parent; /* referenced until the end: its context carries the agreement */
     struct kr_comm *c;     /* the new communicator */
     struct kr_comm_ids *ids;
     struct kr_req step; /* completion of the running schedule */
@@ -72,6 +74,7 @@ static void idup_finish(struct comm_idup *d, int ret, uint32_t id)
         c->magic = KR_COMM_MAGIC;
     }
     kr_sched_spare_drop(&d->shadow);
+    kr_comm_release(d->parent);
     free(d);
     req->status = (struct kr_status){.source = KR_ANY_SOURCE, .tag = KR_ANY_TAG, .error = ret};
     kr_req_complete(pt, req);
@@ -133,6 +136,9 @@ int kr_comm_idup_start(struct kr_comm *comm, struct kr_comm_ids *ids, struct kr_
     d->shadow.size = comm->size;
     d->shadow.ranks = c->ranks;
     d->shadow.pt = comm->pt;
+    d->shadow.refs = 1; /* owned by `d`: the schedules' references never free it */
+    d->parent = comm;
+    kr_comm_retain(comm);
     d->c = c;
     d->ids = ids;
     d->req = req;
@@ -142,6 +148,7 @@ int kr_comm_idup_start(struct kr_comm *comm, struct kr_comm_ids *ids, struct kr_
     ret = idup_attempt(d);
     if (ret != 0) {
         kr_sched_spare_drop(&d->shadow);
+        kr_comm_release(comm);
         free(d);
     }
     return ret;

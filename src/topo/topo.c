@@ -116,6 +116,18 @@ int kr_topo_res_parse(const char *name)
     return -1;
 }
 
+const char *kr_topo_res_name(enum kr_topo_res res)
+{
+    static const char *const names[KR_TOPO_RES_COUNT] = {
+        [KR_TOPO_RES_HOST] = "Machine", [KR_TOPO_RES_PACKAGE] = "Package",
+        [KR_TOPO_RES_NUMA] = "NUMANode", [KR_TOPO_RES_L3] = "L3Cache",
+        [KR_TOPO_RES_L2] = "L2Cache",    [KR_TOPO_RES_CORE] = "Core",
+        [KR_TOPO_RES_PU] = "PU",
+    };
+
+    return res < KR_TOPO_RES_COUNT ? names[res] : "";
+}
+
 static const hwloc_obj_type_t topo_res_type[KR_TOPO_RES_COUNT] = {
     [KR_TOPO_RES_HOST] = HWLOC_OBJ_MACHINE,   [KR_TOPO_RES_PACKAGE] = HWLOC_OBJ_PACKAGE,
     [KR_TOPO_RES_NUMA] = HWLOC_OBJ_NUMANODE,  [KR_TOPO_RES_L3] = HWLOC_OBJ_L3CACHE,

@@ -32,6 +32,9 @@ int kr_topo_describe(char *buf, size_t len);
  * aliases, case-insensitive), or -1 when unknown. */
 int kr_topo_res_parse(const char *name);
 
+/* The hwloc name of resource `res` ("Machine", "Package", "NUMANode", ...). */
+const char *kr_topo_res_name(enum kr_topo_res res);
+
 /* Index (logical, >= 0) of the object of resource `res` of `t` that contains all of `set`; -1
  * when `set` spans several (an unbound process) or the topology has no such object: the process
  * then shares everything on its host. KR_TOPO_RES_HOST is always -1. */

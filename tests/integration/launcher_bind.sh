@@ -8,18 +8,6 @@
 SPLIT=$KURIR_BUILDDIR/tests/integration/progs/split_hw
 unset OMP_NUM_THREADS
 
-# expect_usage DESC MESSAGE ARGS...: exit 2, exactly MESSAGE on stderr, nothing on stdout.
-expect_usage() {
-    local desc=$1 msg=$2
-    shift 2
-    kr_run 10 "$MPIRUN" "$@"
-    if [ "$kr_rc" -eq 2 ] && [ "$(cat "$kr_err")" = "$msg" ] && [ ! -s "$kr_out" ]; then
-        kr_pass "$desc"
-    else
-        kr_fail "$desc: status $kr_rc, stderr '$(cat "$kr_err")'"
-    fi
-}
-
 # CPUs this test may use, and hardware threads per core (siblings of its first CPU).
 count_list() {
     awk -F, '{ n = 0; for (i = 1; i <= NF; i++) { split($i, r, "-");
@@ -31,18 +19,18 @@ smt=$(count_list </sys/devices/system/cpu/cpu"$first"/topology/thread_siblings_l
 smt=${smt:-1}
 ncores=$((ncpus / smt))
 
-expect_usage "--bind-to with a bad value lists the choices" \
+kr_expect_usage "--bind-to with a bad value lists the choices" \
     "mpirun: --bind-to board: unknown value; valid: none, core, l3cache, numa, socket (or package)" \
     --bind-to board true
-expect_usage "--map-by ppr with a bad count" \
+kr_expect_usage "--map-by ppr with a bad count" \
     "mpirun: --map-by ppr:0:core: ppr needs ppr:N:RESOURCE with N >= 1 and RESOURCE one of core, l3cache, numa, socket (e.g. ppr:2:socket)" \
     --map-by ppr:0:core true
-expect_usage "--map-by ppr with a bad resource" \
+kr_expect_usage "--map-by ppr with a bad resource" \
     "mpirun: --map-by ppr:2:board: ppr needs ppr:N:RESOURCE with N >= 1 and RESOURCE one of core, l3cache, numa, socket (e.g. ppr:2:socket)" \
     --map-by ppr:2:board true
-expect_usage "--cpus-per-rank 0" "mpirun: --cpus-per-rank needs a positive integer, got '0'" \
+kr_expect_usage "--cpus-per-rank 0" "mpirun: --cpus-per-rank needs a positive integer, got '0'" \
     --cpus-per-rank 0 true
-expect_usage "--bind-to without a value" "mpirun: --bind-to needs a value" --bind-to
+kr_expect_usage "--bind-to without a value" "mpirun: --bind-to needs a value" --bind-to
 OMP_NUM_THREADS=x kr_run 10 "$MPIRUN" true
 kr_expect "a bad OMP_NUM_THREADS is a usage error" \
     [ "$kr_rc" -eq 2 -a "$(cat "$kr_err")" = "mpirun: OMP_NUM_THREADS=x is not a positive number of threads" ]

@@ -10,24 +10,12 @@ APPNUM=$KURIR_BUILDDIR/tests/integration/progs_launch/appnum
 tmp=$(mktemp -d /tmp/krtest-hosts.XXXXXX)
 trap 'rm -rf "$tmp" "$kr_out" "$kr_err"' EXIT
 
-# expect_usage DESC MESSAGE ARGS...: exit 2, exactly MESSAGE on stderr, nothing on stdout.
-expect_usage() {
-    local desc=$1 msg=$2
-    shift 2
-    kr_run 10 "$MPIRUN" "$@"
-    if [ "$kr_rc" -eq 2 ] && [ "$(cat "$kr_err")" = "$msg" ] && [ ! -s "$kr_out" ]; then
-        kr_pass "$desc"
-    else
-        kr_fail "$desc: status $kr_rc, stderr '$(cat "$kr_err")'"
-    fi
-}
-
 # Hostfile errors, each naming the file and line.
 printf 'localhost\n# comment\n%s slots=x\n' "$HOST" >"$tmp/bad1"
-expect_usage "hostfile: bad slot count" "mpirun: $tmp/bad1:3: bad slot count 'x'" \
+kr_expect_usage "hostfile: bad slot count" "mpirun: $tmp/bad1:3: bad slot count 'x'" \
     --hostfile "$tmp/bad1" true
 printf 'localhost cpus=4\n' >"$tmp/bad2"
-expect_usage "hostfile: unknown keyword" \
+kr_expect_usage "hostfile: unknown keyword" \
     "mpirun: $tmp/bad2:1: unknown keyword 'cpus=4' (expected slots=N or max_slots=N)" \
     --hostfile "$tmp/bad2" true
 printf 'localhost:2\n\nkr-no-such-host.invalid slots=2\n' >"$tmp/bad3"
@@ -35,11 +23,11 @@ kr_run 30 "$MPIRUN" --machinefile "$tmp/bad3" true
 kr_expect "hostfile: unknown host names file:line and the host" \
     [ "$kr_rc" -eq 2 -a "$(grep -c "^mpirun: $tmp/bad3:3: unknown host 'kr-no-such-host.invalid' (it does not resolve: " "$kr_err")" -eq 1 ]
 printf '# nothing\n\n' >"$tmp/empty"
-expect_usage "hostfile: no hosts" "mpirun: $tmp/empty: no hosts in the file" \
+kr_expect_usage "hostfile: no hosts" "mpirun: $tmp/empty: no hosts in the file" \
     --hostfile "$tmp/empty" true
-expect_usage "hostfile: missing" \
+kr_expect_usage "hostfile: missing" \
     "mpirun: cannot read hostfile '$tmp/nope': No such file or directory" --hostfile "$tmp/nope" true
-expect_usage "-H: bad slot count" "mpirun: -H: bad slot count '0' in 'localhost:0'" \
+kr_expect_usage "-H: bad slot count" "mpirun: -H: bad slot count '0' in 'localhost:0'" \
     -H localhost:0 true
 kr_run 30 "$MPIRUN" -H localhost,kr-no-such-host.invalid true
 kr_expect "-H: unknown host" \
@@ -55,7 +43,7 @@ printf '# both dialects\nlocalhost slots=2   \n127.0.0.1:1\n\n%s\n' "$HOST" >"$t
 kr_run 30 "$MPIRUN" --hostfile "$tmp/hosts" -n 2 "$APPNUM" expect 0 4
 kr_expect "hostfile in both dialects: MPI_UNIVERSE_SIZE is the 4 slots" \
     [ "$kr_rc" -eq 0 -a "$(grep -c 'universe 4 shared 2$' "$kr_out")" -eq 2 ]
-expect_usage "too few slots" \
+kr_expect_usage "too few slots" \
     "mpirun: 3 ranks requested but only 2 slots on 1 host; use --oversubscribe or add slots" \
     -H localhost:2 -n 3 true
 kr_run 30 "$MPIRUN" -H localhost:2 -n 3 --oversubscribe "$RANKPROG" env PMI_SIZE
@@ -64,13 +52,13 @@ kr_run 30 "$MPIRUN" -n 5 "$RANKPROG" env PMI_SIZE
 kr_expect "without hosts there is no slot limit" [ "$kr_rc" -eq 0 -a "$(wc -l <"$kr_out")" -eq 5 ]
 
 # --map-by and -N.
-expect_usage "--map-by with an unknown value" \
+kr_expect_usage "--map-by with an unknown value" \
     "mpirun: --map-by board: unknown value; valid: slot, node, core, l3cache, numa, socket (or package), ppr:N:RESOURCE" --map-by board true
 kr_run 30 "$MPIRUN" -H localhost:4 --map-by node "$RANKPROG" env PMI_SIZE
 kr_expect "--map-by node on one host" [ "$kr_rc" -eq 0 -a "$(sort -u "$kr_out")" = "4" ]
 kr_run 30 "$MPIRUN" -H localhost:4 -N 2 "$RANKPROG" env PMI_SIZE
 kr_expect "-N 2 on one host: 2 ranks" [ "$kr_rc" -eq 0 -a "$(sort "$kr_out" | tr '\n' ' ')" = "2 2 " ]
-expect_usage "-N beyond the slots" \
+kr_expect_usage "-N beyond the slots" \
     "mpirun: -N 3 puts 3 ranks on host 'localhost', which has 2 slots; use --oversubscribe or add slots" \
     -H localhost:2 -N 3 true
 

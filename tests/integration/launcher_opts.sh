@@ -4,43 +4,31 @@
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 
-# expect_usage DESC MESSAGE ARGS...: exit 2, exactly MESSAGE on stderr, nothing on stdout.
-expect_usage() {
-    local desc=$1 msg=$2
-    shift 2
-    kr_run 10 "$MPIRUN" "$@"
-    if [ "$kr_rc" -eq 2 ] && [ "$(cat "$kr_err")" = "$msg" ] && [ ! -s "$kr_out" ]; then
-        kr_pass "$desc"
-    else
-        kr_fail "$desc: status $kr_rc, stderr '$(cat "$kr_err")'"
-    fi
-}
-
 kr_run 10 "$MPIRUN" --version
 kr_expect "--version" [ "$kr_rc" -eq 0 -a "$(cat "$kr_out")" = "mpirun (Kurir) $(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"/\1/p' "$KURIR_BUILDDIR/config.h")" ]
 kr_run 10 "$MPIRUN" --help
 kr_expect "--help documents the options" \
     grep -q -- "--tag-output" "$kr_out" && grep -q -- "--timeout" "$kr_out" && [ "$kr_rc" -eq 0 ]
 
-expect_usage "-n x" "mpirun: -n needs a positive integer, got 'x'" -n x true
-expect_usage "-np 0" "mpirun: -np needs a positive integer, got '0'" -np 0 true
-expect_usage "-n -3" "mpirun: -n needs a positive integer, got '-3'" -n -3 true
-expect_usage "-n=abc" "mpirun: -n needs a positive integer, got 'abc'" -n=abc true
-expect_usage "-n at the end" "mpirun: -n needs a positive integer, got 'nothing'" -n
-expect_usage "unknown option" "mpirun: unknown option '--foo' (see mpirun --help)" --foo -n 2 true
-expect_usage "no program" \
+kr_expect_usage "-n x" "mpirun: -n needs a positive integer, got 'x'" -n x true
+kr_expect_usage "-np 0" "mpirun: -np needs a positive integer, got '0'" -np 0 true
+kr_expect_usage "-n -3" "mpirun: -n needs a positive integer, got '-3'" -n -3 true
+kr_expect_usage "-n=abc" "mpirun: -n needs a positive integer, got 'abc'" -n=abc true
+kr_expect_usage "-n at the end" "mpirun: -n needs a positive integer, got 'nothing'" -n
+kr_expect_usage "unknown option" "mpirun: unknown option '--foo' (see mpirun --help)" --foo -n 2 true
+kr_expect_usage "no program" \
     "mpirun: no program given (usage: mpirun -n N program [args...]; see mpirun --help)" -n 2
-expect_usage "missing program" "mpirun: cannot run './nope': No such file or directory" \
+kr_expect_usage "missing program" "mpirun: cannot run './nope': No such file or directory" \
     -n 2 ./nope
-expect_usage "program not in PATH" "mpirun: cannot run 'kurir-no-such-cmd': command not found in PATH" \
+kr_expect_usage "program not in PATH" "mpirun: cannot run 'kurir-no-such-cmd': command not found in PATH" \
     -n 2 kurir-no-such-cmd
-expect_usage "directory" "mpirun: cannot run '/tmp': Is a directory" -n 2 /tmp
+kr_expect_usage "directory" "mpirun: cannot run '/tmp': Is a directory" -n 2 /tmp
 noexec=$(mktemp /tmp/krtest-noexec.XXXXXX)
-expect_usage "not executable" "mpirun: cannot run '$noexec': Permission denied" -n 1 "$noexec"
+kr_expect_usage "not executable" "mpirun: cannot run '$noexec': Permission denied" -n 1 "$noexec"
 rm -f "$noexec"
-expect_usage "bad --timeout" "mpirun: --timeout needs a positive number of seconds, got 'soon'" \
+kr_expect_usage "bad --timeout" "mpirun: --timeout needs a positive number of seconds, got 'soon'" \
     --timeout soon true
-expect_usage "bad -x" "mpirun: -x needs VAR or VAR=VALUE with a valid variable name, got '1X=2'" \
+kr_expect_usage "bad -x" "mpirun: -x needs VAR or VAR=VALUE with a valid variable name, got '1X=2'" \
     -x 1X=2 true
 
 # Nothing was started by the failed commands above: the checks come first.

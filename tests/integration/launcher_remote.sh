@@ -131,6 +131,15 @@ kr_expect "unreachable host: status 1" [ "$kr_rc" -eq 1 ]
 kr_expect "unreachable host: message" grep -q "^mpirun: could not start the daemon on host 127.0.0.3: the launch agent (.*) exited with status 255 before it connected$" "$kr_err"
 kr_expect "unreachable host: nothing left" kr_no_leftovers "$mark"
 
+# --- a placement only the daemon can check: a usage error (2), as when mpirun finds it -------
+mark=$(kr_new_mark)
+n=$(($(nproc) + 1))
+kr_run 30 "$MPIRUN" -H 127.0.0.2:$n --launch-agent "$AGENT" --map-by ppr:1:core -n $n \
+    -x KURIR_TEST_MARK=$mark true
+kr_expect "remote placement that cannot be done: status 2 like a local one (got $kr_rc)" \
+    [ "$kr_rc" -eq 2 ] && grep -q "^mpirun: host .*: --map-by ppr:1:core places at most" "$kr_err"
+kr_expect "remote placement that cannot be done: nothing left" kr_no_leftovers "$mark"
+
 # --- a daemon is killed -----------------------------------------------------------------------
 mark=$(kr_new_mark)
 KURIR_TEST_MARK=$mark "$MPIRUN" -H $H2X2 --launch-agent "$AGENT" sleep 1000 >"$kr_out" 2>"$kr_err" </dev/null &

@@ -146,3 +146,15 @@ kr_run() {
         kr_timed_out=1
     fi
 }
+
+# kr_expect_usage DESC MESSAGE ARGS...: exit 2, exactly MESSAGE on stderr, nothing on stdout.
+kr_expect_usage() {
+    local desc=$1 msg=$2
+    shift 2
+    kr_run 10 "$MPIRUN" "$@"
+    if [ "$kr_rc" -eq 2 ] && [ "$(cat "$kr_err")" = "$msg" ] && [ ! -s "$kr_out" ]; then
+        kr_pass "$desc"
+    else
+        kr_fail "$desc: status $kr_rc, stderr '$(cat "$kr_err")'"
+    fi
+}

@@ -4,6 +4,7 @@
  * many chunks landing in place. */
 #include "config.h"
 
+#include "fake_kvs.h"
 #include "transport/ofi/ofi_int.h"
 #include "util/settings.h"
 
@@ -244,32 +245,6 @@ static void mr_cache_off_registers_per_use(void **state)
 
 /* ---- two transports in one process over tcp;ofi_rxm --------------------------------------- */
 
-#define KVS_MAX 8
-static struct { char key[64], value[KR_OFI_CARD_TEXT_MAX]; } kvs_tab[KVS_MAX];
-static int kvs_n;
-
-static int kvs_put(void *ctx, const char *key, const char *value)
-{
-    (void) ctx;
-    assert_true(kvs_n < KVS_MAX);
-    snprintf(kvs_tab[kvs_n].key, sizeof(kvs_tab[0].key), "%s", key);
-    snprintf(kvs_tab[kvs_n].value, sizeof(kvs_tab[0].value), "%s", value);
-    kvs_n++;
-    return 0;
-}
-
-static int kvs_get(void *ctx, const char *key, char *value, size_t len)
-{
-    (void) ctx;
-    for (int i = 0; i < kvs_n; i++) {
-        if (strcmp(kvs_tab[i].key, key) == 0) {
-            snprintf(value, len, "%s", kvs_tab[i].value);
-            return 0;
-        }
-    }
-    return -ENOENT;
-}
-
 #define NMSG 300
 
 struct pair_rank {
@@ -304,7 +279,7 @@ static void pair_open(struct pair_rank *pr, struct kr_tport_kvs *kvs)
 {
     static int node_of[2] = { 0, 0 }, local[2] = { 0, 1 };
 
-    kvs_n = 0;
+    fake_kvs_clear();
     for (int r = 0; r < 2; r++) {
         struct kr_tport_job job = {
             .rank = r, .size = 2, .jobid = "unit", .node = 0, .nlocal = 2, .local_rank = r,
@@ -325,7 +300,7 @@ static void pair_open(struct pair_rank *pr, struct kr_tport_kvs *kvs)
 static void pair_eager_in_order(void **state)
 {
     static unsigned char buf[16384];
-    struct kr_tport_kvs kvs = { NULL, kvs_put, kvs_get };
+    struct kr_tport_kvs kvs = fake_kvs;
     struct pair_rank pr[2];
     size_t max = 0;
     long spins = 0;
@@ -365,7 +340,7 @@ static void pair_eager_in_order(void **state)
 static void pair_bulk_lands_in_place(void **state)
 {
     static unsigned char src[(3 << 20) + 123], dst[(3 << 20) + 123 + 16], dst2[100000 + 16];
-    struct kr_tport_kvs kvs = { NULL, kvs_put, kvs_get };
+    struct kr_tport_kvs kvs = fake_kvs;
     struct kr_rndv_key key = { 0, sizeof(src) };
     struct pair_rank pr[2];
     uint64_t ticket, ticket2;

@@ -4,6 +4,7 @@
  * nothing is lost or duplicated, bulk data lands in place). */
 #include "config.h"
 
+#include "fake_kvs.h"
 #include "transport/tcp/tcp_int.h"
 #include "util/settings.h"
 
@@ -275,32 +276,6 @@ static void if_list_has_loopback(void **state)
 
 /* ---- two transports in one process --------------------------------------------------------- */
 
-#define KVS_MAX 8
-static struct { char key[64], value[KR_TCP_CARD_TEXT_MAX]; } kvs_tab[KVS_MAX];
-static int kvs_n;
-
-static int kvs_put(void *ctx, const char *key, const char *value)
-{
-    (void) ctx;
-    assert_true(kvs_n < KVS_MAX);
-    snprintf(kvs_tab[kvs_n].key, sizeof(kvs_tab[0].key), "%s", key);
-    snprintf(kvs_tab[kvs_n].value, sizeof(kvs_tab[0].value), "%s", value);
-    kvs_n++;
-    return 0;
-}
-
-static int kvs_get(void *ctx, const char *key, char *value, size_t len)
-{
-    (void) ctx;
-    for (int i = 0; i < kvs_n; i++) {
-        if (strcmp(kvs_tab[i].key, key) == 0) {
-            snprintf(value, len, "%s", kvs_tab[i].value);
-            return 0;
-        }
-    }
-    return -ENOENT;
-}
-
 #define NMSG 200
 
 struct pair_rank {
@@ -344,13 +319,13 @@ static void simultaneous_connect_loses_nothing(void **state)
     static unsigned char buf[65536], big_src[3 << 20], big_dst[3 << 20];
     struct pair_rank pr[2];
     int node_of[2] = { 0, 0 }, local[2] = { 0, 1 };
-    struct kr_tport_kvs kvs = { NULL, kvs_put, kvs_get };
+    struct kr_tport_kvs kvs = fake_kvs;
     struct kr_rndv_key key = { 0, sizeof(big_src) };
     uint64_t ticket;
     int spins = 0, done = 0;
 
     (void) state;
-    kvs_n = 0;
+    fake_kvs_clear();
     for (int r = 0; r < 2; r++) {
         struct kr_tport_job job = {
             .rank = r, .size = 2, .jobid = "unit", .node = 0, .nlocal = 2, .local_rank = r,

@@ -110,6 +110,9 @@ struct shm_seg {
     size_t len;
     char name[256];
     bool linked;                /* still has a name in /dev/shm (we may need to unlink it) */
+    bool anon;                  /* a memfd: never had a name in /dev/shm */
+    int anon_fd;                /* leader of an anonymous segment: its memfd, kept open so the
+                                 * others can open /proc/<pid>/fd/<anon_fd>; else -1 */
 };
 
 /* Producer-side view of one ring, private to the producing process. */
@@ -125,6 +128,11 @@ size_t kr_shm_seg_size(uint32_t nlocal, size_t ring_bytes, size_t shared_bytes);
 int kr_shm_seg_create(struct shm_seg *seg, const char *name, uint32_t nlocal, size_t ring_bytes,
                       size_t shared_bytes);
 int kr_shm_seg_attach(struct shm_seg *seg, const char *name, uint32_t nlocal);
+/* The anonymous form: a memfd (never in /dev/shm) the others open as /proc/<pid>/fd/<fd> of
+ * the leader, which keeps seg->anon_fd open until it detaches. */
+int kr_shm_seg_create_anon(struct shm_seg *seg, const char *name, uint32_t nlocal,
+                           size_t ring_bytes, size_t shared_bytes);
+int kr_shm_seg_attach_anon(struct shm_seg *seg, long pid, int fd, uint32_t nlocal);
 void kr_shm_seg_mark_attached(struct shm_seg *seg, uint32_t nlocal);
 void kr_shm_seg_detach(struct shm_seg *seg);
 struct shm_ctl *kr_shm_seg_ctl(const struct shm_seg *seg, uint32_t local);

@@ -19,6 +19,7 @@ static struct shm_cfg {
     size_t ring_size;
     size_t eager_limit;
     bool cma;
+    bool memfd;
 } shm_cfg;
 
 const struct kr_setting kr_shm_settings[] = {
@@ -31,6 +32,10 @@ const struct kr_setting kr_shm_settings[] = {
       NULL, 0 },
     { "SHM_CMA", KR_SET_BOOL, "yes", &shm_cfg.cma,
       "use process_vm_readv for large messages (falls back to copying if denied)", NULL, 0 },
+    { "SHM_MEMFD", KR_SET_BOOL, "yes", &shm_cfg.memfd,
+      "make the host's segment an anonymous memory file the other local ranks open through "
+      "/proc/<pid>/fd of the first one, so it never has a name in /dev/shm; no: a named "
+      "/dev/shm file, unlinked once every local rank has attached", NULL, 0 },
     { 0 }
 };
 
@@ -57,6 +62,9 @@ struct shm_tport {
     int nrefused;               /* endpoints whose `refused` is set */
     size_t max_eager;
     bool cma;
+    bool anon;                  /* the segment is a memfd found through the launcher's KVS */
+    struct kr_tport_kvs kvs;
+    char seg_key[64];           /* KVS key of the leader's "<pid> <fd>" (anon) */
 };
 
 /* `base` is the first member of both structs, so these casts are exact. */
@@ -134,9 +142,28 @@ static int shm_tport_open(const struct kr_tport_job *job, const struct kr_tport_
     st->max_eager = shm_cfg.eager_limit;
     shm_tport_segname(job, name, sizeof(name));
     snprintf(st->seg.name, sizeof(st->seg.name), "%s", name);
+    st->seg.anon_fd = -1;
+    /* The others learn where the leader's memfd is from the KVS; without one, a name. */
+    st->anon = shm_cfg.memfd && job->kvs != NULL;
+    if (st->anon) {
+        st->kvs = *job->kvs;
+        snprintf(st->seg_key, sizeof(st->seg_key), "kurir-shm-n%d", job->node);
+    }
     if (job->local_rank == 0) {
-        ret = kr_shm_seg_create(&st->seg, name, (uint32_t) job->nlocal, shm_cfg.ring_size,
-                                job->host_shared_bytes);
+        ret = st->anon ? kr_shm_seg_create_anon(&st->seg, name, (uint32_t) job->nlocal,
+                                                shm_cfg.ring_size, job->host_shared_bytes)
+                       : kr_shm_seg_create(&st->seg, name, (uint32_t) job->nlocal,
+                                           shm_cfg.ring_size, job->host_shared_bytes);
+        if (ret == 0 && st->anon) {
+            char val[64];
+
+            snprintf(val, sizeof(val), "%ld %d", (long) getpid(), st->seg.anon_fd);
+            ret = st->kvs.put(st->kvs.ctx, st->seg_key, val);
+            if (ret != 0) {
+                KR_LOG_ERR(SHM, "cannot publish the host's segment (%s)", strerror(-ret));
+                kr_shm_seg_detach(&st->seg);
+            }
+        }
         if (ret != 0) {
             goto err_free;
         }
@@ -153,6 +180,26 @@ err_free:
     return ret;
 }
 
+/* The leader published "<pid> <fd>" of its memfd before the fence. */
+static int shm_tport_attach_anon(struct shm_tport *st)
+{
+    char val[64];
+    long pid;
+    int fd, ret;
+
+    ret = st->kvs.get(st->kvs.ctx, st->seg_key, val, sizeof(val));
+    if (ret != 0) {
+        KR_LOG_ERR(SHM, "the first rank on this host did not publish its segment (%s)",
+                   strerror(-ret));
+        return ret;
+    }
+    if (sscanf(val, "%ld %d", &pid, &fd) != 2 || pid <= 0 || fd < 0) {
+        KR_LOG_ERR(SHM, "bad segment location '%s' from the first rank on this host", val);
+        return -EPROTO;
+    }
+    return kr_shm_seg_attach_anon(&st->seg, pid, fd, (uint32_t) st->nlocal);
+}
+
 /* After the boot fence the leader's segment exists: attach, then probe CMA against it. */
 static int shm_tport_start(struct kr_tport *tp)
 {
@@ -163,7 +210,8 @@ static int shm_tport_start(struct kr_tport *tp)
     if (st->local_rank == 0) {
         return 0;
     }
-    ret = kr_shm_seg_attach(&st->seg, st->seg.name, (uint32_t) st->nlocal);
+    ret = st->anon ? shm_tport_attach_anon(st)
+                   : kr_shm_seg_attach(&st->seg, st->seg.name, (uint32_t) st->nlocal);
     if (ret != 0) {
         return ret;
     }

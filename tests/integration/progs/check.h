@@ -172,4 +172,28 @@ static inline unsigned check_seed(int tag, int from)
     return (unsigned) tag * 1000u + (unsigned) from;
 }
 
+/* CHECK_EMPTY(status, "printf format", ...): the status of a null or inactive request, source
+ * MPI_ANY_SOURCE, tag MPI_ANY_TAG, count 0, not cancelled. */
+#define CHECK_EMPTY(st, ...) check_empty(__FILE__, __LINE__, (st), __VA_ARGS__)
+static inline void check_empty(const char *file, int line, const MPI_Status *st,
+                               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static inline void check_empty(const char *file, int line, const MPI_Status *st,
+                               const char *fmt, ...)
+{
+    int cnt = -1, canc = -1;
+    char what[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    CHECK_MPI(MPI_Get_count(st, MPI_BYTE, &cnt));
+    CHECK_MPI(MPI_Test_cancelled(st, &canc));
+    if (st->MPI_SOURCE != MPI_ANY_SOURCE || st->MPI_TAG != MPI_ANY_TAG || cnt != 0 || canc) {
+        check_fail(file, line,
+                   "%s: want an empty status, got source %d tag %d count %d cancelled %d", what,
+                   st->MPI_SOURCE, st->MPI_TAG, cnt, canc);
+    }
+}
+
 #endif /* KR_TEST_CHECK_H */

@@ -150,8 +150,21 @@ static void test_create_group(void)
     CHECK_MPI(MPI_Barrier(MPI_COMM_WORLD));
 }
 
+/* The resource a hardware split says it made (MPI-4.1: info key mpi_hw_resource_type). */
+static void hw_resource(MPI_Comm c, char *buf, int len, const char *what)
+{
+    MPI_Info info;
+    int flag = 0;
+
+    CHECK_MPI(MPI_Comm_get_info(c, &info));
+    CHECK_MPI(MPI_Info_get_string(info, "mpi_hw_resource_type", &len, buf, &flag));
+    CHECK(flag, "%s: the new communicator has no mpi_hw_resource_type", what);
+    CHECK_MPI(MPI_Info_free(&info));
+}
+
 static void test_split_type(void)
 {
+    char res[64];
     MPI_Comm c;
     MPI_Info info;
     int *want = malloc(sizeof(int) * (size_t) np), result;
@@ -178,23 +191,42 @@ static void test_split_type(void)
     CHECK_MPI(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_HW_GUIDED, 0, info, &c));
     CHECK_MPI(MPI_Comm_compare(c, MPI_COMM_WORLD, &result));
     CHECK(result == MPI_CONGRUENT, "split_type(hw_guided shared memory) vs world: %d", result);
+    hw_resource(c, res, sizeof(res), "split_type(hw_guided shared memory)");
+    CHECK(strcmp(res, "mpi_shared_memory") == 0, "hw_guided shared memory says '%s'", res);
     CHECK_MPI(MPI_Comm_free(&c));
     CHECK_MPI(MPI_Info_set(info, "mpi_hw_resource_type", "NUMANode"));
     CHECK_MPI(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_HW_GUIDED, 0, info, &c));
     CHECK(c != MPI_COMM_NULL, "split_type(hw_guided NUMANode) gave MPI_COMM_NULL");
     CHECK_MPI(MPI_Comm_size(c, &result));
     CHECK(result >= 1 && result <= np, "split_type(hw_guided NUMANode) has %d ranks", result);
+    hw_resource(c, res, sizeof(res), "split_type(hw_guided NUMANode)");
+    CHECK(strcmp(res, "NUMANode") == 0, "hw_guided NUMANode says '%s'", res);
     CHECK_MPI(MPI_Comm_free(&c));
     CHECK_MPI(MPI_Info_set(info, "mpi_hw_resource_type", "board"));
     CHECK_MPI(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_HW_GUIDED, 0, info, &c));
     CHECK(c == MPI_COMM_NULL, "split_type(hw_guided board) gave a communicator");
     CHECK_MPI(MPI_Info_free(&info));
 
-    /* unguided: a strict subset (of a finer resource than the host, on one host), or none */
+    /* unguided: a strict subset (of a finer resource than the host, on one host), or none;
+     * it names its resource, and a guided split by that name makes the same groups */
     CHECK_MPI(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_HW_UNGUIDED, 0, MPI_INFO_NULL, &c));
     if (c != MPI_COMM_NULL) {
+        MPI_Comm g;
+
         CHECK_MPI(MPI_Comm_size(c, &result));
         CHECK(result < np, "split_type(hw_unguided) has %d of %d ranks", result, np);
+        hw_resource(c, res, sizeof(res), "split_type(hw_unguided)");
+        CHECK(strcmp(res, "Package") == 0 || strcmp(res, "NUMANode") == 0
+                  || strcmp(res, "L3Cache") == 0 || strcmp(res, "L2Cache") == 0
+                  || strcmp(res, "Core") == 0 || strcmp(res, "PU") == 0,
+              "split_type(hw_unguided) on one host says '%s'", res);
+        CHECK_MPI(MPI_Info_create(&info));
+        CHECK_MPI(MPI_Info_set(info, "mpi_hw_resource_type", res));
+        CHECK_MPI(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_HW_GUIDED, 0, info, &g));
+        CHECK_MPI(MPI_Info_free(&info));
+        CHECK_MPI(MPI_Comm_compare(c, g, &result));
+        CHECK(result == MPI_CONGRUENT, "hw_guided '%s' vs hw_unguided: %d", res, result);
+        CHECK_MPI(MPI_Comm_free(&g));
         CHECK_MPI(MPI_Comm_free(&c));
     }
     CHECK(np > 1 || c == MPI_COMM_NULL, "split_type(hw_unguided) of one rank gave a communicator");

@@ -19,30 +19,6 @@
 
 static int rank, np, left, right;
 
-
-
-
-#define CHECK_EMPTY(st, ...) check_empty(__FILE__, __LINE__, (st), __VA_ARGS__)
-static void check_empty(const char *file, int line, const MPI_Status *st, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void check_empty(const char *file, int line, const MPI_Status *st, const char *fmt, ...)
-{
-    int cnt = -1, canc = -1;
-    char what[256];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
-    CHECK_MPI(MPI_Get_count(st, MPI_BYTE, &cnt));
-    CHECK_MPI(MPI_Test_cancelled(st, &canc));
-    if (st->MPI_SOURCE != MPI_ANY_SOURCE || st->MPI_TAG != MPI_ANY_TAG || cnt != 0 || canc) {
-        check_fail(file, line,
-                   "%s: want an empty status, got source %d tag %d count %d cancelled %d", what,
-                   st->MPI_SOURCE, st->MPI_TAG, cnt, canc);
-    }
-}
-
 /* Every completion call on inactive requests returns at once, with empty statuses, and leaves
  * the handles alone. */
 static void inactive_calls(MPI_Request reqs[2], const char *what)

@@ -22,31 +22,6 @@
 
 static int rank, np, left, right;
 
-/* The content of the message with `tag` that rank `from` sends. */
-
-/* The status of a null or inactive request: source MPI_ANY_SOURCE, tag MPI_ANY_TAG, count 0,
- * not cancelled. */
-#define CHECK_EMPTY(st, ...) check_empty(__FILE__, __LINE__, (st), __VA_ARGS__)
-static void check_empty(const char *file, int line, const MPI_Status *st, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void check_empty(const char *file, int line, const MPI_Status *st, const char *fmt, ...)
-{
-    int cnt = -1, canc = -1;
-    char what[256];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
-    CHECK_MPI(MPI_Get_count(st, MPI_BYTE, &cnt));
-    CHECK_MPI(MPI_Test_cancelled(st, &canc));
-    if (st->MPI_SOURCE != MPI_ANY_SOURCE || st->MPI_TAG != MPI_ANY_TAG || cnt != 0 || canc) {
-        check_fail(file, line,
-                   "%s: want an empty status, got source %d tag %d count %d cancelled %d", what,
-                   st->MPI_SOURCE, st->MPI_TAG, cnt, canc);
-    }
-}
-
 /* A received message: from the left neighbour with `tag`, `len` bytes of its pattern. */
 #define CHECK_RECVD(st, buf, len, tag, ...)                                                        \
     check_recvd(__FILE__, __LINE__, (st), (buf), (len), (tag), __VA_ARGS__)
@@ -80,7 +55,6 @@ static void release(int tag, int len)
     CHECK_MPI(MPI_Wait(&r, MPI_STATUS_IGNORE));
     free(out);
 }
-
 
 /* Isend, Issend, Ibsend and Irsend, small and large, to the right; receives posted before
  * anyone starts sending (the barrier makes Irsend legal). Completed by one Waitall. */
@@ -579,7 +553,6 @@ static void many_outstanding(void)
     free(sts);
     free(reqs);
 }
-
 
 /* Receives that truncate, completed by each completion call (MPI_ERRORS_RETURN is set). */
 #define TRUNC_N 5
