@@ -472,18 +472,28 @@ int kr_boot_put(struct kr_boot *boot, const char *key, const char *value)
 
 /* Slurm and our own launcher answer kvs-fence once every rank has fenced. Hydra answers at once
  * and instead holds back a kvs-get until every rank has reached that fence. Reading a key that
- * rank 0 put before the fence gives barrier semantics under both (one more round trip). */
+ * another rank put before the fence gives barrier semantics under both (one more round trip):
+ * rank 0 puts the marker everyone else reads, the last rank the one rank 0 reads (its own
+ * would be answered from its own cache). */
 int kr_boot_fence(struct kr_boot *boot)
 {
-    char key[32], value[8];
+    int last = boot->job.size - 1, me = boot->job.rank;
+    char key[40], value[8];
     int ret = 0;
 
     if (boot->fd < 0) {
         return 0;
     }
-    snprintf(key, sizeof(key), "kurir-fence-%u", boot->nfences++);
-    if (boot->job.rank == 0) {
+    snprintf(key, sizeof(key), "kurir-fence-%u-%d", boot->nfences, last);
+    if (me == last) {
         ret = kr_boot_put(boot, key, "1");
+    }
+    snprintf(key, sizeof(key), "kurir-fence-%u-0", boot->nfences++);
+    if (ret == 0 && me == 0 && last > 0) {
+        ret = kr_boot_put(boot, key, "1");
+    }
+    if (me == 0) {
+        snprintf(key, sizeof(key), "kurir-fence-%u-%d", boot->nfences - 1, last);
     }
     if (ret == 0) {
         kr_pmi2_frame_begin(&boot->frame, "kvs-fence");
