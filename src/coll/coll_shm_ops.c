@@ -14,20 +14,27 @@ int kr_coll_shm_barrier(struct kr_comm *comm)
     return kr_coll_shm_fence(comm);
 }
 
-/* out = slot[0] op slot[1] op ... op slot[n-1] over `count` elements at element offset `at`
- * of the slots of round `gen`, in rank order. */
-static int shm_combine(struct kr_comm *comm, uint32_t gen, size_t at, void *out, size_t count,
-                       const struct kr_dt *dt, const struct kr_op *op)
+/* Member j's contribution to a combine: its slot of round `gen` at element offset `at`, or
+ * `mine` for the calling member when it did not copy its own part in. */
+static const unsigned char *shm_part(struct kr_comm *comm, uint32_t gen, size_t at, size_t ext,
+                                     int j, const unsigned char *mine)
+{
+    return mine != NULL && j == comm->rank ? mine : kr_coll_shm_slot(comm, j, gen) + at * ext;
+}
+
+/* out = part[0] op part[1] op ... op part[n-1] over `count` elements, in rank order. */
+static int shm_combine(struct kr_comm *comm, uint32_t gen, size_t at, const unsigned char *mine,
+                       void *out, size_t count, const struct kr_dt *dt, const struct kr_op *op)
 {
     size_t ext = kr_coll_stride(dt), bytes = count * ext;
     unsigned char *tmp;
     int ret = 0;
 
-    memcpy(out, kr_coll_shm_slot(comm, 0, gen) + at * ext, bytes);
+    memcpy(out, shm_part(comm, gen, at, ext, 0, mine), bytes);
     if (op->commute) {
         /* out = s[j] op out: one sequence, the same wherever it runs. */
         for (int j = 1; j < comm->size && ret == 0; j++) {
-            ret = kr_coll_op_apply(op, dt, kr_coll_shm_slot(comm, j, gen) + at * ext, out, count);
+            ret = kr_coll_op_apply(op, dt, shm_part(comm, gen, at, ext, j, mine), out, count);
         }
         return ret;
     }
@@ -36,7 +43,7 @@ static int shm_combine(struct kr_comm *comm, uint32_t gen, size_t at, void *out,
         return -ENOMEM;
     }
     for (int j = 1; j < comm->size && ret == 0; j++) {
-        memcpy(tmp, kr_coll_shm_slot(comm, j, gen) + at * ext, bytes);
+        memcpy(tmp, shm_part(comm, gen, at, ext, j, mine), bytes);
         ret = kr_coll_op_apply(op, dt, out, tmp, count); /* tmp = out op s[j] */
         memcpy(out, tmp, bytes);
     }
@@ -55,7 +62,7 @@ static int shm_reduce_short(struct kr_comm *comm, const void *sbuf, void *rbuf, 
            count * kr_coll_stride(dt));
     ret = kr_coll_shm_fence(comm);
     if (ret == 0 && (root < 0 || root == comm->rank)) {
-        ret = shm_combine(comm, gen, 0, rbuf, count, dt, op);
+        ret = shm_combine(comm, gen, 0, NULL, rbuf, count, dt, op);
     }
     return ret;
 }
@@ -70,7 +77,8 @@ static size_t shm_part_off(size_t c, int n, int j)
 
 /* Long vectors, chunk by chunk: everyone copies its chunk in and fences; member j combines part
  * j of every slot into its own slot of the next round and fences; everyone (or only the root)
- * copies all parts out. Work per member is O(chunk), not O(members x chunk). */
+ * copies all parts out. Work per member is O(chunk), not O(members x chunk). A member's own
+ * part is combined straight from its input, so only the other parts are copied in. */
 static int shm_reduce_long(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t count,
                            const struct kr_dt *dt, const struct kr_op *op, int root)
 {
@@ -84,12 +92,14 @@ static int shm_reduce_long(struct kr_comm *comm, const void *sbuf, void *rbuf, s
         size_t p0 = shm_part_off(c, n, me), pn = shm_part_off(c, n, me + 1) - p0;
         uint32_t g_in = comm->shm->gen, g_part;
 
-        memcpy(kr_coll_shm_slot(comm, me, g_in), in + off * ext, c * ext);
+        memcpy(kr_coll_shm_slot(comm, me, g_in), in + off * ext, p0 * ext);
+        memcpy(kr_coll_shm_slot(comm, me, g_in) + (p0 + pn) * ext, in + (off + p0 + pn) * ext,
+               (c - p0 - pn) * ext);
         ret = kr_coll_shm_fence(comm);
         g_part = comm->shm->gen;
         if (ret == 0 && pn > 0) {
-            ret = shm_combine(comm, g_in, p0, kr_coll_shm_slot(comm, me, g_part) + p0 * ext, pn,
-                              dt, op);
+            ret = shm_combine(comm, g_in, p0, in + (off + p0) * ext,
+                              kr_coll_shm_slot(comm, me, g_part) + p0 * ext, pn, dt, op);
         }
         if (ret == 0) {
             ret = kr_coll_shm_fence(comm);

@@ -389,11 +389,14 @@ static void proto_rndv_pull(struct kr_pt2pt *pt, struct kr_req *req, const struc
     size_t n = req->status.count;
     int ret;
 
-    /* Help from a sender that is busy pulling our own large message (an exchange) would
-     * only make both copies share both cores: each side then copies alone, in parallel. */
+    /* Help pays only with a core that would otherwise idle: not from a sender busy pulling
+     * our own large message (an exchange: each side then copies alone, in parallel), and not
+     * on an oversubscribed host, where every core has work and chunked copies cost more per
+     * byte than one single copy. */
     ret = kr_proto_peer_connect(pt, req->peer, &peer);
     if (ret == 0 && contig && req->lay.ops == NULL && peer->tp->ops->coop_open != NULL
         && kr_pt2pt_coop_min > 0 && n >= kr_pt2pt_coop_min && peer->rndv_out == 0
+        && !pt->oversubscribed
         && proto_rndv_coop(pt, peer, req, rts, n) == 0) {
         return;
     }
