@@ -47,12 +47,12 @@ static inline void progress_cpu_relax(void)
 #endif
 }
 
-static uint64_t progress_now_us(void)
+static uint64_t progress_now_ns(void)
 {
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+    return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
 }
 
 int kr_pt2pt_progress(struct kr_pt2pt *pt)
@@ -129,25 +129,38 @@ static void progress_sleep(struct kr_pt2pt *pt, bool (*done)(void *arg), void *a
 /*
  * Spinning pays only while the peer runs on another core. The budget adapts: a wait that
  * outlasts its spin halves the next one's; a wait that ends while spinning doubles it back (up
- * to the setting), and so does one that ends while yielding if every yield came straight back:
- * nobody else wanted this core, so spinning would have cost no one and answered sooner. Ranks
- * that share cores in ways the layout does not show (fake hosts on one machine, other jobs)
- * see slow yields, and stop burning the CPU their peers need after a few waits.
+ * to the setting), and so does one that ends while yielding if the yields came straight back:
+ * nobody else wanted this core, so spinning would have cost no one and answered sooner.
+ *
+ * Ranks can share cores in ways the layout does not show (fake hosts on one machine, other
+ * jobs). A sched_yield that hands the core to another thread takes microseconds (two context
+ * switches), one that finds nobody about half of one; when a wait's yields are mostly slow the
+ * core is contended, and for the next WAIT_CONTENDED_US no wait spins longer than the
+ * oversubscribed budget, whatever ended the waits in between (a spinner's peer on the same
+ * core could otherwise only run when the spinner's time slice ends: ~1 ms per barrier with
+ * 2 fake hosts x 2 ranks on 2 cores, 25 us without the spin).
  */
-#define WAIT_YIELD_QUICK_US 4   /* a sched_yield that returns sooner ran nobody else */
+#define WAIT_YIELD_SLOW_NS 1500     /* a sched_yield this long ran somebody else */
+#define WAIT_CONTENDED_US 250000    /* how long a contended core keeps spins short */
 
 int kr_pt2pt_wait_until(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg)
 {
     int max = pt->oversubscribed ? pt2pt_cfg.spin_oversub : pt2pt_cfg.spin;
     int floor = pt2pt_cfg.spin_oversub < max ? pt2pt_cfg.spin_oversub : max;
-    int spin = pt->spin_budget > 0 && pt->spin_budget < max ? pt->spin_budget : max;
-    int start = spin, idle = 0;
-    bool shared = false;        /* a yield gave the core away, or we slept */
+    int spin, start, idle = 0, yields = 0, slow = 0;
     uint64_t idle_since = 0, now = 0;
 
     if (done(arg)) {
         return 0;
     }
+    if (pt->contended_until != 0) {
+        if (progress_now_ns() / 1000 < pt->contended_until) {
+            max = floor;
+        } else {
+            pt->contended_until = 0;
+        }
+    }
+    spin = start = pt->spin_budget > 0 && pt->spin_budget < max ? pt->spin_budget : max;
     while (!done(arg)) {
         int n = kr_pt2pt_progress(pt);
 
@@ -165,22 +178,27 @@ int kr_pt2pt_wait_until(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg)
         }
         if (idle == spin) {
             idle++;
-            idle_since = now = progress_now_us();
+            idle_since = now = progress_now_ns();
             spin = spin / 2 > floor ? spin / 2 : floor;
             pt->spin_budget = spin;
         }
-        if (now - idle_since < (uint64_t) pt2pt_cfg.yield_us) {
+        if (now - idle_since < (uint64_t) pt2pt_cfg.yield_us * 1000) {
             uint64_t before = now;
 
             sched_yield();
-            now = progress_now_us();
-            shared |= now - before > WAIT_YIELD_QUICK_US;
+            now = progress_now_ns();
+            yields++;
+            slow += now - before > WAIT_YIELD_SLOW_NS;
             continue;
         }
-        shared = true;
+        slow = yields + 1; /* slept: nothing to learn from the yields */
         progress_sleep(pt, done, arg);
     }
-    if ((idle <= spin || !shared) && start < max) {
+    /* Mostly slow (an interrupt now and then makes a lone yield slow too). */
+    if (slow >= 2 && 4 * slow >= yields && slow <= yields) {
+        pt->contended_until = progress_now_ns() / 1000 + WAIT_CONTENDED_US;
+    }
+    if ((idle <= spin || (yields > 0 && slow == 0)) && slow <= yields && start < max) {
         pt->spin_budget = 2 * start < max ? 2 * start : max;
     }
     return 0;

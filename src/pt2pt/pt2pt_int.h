@@ -149,6 +149,8 @@ struct kr_pt2pt {
     bool oversubscribed;
     int spin_budget;            /* empty polls the next wait spins through (adaptive; 0: the
                                  * setting's value) */
+    uint64_t contended_until;   /* CLOCK_MONOTONIC us until which waits keep spins short (a
+                                 * contended core, see wait_until); 0: not contended */
 };
 
 /* match.c */
