@@ -366,7 +366,7 @@ static void pair_bulk_lands_in_place(void **state)
 {
     static unsigned char src[(3 << 20) + 123], dst[(3 << 20) + 123 + 16], dst2[100000 + 16];
     struct kr_tport_kvs kvs = { NULL, kvs_put, kvs_get };
-    struct kr_rndv_key key = { 0, sizeof(src) };
+    struct kr_rndv_key key = { .len = sizeof(src) };
     struct pair_rank pr[2];
     uint64_t ticket, ticket2;
     long spins;
