@@ -137,8 +137,10 @@ static int ofi_tport_publish(struct ofi_tport *ot)
         KR_LOG_ERR(OFI, "the endpoint name of provider %s does not fit a card", card.prov);
         return ret;
     }
-    KR_LOG_INFO(OFI, "rank %d on provider %s, domain %s", ot->rank, card.prov,
-                ot->info->domain_attr->name);
+    KR_LOG_INFO(OFI, "rank %d on provider %s, domain %s, mr_mode 0x%x, large messages by %s",
+                ot->rank, card.prov, ot->info->domain_attr->name,
+                (unsigned) ot->info->domain_attr->mr_mode,
+                ot->rndv_read ? "fi_read" : "tagged chunks");
     if (!ot->have_kvs) {
         return 0;
     }
@@ -383,6 +385,14 @@ static int ofi_tport_progress(struct kr_tport *tp)
     return n;
 }
 
+/* A peer reads our exposed buffer and the provider moves data only when we call it (manual
+ * progress: ofi_rxm over tcp serves a read request inside our fi_cq_read, and that request
+ * does not wake the CQ's fd). Then waits nap instead of sleeping on the fd. */
+static bool ofi_tport_serving(const struct ofi_tport *ot)
+{
+    return ot->nexposed > 0 && ot->info->domain_attr->data_progress != FI_PROGRESS_AUTO;
+}
+
 /* Sleep until the completion queue may have something, or timeout_ms. fi_trywait says
  * whether the fd can be trusted (nothing is pending inside the provider); without a wait fd
  * the wait is a short nap, so an oversubscribed host never spins. */
@@ -397,8 +407,8 @@ static int ofi_tport_wait(struct kr_tport *tp, int timeout_ms, bool (*ready)(voi
     if (ready(arg)) {
         return 0;
     }
-    if (ot->wait_fd < 0 || ot->pend_head != NULL) {
-        usleep(OFI_NAP_US);     /* no fd, or sends to retry: nap, never spin */
+    if (ot->wait_fd < 0 || ot->pend_head != NULL || ofi_tport_serving(ot)) {
+        usleep(OFI_NAP_US);     /* no fd, sends to retry or reads to serve: nap, never spin */
         return 0;
     }
     if (fi_trywait(ot->fabric, fids, 1) != FI_SUCCESS) {
@@ -451,7 +461,7 @@ static int ofi_tport_watch(struct kr_tport *tp, atomic_int *flag, void (*kick)(v
     struct ofi_tport *ot = ofi_tport_of(tp);
     struct fid *fids[1] = { &ot->cq->fid };
 
-    if (ot->wait_fd < 0) {
+    if (ot->wait_fd < 0 || ofi_tport_serving(ot)) {
         return -ENOSYS;         /* the engine naps instead */
     }
     if (fi_trywait(ot->fabric, fids, 1) != FI_SUCCESS) {
