@@ -213,6 +213,10 @@ static int proto_send_try(struct pt2pt_peer *peer, struct kr_req *req)
         if (ret != 0) {
             req->state = PT2PT_ST_SEND_QUEUED;
         }
+        if (ret != 0 && ret != -EAGAIN && req->exposed != NULL) {
+            peer->tp->ops->rndv_unexpose(peer->ep, req->exposed);
+            req->exposed = NULL;
+        }
         return ret;
     }
 }
