@@ -294,7 +294,11 @@ int kr_ofi_bulk_recv_open(struct ofi_tep *ep, const struct kr_rndv_key *key, voi
     x->next = ep->rx_xfers;
     ep->rx_xfers = x;
     ot->nrx_xfers++;
-    *(x->read ? &ot->nread : &ot->nchunked) += 1;
+    if (x->read) {
+        ot->nread++;
+    } else {
+        ot->nchunked++;
+    }
     ot->rx_backlog += x->posted < x->nchunks;
     *ticket_out = x->ticket;
     return 0;
