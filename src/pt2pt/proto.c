@@ -196,11 +196,17 @@ static int proto_send_try(struct pt2pt_peer *peer, struct kr_req *req)
     } else {
         struct pt2pt_rts rts = {
             .sreq = (uint64_t) (uintptr_t) req,
-            .key = { (uint64_t) (uintptr_t) req->buf, req->len },
+            .key = { .addr = (uint64_t) (uintptr_t) req->buf, .len = req->len },
             .flags = req->lay.ops == NULL ? PT2PT_RTS_F_CONTIG : 0,
         };
         struct iovec iov = { &rts, sizeof(rts) };
 
+        /* A contiguous buffer the network can read: the receiver may fetch it itself. */
+        if (req->lay.ops == NULL && req->len > 0 && peer->tp->ops->rndv_expose != NULL
+            && peer->tp->ops->rndv_expose(peer->ep, req->buf, req->len, &rts.key,
+                                          &req->exposed) != 0) {
+            rts.key.flags = 0;
+        }
         hdr.type = PT2PT_RTS;
         req->state = PT2PT_ST_SEND_WAIT_FIN;
         ret = peer->tp->ops->send_eager(peer->ep, &hdr, &iov, 1);
@@ -209,6 +215,10 @@ static int proto_send_try(struct pt2pt_peer *peer, struct kr_req *req)
         } else {
             req->flags |= KR_REQ_F_RNDV;
             peer->rndv_out++;
+        }
+        if (ret != 0 && ret != -EAGAIN && req->exposed != NULL) {
+            peer->tp->ops->rndv_unexpose(peer->ep, req->exposed);
+            req->exposed = NULL;
         }
         return ret;
     }
@@ -298,10 +308,11 @@ static void proto_rndv_finish(struct kr_pt2pt *pt, struct kr_req *req, uint64_t 
 static int proto_rndv_coop(struct kr_pt2pt *pt, struct pt2pt_peer *peer, struct kr_req *req,
                            const struct pt2pt_rts *rts, size_t n)
 {
-    struct kr_rndv_key key = { rts->key.addr, n };
+    struct kr_rndv_key key = rts->key;
     struct pt2pt_cts_coop cc = { rts->sreq, 0 };
     int ret, done;
 
+    key.len = n;
     ret = peer->tp->ops->coop_open(peer->ep, &key, req->buf, &cc.ticket);
     if (ret != 0) {
         return ret;
@@ -351,7 +362,7 @@ static int proto_rndv_get(struct pt2pt_peer *peer, struct kr_req *req,
                           const struct pt2pt_rts *rts, size_t n)
 {
     const struct kr_layout *l = &req->lay;
-    struct kr_rndv_key key = { rts->key.addr, n };
+    struct kr_rndv_key key = { .addr = rts->key.addr, .len = n };
     size_t pieces, min_piece, bytes;
     struct iovec one = { req->buf, n }, *iov;
     int ret, cnt;
@@ -382,6 +393,24 @@ static int proto_rndv_get(struct pt2pt_peer *peer, struct kr_req *req,
     return ret;
 }
 
+/* Is the transport's cooperative copy the way to move this message? Always for a buffer the
+ * sender exposed for remote reads, and where it is the transport's only large-message path
+ * (no single copy: tcp, ofi). Where single copy exists (shm), the sender's help pays only
+ * with a core that would otherwise idle: not from a sender busy pulling our own large message
+ * (an exchange: each side then copies alone, in parallel), and not on an oversubscribed host,
+ * where every core has work and chunked copies cost more per byte than one single copy. */
+static bool proto_coop_pays(const struct kr_pt2pt *pt, const struct pt2pt_peer *peer,
+                            const struct pt2pt_rts *rts, size_t n)
+{
+    if ((rts->key.flags & KR_RNDV_KEY_REMOTE) != 0) {
+        return true;
+    }
+    if (n < kr_pt2pt_coop_min) {
+        return false;
+    }
+    return peer->tp->ops->rndv_get == NULL || (peer->rndv_out == 0 && !pt->oversubscribed);
+}
+
 static void proto_rndv_pull(struct kr_pt2pt *pt, struct kr_req *req, const struct pt2pt_rts *rts)
 {
     bool contig = (rts->flags & PT2PT_RTS_F_CONTIG) != 0;
@@ -389,14 +418,9 @@ static void proto_rndv_pull(struct kr_pt2pt *pt, struct kr_req *req, const struc
     size_t n = req->status.count;
     int ret;
 
-    /* Help pays only with a core that would otherwise idle: not from a sender busy pulling
-     * our own large message (an exchange: each side then copies alone, in parallel), and not
-     * on an oversubscribed host, where every core has work and chunked copies cost more per
-     * byte than one single copy. */
     ret = kr_proto_peer_connect(pt, req->peer, &peer);
     if (ret == 0 && contig && req->lay.ops == NULL && peer->tp->ops->coop_open != NULL
-        && kr_pt2pt_coop_min > 0 && n >= kr_pt2pt_coop_min && peer->rndv_out == 0
-        && !pt->oversubscribed
+        && kr_pt2pt_coop_min > 0 && proto_coop_pays(pt, peer, rts, n)
         && proto_rndv_coop(pt, peer, req, rts, n) == 0) {
         return;
     }

@@ -93,6 +93,7 @@ struct kr_req {
     uint64_t seq;               /* posting order, for ANY_SOURCE matching */
     uint64_t remote;            /* cookie of the peer's request in rendezvous */
     uint64_t ticket;            /* transport's cooperative-copy ticket (receiver side) */
+    void *exposed;              /* send: the transport's rndv_expose handle, until completion */
     struct kr_list link;        /* posted queue, or a peer's send queue */
     struct kr_req *pool_next;
 };

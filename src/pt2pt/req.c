@@ -67,6 +67,13 @@ void kr_req_finish(struct kr_pt2pt *pt, struct kr_req *req)
         req->flags &= (uint16_t) ~KR_REQ_F_RNDV;
         pt->peers[req->peer].rndv_out--;
     }
+    if (req->exposed != NULL) {
+        /* A send whose buffer the peer could read: the peer has finished with it. */
+        struct pt2pt_peer *peer = &pt->peers[req->peer];
+
+        peer->tp->ops->rndv_unexpose(peer->ep, req->exposed);
+        req->exposed = NULL;
+    }
     req->state = PT2PT_ST_IDLE;
     req->done = 1;
     if (req->done_cb != NULL) {

@@ -25,7 +25,14 @@ struct kr_wire_hdr {
 struct kr_rndv_key {
     uint64_t addr;      /* address in the sender's address space */
     uint64_t len;
+    /* Set by the sender's rndv_expose (flags KR_RNDV_KEY_REMOTE): the network may read the
+     * buffer as `len` bytes at remote address `raddr` with key `rkey` (e.g. libfabric RMA). */
+    uint64_t rkey;
+    uint64_t raddr;
+    uint64_t flags;
 };
+
+#define KR_RNDV_KEY_REMOTE 0x1u
 
 /* Writes `len` bytes of payload into `dst` (the transport's own buffer), e.g. by packing a
  * non-contiguous user buffer. Returns the bytes written (== len). */
@@ -107,6 +114,16 @@ struct kr_tport_ops {
      * another -errno. NULL when the transport has no single-copy path. */
     int (*rndv_get)(struct kr_tep *ep, const struct kr_rndv_key *key,
                     const struct iovec *dst, int ndst);
+    /* Optional, sender side of a rendezvous: make the contiguous [buf, buf+len) readable by
+     * the peer over the network and describe it in `key` (rkey, raddr, KR_RNDV_KEY_REMOTE),
+     * until rndv_unexpose(*handle). A retried RTS calls again with *handle set: only `key` is
+     * filled then. Returns 0, or -ENOSYS when the transport will not (the key stays without
+     * KR_RNDV_KEY_REMOTE; nothing to release). NULL when the transport cannot. */
+    int (*rndv_expose)(struct kr_tep *ep, const void *buf, size_t len, struct kr_rndv_key *key,
+                       void **handle_inout);
+    /* Release what rndv_expose set up; the peer will not read it any more (FIN came, or the
+     * send completed another way). */
+    void (*rndv_unexpose)(struct kr_tep *ep, void *handle);
     /* Cooperative single copy, for large contiguous transfers: both processes copy at once.
      * The receiver opens a transfer of the peer's buffer `key` into `dst` and sends the
      * returned ticket to the peer; then each side calls coop_work, which claims chunks one at
@@ -117,7 +134,9 @@ struct kr_tport_ops {
      * buffer, which stays put until FIN, straight into `dst`), and the receiver's coop_work
      * does nothing; pt2pt always calls the sender's on CTS_COOP, so both work alike.
      * coop_open returns -EBUSY when no transfer slot is free (use rndv_get). NULL when the
-     * transport cannot do this. */
+     * transport cannot do this. With a key the sender exposed (KR_RNDV_KEY_REMOTE) the
+     * receiver may read the data itself (ofi: fi_read) and the sender's coop_work does
+     * nothing; that is the transport's choice, carried in the ticket. */
     int (*coop_open)(struct kr_tep *ep, const struct kr_rndv_key *key, void *dst,
                      uint64_t *ticket_out);
     /* Copy chunks of `ticket`: the receiver passes src NULL, the sender its buffer. Returns

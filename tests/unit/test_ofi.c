@@ -1,7 +1,7 @@
 /* libfabric transport (src/transport/ofi): provider ranking and choice from lists of names,
  * business cards, the memory registration cache (with counting fake registrations), and two
- * transports in one process over tcp;ofi_rxm: eager messages in order and a bulk transfer of
- * many chunks landing in place. */
+ * transports in one process over tcp;ofi_rxm: eager messages in order, a bulk transfer of
+ * many chunks landing in place, and the read rendezvous (fi_read of an exposed buffer). */
 #include "config.h"
 
 #include "fake_kvs.h"
@@ -341,7 +341,7 @@ static void pair_bulk_lands_in_place(void **state)
 {
     static unsigned char src[(3 << 20) + 123], dst[(3 << 20) + 123 + 16], dst2[100000 + 16];
     struct kr_tport_kvs kvs = fake_kvs;
-    struct kr_rndv_key key = { 0, sizeof(src) };
+    struct kr_rndv_key key = { .len = sizeof(src) };
     struct pair_rank pr[2];
     uint64_t ticket, ticket2;
     long spins;
@@ -383,6 +383,78 @@ static void pair_bulk_lands_in_place(void **state)
     }
 }
 
+/* Read rendezvous: rank 0 exposes an unaligned buffer, rank 1 reads it in 64 KiB pieces
+ * (8 in flight) straight into an unaligned destination, whole and truncated; the sender's
+ * coop_work has nothing to do. With KURIR_OFI_RNDV=send nothing is exposed. */
+static void pair_read_lands_in_place(void **state)
+{
+    static unsigned char src[(3 << 20) + 200], dst[(3 << 20) + 200], dst2[70001 + 16];
+    const size_t len = (3 << 20) + 123;
+    struct kr_tport_kvs kvs = fake_kvs;
+    struct kr_rndv_key key = { .len = len }, again = { .len = len };
+    struct pair_rank pr[2];
+    void *handle = NULL, *h2;
+    uint64_t ticket[2];
+    int done[2] = { 0, 0 };
+    long spins;
+
+    (void) state;
+    pair_open(pr, &kvs);
+    for (size_t k = 0; k < len; k++) {
+        src[1 + k] = (unsigned char) (k * 13 + 5);
+    }
+    memset(dst, 0xee, sizeof(dst));
+    memset(dst2, 0xee, sizeof(dst2));
+    assert_int_equal(kr_ofi_tport_ops.rndv_expose(pr[0].ep, src + 1, len, &key, &handle), 0);
+    assert_non_null(handle);
+    assert_true((key.flags & KR_RNDV_KEY_REMOTE) != 0);
+    /* A retried RTS: same registration, same key. */
+    h2 = handle;
+    assert_int_equal(kr_ofi_tport_ops.rndv_expose(pr[0].ep, src + 1, len, &again, &h2), 0);
+    assert_ptr_equal(h2, handle);
+    assert_true(again.rkey == key.rkey && again.raddr == key.raddr);
+
+    assert_int_equal(kr_ofi_tport_ops.coop_open(pr[1].ep, &key, dst + 3, &ticket[0]), 0);
+    key.len = 70001;            /* a truncated receive of the same buffer */
+    assert_int_equal(kr_ofi_tport_ops.coop_open(pr[1].ep, &key, dst2 + 1, &ticket[1]), 0);
+    assert_int_equal(kr_ofi_tport_ops.coop_work(pr[0].ep, ticket[0], src + 1), 0);
+    assert_int_equal(kr_ofi_tport_ops.coop_work(pr[0].ep, ticket[1], src + 1), 0);
+    for (spins = 0; (done[0] == 0 || done[1] == 0) && spins < 100000000L; spins++) {
+        progress_both(pr);
+        for (int i = 0; i < 2; i++) {
+            if (done[i] == 0) {
+                done[i] = kr_ofi_tport_ops.coop_done(pr[1].ep, ticket[i]);
+            }
+        }
+    }
+    assert_int_equal(done[0], 1);
+    assert_int_equal(done[1], 1);
+    assert_memory_equal(src + 1, dst + 3, len);
+    assert_int_equal(dst[2], 0xee);
+    assert_int_equal(dst[3 + len], 0xee);
+    assert_memory_equal(src + 1, dst2 + 1, 70001);
+    assert_int_equal(dst2[0], 0xee);
+    assert_int_equal(dst2[1 + 70001], 0xee);
+    kr_ofi_tport_ops.rndv_unexpose(pr[0].ep, handle);
+    for (int r = 1; r >= 0; r--) {
+        kr_ofi_tport_ops.close(pr[r].tp);
+    }
+
+    /* Forced pipelined sends: no exposure, and a key without it means tagged chunks. */
+    kr_ofi_cfg.rndv = OFI_RNDV_SEND;
+    pair_open(pr, &kvs);
+    handle = NULL;
+    key = (struct kr_rndv_key) { .len = len };
+    assert_int_equal(kr_ofi_tport_ops.rndv_expose(pr[0].ep, src + 1, len, &key, &handle),
+                     -ENOSYS);
+    assert_null(handle);
+    assert_true((key.flags & KR_RNDV_KEY_REMOTE) == 0);
+    for (int r = 1; r >= 0; r--) {
+        kr_ofi_tport_ops.close(pr[r].tp);
+    }
+    kr_ofi_cfg.rndv = OFI_RNDV_AUTO;
+}
+
 static int load_settings(void **state)
 {
     static const struct kr_setting *const tables[] = { kr_ofi_settings, NULL };
@@ -409,6 +481,7 @@ int main(void)
         cmocka_unit_test(mr_cache_off_registers_per_use),
         cmocka_unit_test(pair_eager_in_order),
         cmocka_unit_test(pair_bulk_lands_in_place),
+        cmocka_unit_test(pair_read_lands_in_place),
     };
 
     return cmocka_run_group_tests(tests, load_settings, NULL);

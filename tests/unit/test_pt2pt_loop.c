@@ -99,7 +99,7 @@ static int world_teardown(void **state)
 static bool world_single_copy(const struct world *w)
 {
     struct pt2pt_peer *peer;
-    struct kr_rndv_key key = { 0, 0 };
+    struct kr_rndv_key key = { .len = 0 };
     struct iovec iov = { NULL, 0 };
 
     assert_int_equal(kr_proto_peer_connect(w->pt[0], 0, &peer), 0);

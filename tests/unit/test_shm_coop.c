@@ -127,7 +127,7 @@ static void fx_ask_help(struct coop_fx *fx, uint64_t ticket)
 
 static uint64_t fx_open(struct coop_fx *fx)
 {
-    struct kr_rndv_key key = { (uint64_t) (uintptr_t) fx->src, COOP_LEN };
+    struct kr_rndv_key key = { .addr = (uint64_t) (uintptr_t) fx->src, .len = COOP_LEN };
     uint64_t ticket;
 
     memset(fx->dst, 0, COOP_LEN);
@@ -204,7 +204,7 @@ static void stale_ticket_claims_nothing(void **state)
 static void slots_run_out(void **state)
 {
     struct coop_fx *fx = *state;
-    struct kr_rndv_key key = { (uint64_t) (uintptr_t) fx->src, 100 };
+    struct kr_rndv_key key = { .addr = (uint64_t) (uintptr_t) fx->src, .len = 100 };
     uint64_t t[SHM_COOP_SLOTS], extra;
 
     for (int i = 0; i < SHM_COOP_SLOTS; i++) {

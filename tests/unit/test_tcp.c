@@ -320,7 +320,7 @@ static void simultaneous_connect_loses_nothing(void **state)
     struct pair_rank pr[2];
     int node_of[2] = { 0, 0 }, local[2] = { 0, 1 };
     struct kr_tport_kvs kvs = fake_kvs;
-    struct kr_rndv_key key = { 0, sizeof(big_src) };
+    struct kr_rndv_key key = { .len = sizeof(big_src) };
     uint64_t ticket;
     int spins = 0, done = 0;
 

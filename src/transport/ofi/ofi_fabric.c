@@ -17,6 +17,11 @@
 
 struct fi_info *kr_ofi_fabric_query(const char *prov_name, int *err_out)
 {
+    return kr_ofi_fabric_query_caps(prov_name, 0, err_out);
+}
+
+struct fi_info *kr_ofi_fabric_query_caps(const char *prov_name, uint64_t caps, int *err_out)
+{
     struct fi_info *hints = fi_allocinfo(), *info = NULL;
     int ret;
 
@@ -25,7 +30,7 @@ struct fi_info *kr_ofi_fabric_query(const char *prov_name, int *err_out)
         return NULL;
     }
     hints->ep_attr->type = FI_EP_RDM;
-    hints->caps = FI_TAGGED | FI_MSG;
+    hints->caps = FI_TAGGED | FI_MSG | caps;
     hints->mode = FI_CONTEXT | FI_CONTEXT2;
     hints->tx_attr->msg_order = FI_ORDER_SAS;
     hints->rx_attr->msg_order = FI_ORDER_SAS;
@@ -121,28 +126,58 @@ static int ofi_fabric_cq(struct ofi_tport *ot)
     return ret;
 }
 
+/* The provider's entry, with RMA reads when KURIR_OFI_RNDV allows them and the provider has
+ * them (optional: without, the same query without RMA). The one place where the rendezvous
+ * protocol is chosen: ot->rndv_read. */
+static struct fi_info *ofi_fabric_find(struct ofi_tport *ot, const char *prov, int *err_out)
+{
+    const uint64_t rma = FI_RMA | FI_READ | FI_REMOTE_READ;
+    struct fi_info *all = NULL, *entry = NULL;
+
+    if (kr_ofi_cfg.rndv != OFI_RNDV_SEND) {
+        all = kr_ofi_fabric_query_caps(prov, rma, err_out);
+        entry = all != NULL ? ofi_fabric_entry(all) : NULL;
+        if (entry == NULL) {
+            fi_freeinfo(all);
+            if (kr_ofi_cfg.rndv == OFI_RNDV_READ) {
+                KR_LOG_WARN(OFI, "KURIR_OFI_RNDV=read, but provider %s offers no RMA reads: "
+                            "large messages go as tagged chunks", prov);
+            }
+        }
+    }
+    if (entry == NULL) {
+        all = kr_ofi_fabric_query(prov, err_out);
+        entry = all != NULL ? ofi_fabric_entry(all) : NULL;
+    }
+    entry = entry != NULL ? fi_dupinfo(entry) : NULL;
+    fi_freeinfo(all);
+    if (entry != NULL) {
+        ot->rndv_read = (entry->caps & FI_RMA) != 0 && kr_ofi_cfg.rndv != OFI_RNDV_SEND;
+    }
+    return entry;
+}
+
 int kr_ofi_fabric_open(struct ofi_tport *ot, const char *prov)
 {
     struct fi_av_attr av_attr = { .type = FI_AV_TABLE };
-    struct fi_info *all, *entry;
+    struct fi_info *entry;
     const char *what;
-    int ret;
+    int ret = 0;
 
-    all = kr_ofi_fabric_query(prov, &ret);
-    entry = all != NULL ? ofi_fabric_entry(all) : NULL;
+    entry = ofi_fabric_find(ot, prov, &ret);
     if (entry == NULL) {
         KR_LOG_ERR(OFI, "provider %s offers no reliable tagged endpoint%s%s (%s)", prov,
                    kr_ofi_cfg.domain[0] != '\0' ? " on domain " : "", kr_ofi_cfg.domain,
                    ret != 0 ? fi_strerror(-ret) : "no match");
-        fi_freeinfo(all);
         return -ENOENT;
     }
-    ot->info = fi_dupinfo(entry);
-    fi_freeinfo(all);
-    if (ot->info == NULL) {
-        return -ENOMEM;
-    }
+    ot->info = entry;
     ot->mr_local = (ot->info->domain_attr->mr_mode & FI_MR_LOCAL) != 0;
+    ot->mr_virt = (ot->info->domain_attr->mr_mode & FI_MR_VIRT_ADDR) != 0;
+    ot->mr_access = FI_SEND | FI_RECV;
+    if (ot->rndv_read) {
+        ot->mr_access |= FI_READ | FI_REMOTE_READ;
+    }
     what = "fi_fabric";
     ret = fi_fabric(ot->info->fabric_attr, &ot->fabric, NULL);
     if (ret == 0) {

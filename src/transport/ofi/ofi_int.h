@@ -17,6 +17,7 @@
 #include <rdma/fi_cm.h>
 #include <rdma/fi_domain.h>
 #include <rdma/fi_endpoint.h>
+#include <rdma/fi_rma.h>
 #include <rdma/fi_tagged.h>
 
 /* ---- provider ranking (ofi_prov.c): pure functions over provider names ------------------- */
@@ -126,7 +127,7 @@ struct ofi_frame {
 };
 
 /* What an operation's completion refers to; struct fi_context2 first (FI_CONTEXT2 mode). */
-enum ofi_op_type { OFI_OP_RX = 1, OFI_OP_TX, OFI_OP_BULK_RX, OFI_OP_BULK_TX };
+enum ofi_op_type { OFI_OP_RX = 1, OFI_OP_TX, OFI_OP_BULK_RX, OFI_OP_BULK_TX, OFI_OP_BULK_READ };
 
 struct ofi_op {
     struct fi_context2 fctx;
@@ -140,11 +141,15 @@ struct ofi_op {
 
 #define OFI_BULK_WINDOW 8       /* chunks of one transfer in flight at once */
 
-/* A bulk transfer: receive side (coop_open) or send side (coop_work). */
+/* A bulk transfer: receive side (coop_open) or send side (coop_work). A receive side either
+ * posts tagged receives for the sender's chunks, or (`read`) fetches the chunks itself with
+ * fi_read from the sender's exposed buffer (raddr, rkey). */
 struct ofi_xfer {
     struct ofi_xfer *next;
     struct ofi_tep *ep;
     bool send;
+    bool read;
+    uint64_t raddr, rkey;
     uint32_t id;
     uint64_t ticket;
     unsigned char *buf;         /* receive buffer, or the sender's buffer */
@@ -181,6 +186,12 @@ struct ofi_tport {
     struct fid_ep *ep;
     int wait_fd;                /* the CQ's wait fd, or -1 (then waits nap) */
     bool mr_local;              /* the provider wants local buffers registered */
+    bool rndv_read;             /* rendezvous by fi_read (FI_RMA and KURIR_OFI_RNDV allow) */
+    bool mr_virt;               /* FI_MR_VIRT_ADDR: remote reads name virtual addresses */
+    uint64_t mr_access;         /* access flags of every registration */
+    int nexposed;               /* sender buffers a peer may be reading */
+    int nrx_xfers;              /* receive transfers open */
+    uint64_t nread, nchunked;   /* receive transfers by fi_read / by tagged chunks (logged) */
     struct ofi_tep *eps;
     size_t max_eager, buf_size, chunk, inject;
     /* eager buffers: one slab, registered once when the provider needs it */
@@ -217,6 +228,14 @@ struct ofi_cfg {
     size_t eager_limit;
     size_t chunk;
     int mr_cache;
+    int rndv;                   /* enum ofi_rndv_mode */
+};
+
+/* KURIR_OFI_RNDV: how large messages move (the order of the setting's choices). */
+enum ofi_rndv_mode {
+    OFI_RNDV_AUTO = 0,          /* fi_read when the provider has FI_RMA, else tagged chunks */
+    OFI_RNDV_READ,              /* fi_read; tagged chunks only when the provider has no RMA */
+    OFI_RNDV_SEND,              /* always tagged chunks (pipelined sends) */
 };
 extern struct ofi_cfg kr_ofi_cfg;
 
@@ -224,6 +243,8 @@ extern struct ofi_cfg kr_ofi_cfg;
 /* The fi_info list Kurir can use (RDM, tagged, ordered sends); NULL when none (fi_getinfo's
  * error in *err_out). The caller frees it with fi_freeinfo. */
 struct fi_info *kr_ofi_fabric_query(const char *prov_name, int *err_out);
+/* The same, also asking for `caps` (e.g. FI_RMA | FI_READ | FI_REMOTE_READ). */
+struct fi_info *kr_ofi_fabric_query_caps(const char *prov_name, uint64_t caps, int *err_out);
 /* Which provider Kurir would use: `want` (or FI_PROVIDER), else by kr_ofi_prov_pick. Copies the
  * name into out; 0, or -ENOENT (nothing fits) with the providers that exist listed in `have`.
  */
@@ -235,12 +256,23 @@ void kr_ofi_fabric_close(struct ofi_tport *ot);
 int kr_ofi_rx_post(struct ofi_tport *ot, struct ofi_op *op);
 int kr_ofi_send_frame(struct ofi_tep *ep, const struct ofi_frame *fr, const struct iovec *iov,
                       int iovcnt, size_t flen, kr_tport_fill_fn fill, void *arg);
-int kr_ofi_bulk_recv_open(struct ofi_tep *ep, uint64_t len, void *dst, uint64_t *ticket_out);
+int kr_ofi_bulk_recv_open(struct ofi_tep *ep, const struct kr_rndv_key *key, void *dst,
+                          uint64_t *ticket_out);
+/* The sender's part: 1 when its chunks are on their way, 0 when the receiver reads. */
 int kr_ofi_bulk_send(struct ofi_tep *ep, uint64_t ticket, const void *src);
 int kr_ofi_bulk_recv_done(struct ofi_tep *ep, uint64_t ticket);
 int kr_ofi_bulk_pump(struct ofi_tport *ot);
 int kr_ofi_send_pending(struct ofi_tport *ot);
 int kr_ofi_cq_poll(struct ofi_tport *ot);
 int kr_ofi_ep_addr(struct ofi_tport *ot, struct ofi_tep *ep);
+
+/* ofi_rma.c: the read rendezvous (sender side) and registrations */
+/* Register [addr, addr+len) with the transport's access flags (a kr_ofi_mr_cache callback). */
+int kr_ofi_mr_reg(void *ctx, void *addr, size_t len, void **handle_out);
+void kr_ofi_mr_dereg(void *ctx, void *handle);
+/* rndv_expose / rndv_unexpose of struct kr_tport_ops. */
+int kr_ofi_rndv_expose(struct kr_tep *tep, const void *buf, size_t len, struct kr_rndv_key *key,
+                       void **handle_inout);
+void kr_ofi_rndv_unexpose(struct kr_tep *tep, void *handle);
 
 #endif /* KR_OFI_INT_H */

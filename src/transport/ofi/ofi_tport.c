@@ -30,6 +30,8 @@
 
 struct ofi_cfg kr_ofi_cfg;
 
+static const char *const ofi_rndv_modes[] = { "auto", "read", "send", NULL };
+
 const struct kr_setting kr_ofi_settings[] = {
     { "OFI_PROVIDER", KR_SET_STRING, "", &kr_ofi_cfg.provider,
       "libfabric provider for the ofi transport (verbs, efa, psm3, cxi, tcp;ofi_rxm, ...); "
@@ -49,7 +51,12 @@ const struct kr_setting kr_ofi_settings[] = {
       "receiver's (rounded up to a power of two from 64k; 8 in flight per transfer)", NULL, 0 },
     { "OFI_MR_CACHE", KR_SET_INT, "64", &kr_ofi_cfg.mr_cache,
       "memory registrations of user buffers kept for reuse (only for providers that need "
-      "local registration, FI_MR_LOCAL); 0 registers per transfer", NULL, 0 },
+      "local registration, FI_MR_LOCAL, and for senders of read rendezvous); 0 registers "
+      "per transfer", NULL, 0 },
+    { "OFI_RNDV", KR_SET_ENUM, "auto", &kr_ofi_cfg.rndv,
+      "how the ofi transport moves large messages: read (the receiver fi_reads the sender's "
+      "registered buffer; needs FI_RMA, else send), send (tagged chunks pipelined from the "
+      "sender's buffer), auto (read when the provider offers FI_RMA)", ofi_rndv_modes, 0 },
     { 0 }
 };
 
@@ -71,37 +78,6 @@ static uint64_t ofi_now_ms(void)
     return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
 }
 
-static int ofi_mr_reg_cb(void *ctx, void *addr, size_t len, void **handle_out)
-{
-    struct ofi_tport *ot = ctx;
-    struct fid_mr *mr;
-    int ret;
-
-    ret = fi_mr_reg(ot->domain, addr, len, FI_SEND | FI_RECV, 0, ot->mr_next_key++, 0, &mr,
-                    NULL);
-    if (ret == 0 && (ot->info->domain_attr->mr_mode & FI_MR_ENDPOINT) != 0) {
-        ret = fi_mr_bind(mr, &ot->ep->fid, 0);
-        if (ret == 0) {
-            ret = fi_mr_enable(mr);
-        }
-        if (ret != 0) {
-            fi_close(&mr->fid);
-        }
-    }
-    if (ret != 0) {
-        KR_LOG_ERR(OFI, "registering %zu bytes failed: %s", len, fi_strerror(-ret));
-        return -ENOMEM;
-    }
-    *handle_out = mr;
-    return 0;
-}
-
-static void ofi_mr_dereg_cb(void *ctx, void *handle)
-{
-    (void) ctx;
-    fi_close(&((struct fid_mr *) handle)->fid);
-}
-
 /* The eager buffers: one slab for all, registered once when the provider wants it. */
 static int ofi_tport_buffers(struct ofi_tport *ot)
 {
@@ -116,7 +92,7 @@ static int ofi_tport_buffers(struct ofi_tport *ot)
     }
     ot->tx_ops = ot->rx_ops + OFI_NRX;
     if (ot->mr_local) {
-        ret = ofi_mr_reg_cb(ot, ot->slab, n * ot->buf_size, &handle);
+        ret = kr_ofi_mr_reg(ot, ot->slab, n * ot->buf_size, &handle);
         if (ret != 0) {
             return ret;
         }
@@ -161,8 +137,10 @@ static int ofi_tport_publish(struct ofi_tport *ot)
         KR_LOG_ERR(OFI, "the endpoint name of provider %s does not fit a card", card.prov);
         return ret;
     }
-    KR_LOG_INFO(OFI, "rank %d on provider %s, domain %s", ot->rank, card.prov,
-                ot->info->domain_attr->name);
+    KR_LOG_INFO(OFI, "rank %d on provider %s, domain %s, mr_mode 0x%x, large messages by %s",
+                ot->rank, card.prov, ot->info->domain_attr->name,
+                (unsigned) ot->info->domain_attr->mr_mode,
+                ot->rndv_read ? "fi_read" : "tagged chunks");
     if (!ot->have_kvs) {
         return 0;
     }
@@ -273,7 +251,7 @@ static int ofi_tport_open(const struct kr_tport_job *job, const struct kr_tport_
     }
     ot->chunk = chunk;
     ot->mr_next_key = 1;
-    kr_ofi_mr_cache_init(&ot->mrc, kr_ofi_cfg.mr_cache, ofi_mr_reg_cb, ofi_mr_dereg_cb, ot);
+    kr_ofi_mr_cache_init(&ot->mrc, kr_ofi_cfg.mr_cache, kr_ofi_mr_reg, kr_ofi_mr_dereg, ot);
     ret = ofi_tport_buffers(ot);
     if (ret == 0) {
         ret = ofi_tport_publish(ot);
@@ -349,23 +327,21 @@ static int ofi_tport_send_eager(struct kr_tep *ep, const struct kr_wire_hdr *hdr
     return ofi_tport_send_fill(ep, hdr, iov, iovcnt, 0, NULL, NULL);
 }
 
-/* Rendezvous: the receiver posts tagged receives for the chunks straight into its buffer
- * (coop_open), the sender's coop_work sends the chunks from its buffer. */
+/* Rendezvous: the receiver reads the sender's exposed buffer (fi_read) or posts tagged
+ * receives for the chunks straight into its buffer (coop_open); in the second case the
+ * sender's coop_work sends the chunks from its buffer. */
 static int ofi_tport_coop_open(struct kr_tep *ep, const struct kr_rndv_key *key, void *dst,
                                uint64_t *ticket_out)
 {
-    return kr_ofi_bulk_recv_open(ofi_tep_of(ep), key->len, dst, ticket_out);
+    return kr_ofi_bulk_recv_open(ofi_tep_of(ep), key, dst, ticket_out);
 }
 
 static int ofi_tport_coop_work(struct kr_tep *ep, uint64_t ticket, const void *src)
 {
-    int ret;
-
     if (src == NULL) {
-        return 0;               /* the receiver's chunks land through progress */
+        return 0;               /* the receiver's chunks or reads land through progress */
     }
-    ret = kr_ofi_bulk_send(ofi_tep_of(ep), ticket, src);
-    return ret < 0 ? ret : 1;
+    return kr_ofi_bulk_send(ofi_tep_of(ep), ticket, src);
 }
 
 static int ofi_tport_coop_done(struct kr_tep *ep, uint64_t ticket)
@@ -398,13 +374,23 @@ static int ofi_tport_progress(struct kr_tport *tp)
     if (ot->tx_xfers != NULL || ot->rx_backlog > 0) {
         n += kr_ofi_bulk_pump(ot);
     }
-    if (n > 0 || ot->tx_inflight > 0 || ot->tx_xfers != NULL || ot->pend_head != NULL) {
+    /* Exposed buffers too: with manual progress a peer's reads move only while we poll. */
+    if (n > 0 || ot->tx_inflight > 0 || ot->tx_xfers != NULL || ot->pend_head != NULL
+        || ot->nexposed > 0 || ot->nrx_xfers > 0) {
         ot->hot = OFI_HOT_POLLS;
     }
     if (ot->error != 0) {
         return ot->error;
     }
     return n;
+}
+
+/* A peer reads our exposed buffer and the provider moves data only when we call it (manual
+ * progress: ofi_rxm over tcp serves a read request inside our fi_cq_read, and that request
+ * does not wake the CQ's fd). Then waits nap instead of sleeping on the fd. */
+static bool ofi_tport_serving(const struct ofi_tport *ot)
+{
+    return ot->nexposed > 0 && ot->info->domain_attr->data_progress != FI_PROGRESS_AUTO;
 }
 
 /* Sleep until the completion queue may have something, or timeout_ms. fi_trywait says
@@ -421,8 +407,8 @@ static int ofi_tport_wait(struct kr_tport *tp, int timeout_ms, bool (*ready)(voi
     if (ready(arg)) {
         return 0;
     }
-    if (ot->wait_fd < 0 || ot->pend_head != NULL) {
-        usleep(OFI_NAP_US);     /* no fd, or sends to retry: nap, never spin */
+    if (ot->wait_fd < 0 || ot->pend_head != NULL || ofi_tport_serving(ot)) {
+        usleep(OFI_NAP_US);     /* no fd, sends to retry or reads to serve: nap, never spin */
         return 0;
     }
     if (fi_trywait(ot->fabric, fids, 1) != FI_SUCCESS) {
@@ -475,7 +461,7 @@ static int ofi_tport_watch(struct kr_tport *tp, atomic_int *flag, void (*kick)(v
     struct ofi_tport *ot = ofi_tport_of(tp);
     struct fid *fids[1] = { &ot->cq->fid };
 
-    if (ot->wait_fd < 0) {
+    if (ot->wait_fd < 0 || ofi_tport_serving(ot)) {
         return -ENOSYS;         /* the engine naps instead */
     }
     if (fi_trywait(ot->fabric, fids, 1) != FI_SUCCESS) {
@@ -570,6 +556,8 @@ static void ofi_tport_close(struct kr_tport *tp)
 
     ofi_tport_watch_stop(ot);
     ofi_tport_goodbye(ot);
+    KR_LOG_INFO(OFI, "rank %d: large messages received: %llu by fi_read, %llu by tagged chunks",
+                ot->rank, (unsigned long long) ot->nread, (unsigned long long) ot->nchunked);
     for (int r = 0; r < ot->size; r++) {
         while (ot->eps[r].rx_xfers != NULL) {
             struct ofi_xfer *x = ot->eps[r].rx_xfers;
@@ -602,6 +590,8 @@ const struct kr_tport_ops kr_ofi_tport_ops = {
     .max_frag   = ofi_tport_max_eager,
     .send_eager = ofi_tport_send_eager,
     .send_fill  = ofi_tport_send_fill,
+    .rndv_expose = kr_ofi_rndv_expose,
+    .rndv_unexpose = kr_ofi_rndv_unexpose,
     .coop_open  = ofi_tport_coop_open,
     .coop_work  = ofi_tport_coop_work,
     .coop_done  = ofi_tport_coop_done,

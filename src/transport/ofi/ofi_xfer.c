@@ -1,7 +1,8 @@
 /* Moving bytes over libfabric: eager messages through pre-posted receive buffers (one tag, so
- * they match in send order), bulk transfers as tagged chunks straight from the sender's
- * buffer into the receiver's (a window of chunks in flight per transfer), and the completion
- * queue that drives both. */
+ * they match in send order), bulk transfers straight from the sender's buffer into the
+ * receiver's, either read by the receiver (fi_read of the exposed buffer) or as tagged chunks
+ * the sender sends (a window of chunks in flight per transfer), and the completion queue that
+ * drives them all. */
 #include "config.h"
 
 #include "ofi_int.h"
@@ -15,8 +16,9 @@
 #include <string.h>
 
 #define OFI_CQ_BATCH 16
-#define OFI_XFER_ID_BITS 20
+#define OFI_XFER_ID_BITS 19
 #define OFI_TICKET_LEN_MASK (((uint64_t) 1 << 40) - 1)
+#define OFI_TICKET_READ ((uint64_t) 1 << 63)    /* the receiver reads: the sender idles */
 
 int kr_ofi_ep_addr(struct ofi_tport *ot, struct ofi_tep *ep)
 {
@@ -197,9 +199,12 @@ static int ofi_xfer_post(struct ofi_tport *ot, struct ofi_xfer *x)
         uint64_t tag = ofi_xfer_tag(x->id, x->posted);
         ssize_t ret;
 
-        op->type = x->send ? OFI_OP_BULK_TX : OFI_OP_BULK_RX;
+        op->type = x->send ? OFI_OP_BULK_TX : x->read ? OFI_OP_BULK_READ : OFI_OP_BULK_RX;
         op->xfer = x;
-        if (x->send) {
+        if (x->read) {
+            ret = fi_read(ot->ep, x->buf + off, n, ofi_xfer_desc(x), x->ep->fiaddr,
+                          x->raddr + off, x->rkey, &op->fctx);
+        } else if (x->send) {
             ret = fi_tsend(ot->ep, x->buf + off, n, ofi_xfer_desc(x), x->ep->fiaddr, tag,
                            &op->fctx);
         } else {
@@ -211,7 +216,7 @@ static int ofi_xfer_post(struct ofi_tport *ot, struct ofi_xfer *x)
         }
         if (ret != 0) {
             KR_LOG_ERR(OFI, "rank %d: bulk %s rank %d failed: %s", ot->rank,
-                       x->send ? "send to" : "receive from", x->ep->peer,
+                       x->send ? "send to" : x->read ? "read from" : "receive from", x->ep->peer,
                        fi_strerror((int) -ret));
             x->error = -KR_EPEER;
             return x->error;
@@ -251,10 +256,14 @@ static void ofi_xfer_free(struct ofi_tport *ot, struct ofi_xfer *x)
     free(x);
 }
 
-/* Ticket: transfer id (20 bits), log2 of the chunk size (4 bits, from 64 KiB), length (40). */
-int kr_ofi_bulk_recv_open(struct ofi_tep *ep, uint64_t len, void *dst, uint64_t *ticket_out)
+/* Ticket: whether the receiver reads (1 bit), transfer id (19 bits), log2 of the chunk size
+ * (4 bits, from 64 KiB), length (40). The receiver reads when the sender exposed its buffer
+ * and this side uses reads (ofi_fabric_find decided). */
+int kr_ofi_bulk_recv_open(struct ofi_tep *ep, const struct kr_rndv_key *key, void *dst,
+                          uint64_t *ticket_out)
 {
     struct ofi_tport *ot = (struct ofi_tport *) (void *) ep->base.tp;
+    uint64_t len = key->len;
     struct ofi_xfer *x;
     int shift = 0;
 
@@ -271,14 +280,25 @@ int kr_ofi_bulk_recv_open(struct ofi_tep *ep, uint64_t len, void *dst, uint64_t 
     while (((size_t) 65536 << shift) < x->chunk) {
         shift++;
     }
+    x->read = ot->rndv_read && (key->flags & KR_RNDV_KEY_REMOTE) != 0;
+    x->raddr = key->raddr;
+    x->rkey = key->rkey;
     x->id = ot->next_xfer++ & ((1u << OFI_XFER_ID_BITS) - 1);
-    x->ticket = (uint64_t) x->id << 44 | (uint64_t) shift << 40 | len;
+    x->ticket = (x->read ? OFI_TICKET_READ : 0) | (uint64_t) x->id << 44
+                | (uint64_t) shift << 40 | len;
+    ot->hot = 256;
     if (ofi_xfer_post(ot, x) != 0) {
         ofi_xfer_free(ot, x);
         return -EBUSY;
     }
     x->next = ep->rx_xfers;
     ep->rx_xfers = x;
+    ot->nrx_xfers++;
+    if (x->read) {
+        ot->nread++;
+    } else {
+        ot->nchunked++;
+    }
     ot->rx_backlog += x->posted < x->nchunks;
     *ticket_out = x->ticket;
     return 0;
@@ -288,9 +308,13 @@ int kr_ofi_bulk_send(struct ofi_tep *ep, uint64_t ticket, const void *src)
 {
     struct ofi_tport *ot = (struct ofi_tport *) (void *) ep->base.tp;
     struct ofi_xfer *x;
+    int ret;
 
     if (ot->error != 0) {
         return ot->error;
+    }
+    if ((ticket & OFI_TICKET_READ) != 0) {
+        return 0;               /* the receiver reads our exposed buffer; FIN ends it */
     }
     x = ofi_xfer_new(ep, true, (void *) src, ticket & OFI_TICKET_LEN_MASK);
     if (x == NULL) {
@@ -299,13 +323,14 @@ int kr_ofi_bulk_send(struct ofi_tep *ep, uint64_t ticket, const void *src)
     /* The receiver's chunk size rules (the ticket says it), whatever ours is. */
     x->chunk = (size_t) 65536 << ((ticket >> 40) & 0xf);
     x->nchunks = (uint32_t) ((x->len + x->chunk - 1) / x->chunk);
-    x->id = (uint32_t) (ticket >> 44);
+    x->id = (uint32_t) (ticket >> 44) & ((1u << OFI_XFER_ID_BITS) - 1);
     x->ticket = ticket;
     x->next = ot->tx_xfers;
     ot->tx_xfers = x;
     ep->touched = true;
     ot->hot = 256;
-    return ofi_xfer_post(ot, x);
+    ret = ofi_xfer_post(ot, x);
+    return ret < 0 ? ret : 1;
 }
 
 int kr_ofi_bulk_recv_done(struct ofi_tep *ep, uint64_t ticket)
@@ -327,6 +352,7 @@ int kr_ofi_bulk_recv_done(struct ofi_tep *ep, uint64_t ticket)
         }
         ret = x->error != 0 ? x->error : 1;
         ot->rx_backlog -= x->posted < x->nchunks;
+        ot->nrx_xfers--;
         *p = x->next;
         ofi_xfer_free(ot, x);
         return ret;
@@ -400,6 +426,7 @@ static void ofi_cq_done(struct ofi_tport *ot, struct ofi_op *op, size_t len, int
         ot->tx_inflight--;
         break;
     case OFI_OP_BULK_RX:
+    case OFI_OP_BULK_READ:
     case OFI_OP_BULK_TX:
         op->xfer->inflight--;
         if (err != 0) {
