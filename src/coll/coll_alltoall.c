@@ -168,6 +168,13 @@ int kr_coll_alltoall(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t 
     struct kr_sched *s = NULL;
     int ret;
 
+    if (!comm->inter
+        && (kr_coll_cfg.alltoall == KR_COLL_ALLTOALL_AUTO
+            || kr_coll_cfg.alltoall == KR_COLL_ALLTOALL_SHM)
+        && kr_coll_shm_alltoall_ok(comm, bytes, kr_coll_cfg.alltoall == KR_COLL_ALLTOALL_SHM)
+        && kr_coll_shm_ready(comm)) {
+        return kr_coll_shm_alltoall(comm, sbuf, rbuf, bytes);
+    }
     if (!comm->inter && sbuf != NULL && comm->size <= KR_COLL_DIRECT_MAX_RANKS
         && bytes <= KR_COLL_DIRECT_MAX_BYTES
         && alltoall_algo(comm->size, bytes) == KR_COLL_ALLTOALL_POSTALL) {

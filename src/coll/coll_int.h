@@ -50,6 +50,10 @@ bool kr_coll_shm_reduce_ok(const struct kr_comm *comm, const struct kr_dt *dt);
 int kr_coll_shm_reduce(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t count,
                        const struct kr_dt *dt, const struct kr_op *op, int root);
 int kr_coll_shm_bcast(struct kr_comm *comm, void *buf, size_t bytes, int root);
+/* Whether an alltoall of `bytes` per pair goes through the area (all blocks fit in a slot,
+ * and they are short or the host oversubscribed, or `forced`), and the exchange itself. */
+bool kr_coll_shm_alltoall_ok(const struct kr_comm *comm, size_t bytes, bool forced);
+int kr_coll_shm_alltoall(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes);
 
 /* ---- builder pieces: append to `s`, over the group kr_sched_size/rank describe ----------
  * Each starts a new round first, so whatever `s` holds already completes before it. */
@@ -187,7 +191,7 @@ enum { KR_COLL_REDUCE_AUTO, KR_COLL_REDUCE_SHM, KR_COLL_REDUCE_BINOMIAL,
 enum { KR_COLL_ALLREDUCE_AUTO, KR_COLL_ALLREDUCE_SHM, KR_COLL_ALLREDUCE_RECDBL,
        KR_COLL_ALLREDUCE_RABENSEIFNER, KR_COLL_ALLREDUCE_RING };
 enum { KR_COLL_ALLTOALL_AUTO, KR_COLL_ALLTOALL_BRUCK, KR_COLL_ALLTOALL_POSTALL,
-       KR_COLL_ALLTOALL_PAIRWISE };
+       KR_COLL_ALLTOALL_PAIRWISE, KR_COLL_ALLTOALL_SHM };
 enum { KR_COLL_ALLTOALLV_AUTO, KR_COLL_ALLTOALLV_POSTALL, KR_COLL_ALLTOALLV_PAIRWISE };
 enum { KR_COLL_ALLGATHER_AUTO, KR_COLL_ALLGATHER_RING, KR_COLL_ALLGATHER_RECDBL,
        KR_COLL_ALLGATHER_BRUCK };

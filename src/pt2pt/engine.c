@@ -104,6 +104,11 @@ void kr_pt2pt_set_oversubscribed(struct kr_pt2pt *pt, bool oversubscribed)
     pt->oversubscribed = oversubscribed;
 }
 
+bool kr_pt2pt_oversubscribed(const struct kr_pt2pt *pt)
+{
+    return pt->oversubscribed;
+}
+
 int kr_pt2pt_rank(const struct kr_pt2pt *pt)
 {
     return pt->rank;

@@ -119,6 +119,7 @@ void kr_pt2pt_set_route(struct kr_pt2pt *pt, int peer, struct kr_tport *tp);
 struct kr_tport *kr_pt2pt_route(const struct kr_pt2pt *pt, int peer);
 /* Tell the wait loop that this host runs more ranks than it has cores. */
 void kr_pt2pt_set_oversubscribed(struct kr_pt2pt *pt, bool oversubscribed);
+bool kr_pt2pt_oversubscribed(const struct kr_pt2pt *pt);
 
 int kr_pt2pt_rank(const struct kr_pt2pt *pt);
 
