@@ -123,6 +123,9 @@ const struct kr_setting kr_coll_settings[] = {
       "node-aware barrier, bcast, reduce, allreduce and allgather on communicators whose "
       "members span hosts: a stage within each host, one among a leader per host, one within "
       "each host again", NULL, 0 },
+    { "COLL_HIER_ALLREDUCE_MAX", KR_SET_SIZE, "256k", &kr_coll_cfg.hier_allreduce_max,
+      "largest node-aware allreduce: beyond it the flat algorithms, whose every rank uses its "
+      "own network connections at once, beat the leaders' single exchange", NULL, 0 },
     { "COLL_ALLREDUCE_RING_MIN", KR_SET_SIZE, "64k", &kr_coll_cfg.allreduce_ring_min,
       "message size from which the automatic allreduce uses the ring (commutative ops)",
       NULL, 0 },
