@@ -154,7 +154,7 @@ static int init_transports(const struct kr_boot_job *job)
     struct kr_tport_job tj = {
         .rank = job->rank, .size = job->size, .jobid = job->jobid, .node = job->node,
         .nlocal = job->nlocal, .local_rank = job->local_rank, .local_ranks = job->local_ranks,
-        .ncores = kr_topo_cpus_allowed(),
+        .ncores = kr_topo_cpus_host(),
         .host_shared_bytes = kr_coll_shm_bytes(job->nlocal),
         .nnodes = job->nnodes, .node_of = job->node_of,
     };

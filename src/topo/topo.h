@@ -23,6 +23,11 @@ enum kr_topo_res {
 
 /* CPUs in this process's affinity mask (>= 1). Cheap: no hwloc topology load. */
 int kr_topo_cpus_allowed(void);
+/* CPUs the ranks of this host share (>= 1): the cgroup cpuset, else the online CPUs; not the
+ * affinity mask, which a binding launcher narrows to one core (topo_cpus.c). */
+int kr_topo_cpus_host(void);
+/* CPUs in a cpuset list such as "0-3,8" (0 when malformed). */
+int kr_topo_cpulist_count(const char *list);
 
 /* One line such as "1 package, 1 NUMA node, 1 L3 cache, 2 cores, 2 hardware threads" into
  * `buf`. Returns 0 or a negative errno. Loads a fresh hwloc topology (milliseconds). */

@@ -329,6 +329,21 @@ static void res_index(void **state)
     hwloc_bitmap_free(set);
 }
 
+/* The CPU count that decides oversubscription comes from cpuset lists, not the affinity mask
+ * a binding launcher narrows to one core. */
+static void cpulist_count(void **state)
+{
+    (void) state;
+    assert_int_equal(kr_topo_cpulist_count("0-1\n"), 2);
+    assert_int_equal(kr_topo_cpulist_count("0-3,8,10-11"), 7);
+    assert_int_equal(kr_topo_cpulist_count("5"), 1);
+    assert_int_equal(kr_topo_cpulist_count(""), 0);
+    assert_int_equal(kr_topo_cpulist_count("3-1"), 0);
+    assert_int_equal(kr_topo_cpulist_count("0-x"), 0);
+    assert_int_equal(kr_topo_cpulist_count("a"), 0);
+    assert_true(kr_topo_cpus_host() >= kr_topo_cpus_allowed());
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -347,6 +362,7 @@ int main(void)
         cmocka_unit_test(no_cores_uses_pus),
         cmocka_unit_test_setup_teardown(describe, setup_big, teardown),
         cmocka_unit_test(res_names),
+        cmocka_unit_test(cpulist_count),
         cmocka_unit_test_setup_teardown(res_index, setup_big, teardown),
     };
 
