@@ -4,8 +4,8 @@
 # synchronise.
 # shellcheck shell=bash disable=SC2034,SC2154,SC2016 # run.sh's and lib.sh's variables; bash -c '...'
 
-MH_CASES="ssh ompi programs placement hostfile report-transports tcp-local kill-rank kill-daemon cut-host \
-sigint stranger unknown-host"
+MH_CASES="ssh ompi programs ofi placement hostfile report-transports tcp-local kill-rank kill-daemon \
+cut-host sigint stranger unknown-host"
 MH_H3x2="h1:2,h2:2,h3:2"
 MH_HB=5 # --heartbeat-timeout of the cut-host case, seconds
 MH_DAEMON_RE=${KRTB_DAEMON_RE:-kurir-daemon|kurird} # command line of the per-host daemon
@@ -95,6 +95,35 @@ case_programs() {
         [ "$kr_rc" -eq 0 ] || why="exit status $kr_rc"
         [ "$kr_timed_out" -eq 0 ] || why="timed out"
         mh_verdict "programs: ${p##*/} across $MH_H3x2" "$why"
+    done
+}
+
+# The same programs with the hosts linked by libfabric (tcp;ofi_rxm, read rendezvous) instead of
+# Kurir's TCP; shared memory within each host. p2p_types is left out: it expects shm errors.
+MH_OFI_PROGRAMS=${KRTB_OFI_PROGRAMS:-"examples/ring tests/integration/progs/p2p_match
+tests/integration/progs/p2p_sizes tests/integration/progs/p2p_large
+tests/integration/progs/coll_basic tests/integration/progs/coll_all"}
+
+case_ofi() {
+    local p why
+    if [ "$MH_NET" -eq 0 ] || ! "$KURIR_BUILDDIR/launcher/info/kurir-info" 2>/dev/null \
+        | grep -q 'ofi (other hosts'; then
+        mh_skip "ofi: MPI programs across hosts over libfabric (no ofi transport in this build)"
+        return
+    fi
+    for p in $MH_OFI_PROGRAMS; do
+        mh_case_start_ms=$(kr_now_ms)
+        mh_new_case
+        if [ ! -x "$KURIR_BUILDDIR/$p" ]; then
+            mh_skip "ofi: $p (not built)"
+            continue
+        fi
+        mh_run 120 -H "$MH_H3x2" -n 6 -x KURIR_TRANSPORTS=shm,ofi -x "KURIR_OFI_PROVIDER=tcp;ofi_rxm" \
+            "$KURIR_BUILDDIR/$p"
+        why=""
+        [ "$kr_rc" -eq 0 ] || why="exit status $kr_rc"
+        [ "$kr_timed_out" -eq 0 ] || why="timed out"
+        mh_verdict "ofi: ${p##*/} across $MH_H3x2 (shm within hosts, tcp;ofi_rxm between)" "$why"
     done
 }
 
