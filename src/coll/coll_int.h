@@ -167,6 +167,7 @@ struct kr_coll_cfg {
     int reduce_scatter;
     bool hier;                  /* node-aware algorithms on communicators that span hosts */
     size_t hier_allreduce_max;  /* largest allreduce that goes node-aware */
+    int hier_min_local;         /* node-aware only with a host holding this many members */
     size_t allreduce_ring_min;  /* bytes from which allreduce uses the ring */
     size_t allreduce_rsag_min;  /* bytes from which allreduce uses Rabenseifner */
     size_t reduce_rsag_min;     /* bytes from which reduce uses reduce-scatter + gather */

@@ -123,6 +123,10 @@ const struct kr_setting kr_coll_settings[] = {
       "node-aware barrier, bcast, reduce, allreduce and allgather on communicators whose "
       "members span hosts: a stage within each host, one among a leader per host, one within "
       "each host again", NULL, 0 },
+    { "COLL_HIER_MIN_LOCAL", KR_SET_INT, "3", &kr_coll_cfg.hier_min_local,
+      "node-aware collectives only when some host holds at least this many of the "
+      "communicator's members (with two per host the stages cost a round more than the flat "
+      "algorithms)", NULL, 0 },
     { "COLL_HIER_ALLREDUCE_MAX", KR_SET_SIZE, "256k", &kr_coll_cfg.hier_allreduce_max,
       "largest node-aware allreduce: beyond it the flat algorithms, whose every rank uses its "
       "own network connections at once, beat the leaders' single exchange", NULL, 0 },

@@ -142,13 +142,14 @@ static void progress_sleep(struct kr_pt2pt *pt, bool (*done)(void *arg), void *a
  */
 #define WAIT_YIELD_SLOW_NS 1500     /* a sched_yield this long ran somebody else */
 #define WAIT_CONTENDED_US 250000    /* how long a contended core keeps spins short */
+#define WAIT_SPIN_MAX_NS 50000      /* longest spin, whatever the budget of polls says */
 
 int kr_pt2pt_wait_until(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg)
 {
     int max = pt->oversubscribed ? pt2pt_cfg.spin_oversub : pt2pt_cfg.spin;
     int floor = pt2pt_cfg.spin_oversub < max ? pt2pt_cfg.spin_oversub : max;
     int spin, start, idle = 0, yields = 0, slow = 0;
-    uint64_t idle_since = 0, now = 0;
+    uint64_t idle_since = 0, now = 0, spin_t0 = 0;
 
     if (done(arg)) {
         return 0;
@@ -172,7 +173,13 @@ int kr_pt2pt_wait_until(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg)
             continue;
         }
         if (idle < spin) {
-            idle++;
+            /* The spin is bounded in time too: a budget of polls can last a millisecond, the
+             * time slice a same-core peer would then wait for. */
+            if (++idle == 1) {
+                spin_t0 = progress_now_ns();
+            } else if ((idle & 63) == 0 && progress_now_ns() - spin_t0 > WAIT_SPIN_MAX_NS) {
+                spin = idle;
+            }
             progress_cpu_relax();
             continue;
         }
