@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 why=$(kr_slurm_can_run) || { echo "SKIP: $why"; exit 77; }
 trap 'kr_slurm_down; rm -f "$kr_out" "$kr_err"' EXIT
 trap 'exit 1' INT TERM HUP
-kr_slurm_up >"$kr_out" 2>&1
+kr_slurm_start >"$kr_out" 2>&1
 rc=$?
 if [ $rc -ne 0 ]; then
     echo "SKIP: cannot start a private Slurm: $(tail -1 "$kr_out")"

@@ -5,6 +5,7 @@
 #
 #   kr_slurm_can_run     0, or 77 with the reason on stdout (not root, packages missing)
 #   kr_slurm_up          start; 0, or 77 with the reason (a daemon would not come up)
+#   kr_slurm_start       kr_slurm_up, up to 3 tries (concurrent runs can collide on ports)
 #   kr_slurm_down        cancel our jobs, stop our daemons by pid, remove the directory
 #
 # One node by default: this host at 127.0.0.1. A multi-node test (slurm_multinode.sh) sets
@@ -177,6 +178,18 @@ kr_slurm_up() {
         fi
     fi
     return 0
+}
+
+# kr_slurm_up, tried again (with fresh ports) when a daemon would not come up: two private
+# clusters started at once (make -j check) can pick the same free port before either binds it.
+kr_slurm_start() {
+    local i
+    for i in 1 2 3; do
+        kr_slurm_up && return 0
+        kr_slurm_can_run >/dev/null || return 77
+        kr_slurm_down
+    done
+    return 77
 }
 
 kr_slurm_stop() { # pidfile comm

@@ -74,7 +74,7 @@ KRTB_PREFIX=$KRTB_PREFIX KRTB_HOST=$KRTB_HOST KRTB_NET=$KRTB_NET KRTB_DIR=/nonex
     "$here/../multihost/hosts-down.sh" >/dev/null 2>&1
 krtb_hosts_files $NNODES
 krtb_net_up $NNODES >"$kr_out" 2>&1 || skip "cannot set up the fake nodes' network: $(tail -1 "$kr_out")"
-kr_slurm_up >"$kr_out" 2>&1 || skip "cannot start a private Slurm: $(tail -1 "$kr_out")"
+kr_slurm_start >"$kr_out" 2>&1 || skip "cannot start a private Slurm: $(tail -1 "$kr_out")"
 echo "private Slurm in $KR_SLURM_DIR, nodes: $(sinfo -h -N -o '%N=%T' | paste -sd' ')"
 
 EX=$KURIR_BUILDDIR/examples
