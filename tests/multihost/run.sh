@@ -31,14 +31,6 @@ AGENT=$MH/ssh.sh
 MHPROG=$KURIR_BUILDDIR/tests/multihost/mh_prog
 NHOSTS=3
 skipped=0
-mh_tmp=$(mktemp -d /tmp/krtb-run.XXXXXX)
-# job output next to the rest of this run's files
-rm -f "$kr_out" "$kr_err"
-kr_out=$mh_tmp/out
-kr_err=$mh_tmp/err
-: >"$kr_out"
-: >"$kr_err"
-
 # One run at a time on this machine: the bridge, namespaces and subnet have fixed names. The
 # lock file stays (removing it would let two runs lock different files).
 lock=/run/lock/krtb.lock
@@ -48,6 +40,15 @@ if ! flock -w "$(kr_scale 600)" 9; then
     echo "run.sh: another multi-host run holds $lock" >&2
     exit 77
 fi
+# (after the lock: a run that gives up waiting leaves no directory behind)
+mh_tmp=$(mktemp -d /tmp/krtb-run.XXXXXX)
+# job output next to the rest of this run's files
+rm -f "$kr_out" "$kr_err"
+kr_out=$mh_tmp/out
+kr_err=$mh_tmp/err
+: >"$kr_out"
+: >"$kr_err"
+
 mh_cleanup() {
     [ -n "${mh_pid:-}" ] && kill -KILL "$mh_pid" 2>/dev/null
     for i in $(seq "$NHOSTS"); do "$MH/net.sh" up "h$i" 2>/dev/null; done
