@@ -60,7 +60,7 @@ const struct kr_setting kr_coll_shm_settings[] = {
     { "COLL_SHM_SIZE", KR_SET_SIZE, "0", &shm_cfg.slot,
       "bytes each local rank can put into a shared collective area per round (longer messages "
       "go in chunks); each rank gets twice this per area; 0: 1 MiB divided among the host's "
-      "ranks, from 32 KiB to 256 KiB", NULL, 0 },
+      "ranks, from 32 KiB to 512 KiB", NULL, 0 },
     { "COLL_SHM_AREAS", KR_SET_INT, "8", &shm_cfg.nareas,
       "shared collective areas per host: MPI_COMM_WORLD plus this many minus one other "
       "communicators at a time", NULL, 0 },
@@ -72,7 +72,7 @@ const struct kr_setting kr_coll_shm_settings[] = {
  * host computes it from the same count, at start-up (kr_coll_shm_bytes). */
 #define SHM_SLOT_BUDGET (1u << 20)
 #define SHM_SLOT_MIN (32u << 10)
-#define SHM_SLOT_MAX (256u << 10)
+#define SHM_SLOT_MAX (512u << 10)
 
 static size_t shm_slot_auto = SHM_SLOT_MIN;
 
