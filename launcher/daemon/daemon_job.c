@@ -9,7 +9,6 @@
 
 #include "util/log.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -21,7 +20,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define JOB_SHM_DIR "/dev/shm"
 
 /* Names that describe the host or the session, not the job: each host keeps its own, like
  * Hydra does. */
@@ -87,31 +85,6 @@ static void job_env_free(struct kr_daemon *d)
     }
     free(d->env);
     d->env = NULL;
-}
-
-/* Ranks name their segments /dev/shm/kurir-<jobid>-...: remove what a crash left behind. */
-static void job_shm_cleanup(const char *jobid)
-{
-    char prefix[96], path[512];
-    struct dirent *de;
-    size_t n;
-    DIR *dir;
-
-    n = (size_t) snprintf(prefix, sizeof(prefix), "kurir-%s", jobid);
-    dir = opendir(JOB_SHM_DIR);
-    if (dir == NULL) {
-        return;
-    }
-    while ((de = readdir(dir)) != NULL) {
-        if (strncmp(de->d_name, prefix, n) == 0 &&
-            (de->d_name[n] == '\0' || de->d_name[n] == '-' || de->d_name[n] == '.')) {
-            snprintf(path, sizeof(path), JOB_SHM_DIR "/%s", de->d_name);
-            if (unlink(path) == 0) {
-                KR_LOG_INFO(LAUNCH, "removed leftover %s", path);
-            }
-        }
-    }
-    closedir(dir);
 }
 
 static void job_conn_watch(struct kr_daemon *d);
@@ -661,7 +634,7 @@ int kr_daemon_job_run(struct kr_daemon *d)
         job_env_free(d);
         kr_bind_host_free(&d->bind);
         job_paths_free(d);
-        job_shm_cleanup(d->jobid);
+        kr_launch_shm_cleanup(d->jobid);
         return 1;
     }
     d->last_rx = kr_launch_now_ms();
@@ -687,6 +660,6 @@ int kr_daemon_job_run(struct kr_daemon *d)
     }
     job_destroy(d);
     job_paths_free(d);
-    job_shm_cleanup(d->jobid);
+    kr_launch_shm_cleanup(d->jobid);
     return d->lost || ret != 0 ? 1 : 0;
 }

@@ -146,4 +146,7 @@ const char *kr_launch_host(const struct kr_launch *l);
 /* Kill anything left, close every descriptor, restore the signal mask, free `l`. */
 void kr_launch_destroy(struct kr_launch *l);
 
+/* Remove /dev/shm/kurir-<jobid>* segments a crashed job left (launch_shm.c). */
+void kr_launch_shm_cleanup(const char *jobid);
+
 #endif /* KR_LAUNCHER_LAUNCH_H */

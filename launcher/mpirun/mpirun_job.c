@@ -12,7 +12,6 @@
 #include "remote.h"
 #include "util/log.h"
 
-#include <dirent.h>
 #include <mpi.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define JOB_SHM_DIR "/dev/shm"
 
 struct mpirun_job {
     const struct kr_mpirun_opts *o;
@@ -334,31 +332,6 @@ static void job_make_id(struct mpirun_job *job)
     snprintf(job->jobid, sizeof(job->jobid), "k%d-%08x", (int) getpid(), rnd);
 }
 
-/* Safety net after crashes: ranks name their segments /kurir-<jobid>-<something>. */
-static void job_shm_cleanup(const char *jobid)
-{
-    char prefix[96], path[512];
-    struct dirent *de;
-    size_t n;
-    DIR *d;
-
-    n = (size_t) snprintf(prefix, sizeof(prefix), "kurir-%s", jobid);
-    d = opendir(JOB_SHM_DIR);
-    if (d == NULL) {
-        return;
-    }
-    while ((de = readdir(d)) != NULL) {
-        if (strncmp(de->d_name, prefix, n) == 0 &&
-            (de->d_name[n] == '\0' || de->d_name[n] == '-' || de->d_name[n] == '.')) {
-            snprintf(path, sizeof(path), JOB_SHM_DIR "/%s", de->d_name);
-            if (unlink(path) == 0) {
-                KR_LOG_INFO(LAUNCH, "removed leftover %s", path);
-            }
-        }
-    }
-    closedir(d);
-}
-
 /* Each rank costs us about 4 descriptors: raise the soft limit as far as allowed. */
 static int job_check_fds(int np)
 {
@@ -645,7 +618,7 @@ int kr_mpirun_job_run(const struct kr_mpirun_opts *o)
     job_run(&job, &lp);
 out:
     kr_bind_host_free(&bh);
-    job_shm_cleanup(job.jobid);
+    kr_launch_shm_cleanup(job.jobid);
     kr_remote_destroy(job.remote);
     if (kvs != NULL) {
         kvs->ops->destroy(kvs);

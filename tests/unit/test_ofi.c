@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "fake_kvs.h"
+#include "tport_pair.h"
 #include "transport/ofi/ofi_int.h"
 #include "util/settings.h"
 
@@ -246,34 +247,6 @@ static void mr_cache_off_registers_per_use(void **state)
 /* ---- two transports in one process over tcp;ofi_rxm --------------------------------------- */
 
 #define NMSG 300
-
-struct pair_rank {
-    struct kr_tport *tp;
-    struct kr_tep *ep;
-    int rank, got;
-    bool order_ok;
-};
-
-static void pair_recv(void *ctx, int src, const struct kr_wire_hdr *hdr, const void *payload,
-                      size_t len)
-{
-    struct pair_rank *pr = ctx;
-    const unsigned char *p = payload;
-    bool ok = src == 1 - pr->rank && hdr->tag == pr->got && len == hdr->len;
-
-    for (size_t i = 0; ok && i < len; i++) {
-        ok = p[i] == (unsigned char) (hdr->tag + i);
-    }
-    pr->order_ok = pr->order_ok && ok;
-    pr->got++;
-}
-
-static void progress_both(struct pair_rank *pr)
-{
-    for (int r = 0; r < 2; r++) {
-        assert_true(pr[r].tp->ops->progress(pr[r].tp) >= 0);
-    }
-}
 
 static void pair_open(struct pair_rank *pr, struct kr_tport_kvs *kvs)
 {

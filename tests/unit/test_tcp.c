@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "fake_kvs.h"
+#include "tport_pair.h"
 #include "transport/tcp/tcp_int.h"
 #include "util/settings.h"
 
@@ -278,40 +279,11 @@ static void if_list_has_loopback(void **state)
 
 #define NMSG 200
 
-struct pair_rank {
-    struct kr_tport *tp;
-    struct kr_tep *ep;
-    int rank;
-    int got;                    /* messages received, in order */
-    bool order_ok;
-};
-
-static void pair_recv(void *ctx, int src, const struct kr_wire_hdr *hdr, const void *payload,
-                      size_t len)
-{
-    struct pair_rank *pr = ctx;
-    const unsigned char *p = payload;
-    bool ok = src == 1 - pr->rank && hdr->tag == pr->got && len == hdr->len;
-
-    for (size_t i = 0; ok && i < len; i++) {
-        ok = p[i] == (unsigned char) (hdr->tag + i);
-    }
-    pr->order_ok = pr->order_ok && ok;
-    pr->got++;
-}
-
 static size_t msg_len(int i)
 {
     static const size_t sizes[] = { 0, 1, 8, 100, 4096, 65536, 17 };
 
     return sizes[i % 7];
-}
-
-static void progress_both(struct pair_rank *pr)
-{
-    for (int r = 0; r < 2; r++) {
-        assert_true(pr[r].tp->ops->progress(pr[r].tp) >= 0);
-    }
 }
 
 static void simultaneous_connect_loses_nothing(void **state)
