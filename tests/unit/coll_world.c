@@ -169,3 +169,17 @@ void bufs_free(struct bufs *b, int n)
         free(b->r[r]);
     }
 }
+
+int build_barrier(struct kr_comm *c, int r, void *arg, struct kr_sched **s_out)
+{
+    (void) r;
+    (void) arg;
+    return kr_coll_barrier_sched(c, s_out);
+}
+
+int build_bcast(struct kr_comm *c, int r, void *arg, struct kr_sched **s_out)
+{
+    struct bcast_case *k = arg;
+
+    return kr_coll_bcast_sched(c, k->b.r[r], k->bytes, k->root, s_out);
+}

@@ -51,4 +51,15 @@ struct bufs {
 void bufs_alloc(struct bufs *b, int n, size_t slen, size_t rlen);
 void bufs_free(struct bufs *b, int n);
 
+/* Builders shared by the schedule tests: a barrier (arg unused) and a broadcast of
+ * b.r[rank] (arg: struct bcast_case). */
+struct bcast_case {
+    struct bufs b;
+    size_t bytes;
+    int root;
+};
+
+int build_barrier(struct kr_comm *c, int r, void *arg, struct kr_sched **s_out);
+int build_bcast(struct kr_comm *c, int r, void *arg, struct kr_sched **s_out);
+
 #endif /* KR_TEST_COLL_WORLD_H */

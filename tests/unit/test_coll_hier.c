@@ -65,32 +65,12 @@ static void world_one_host(int n)
 
 /* ---- barrier and bcast ------------------------------------------------------------------- */
 
-static int build_barrier(struct kr_comm *c, int r, void *arg, struct kr_sched **s_out)
-{
-    (void) r;
-    (void) arg;
-    return kr_coll_barrier_sched(c, s_out);
-}
-
 static void hier_barrier(void **state)
 {
     (void) state;
     FOR_LAYOUTS(n, h, sh) {
         run(world_on_hosts(n, h, sh), build_barrier, NULL);
     }
-}
-
-struct bcast_case {
-    struct bufs b;
-    size_t bytes;
-    int root;
-};
-
-static int build_bcast(struct kr_comm *c, int r, void *arg, struct kr_sched **s_out)
-{
-    struct bcast_case *k = arg;
-
-    return kr_coll_bcast_sched(c, k->b.r[r], k->bytes, k->root, s_out);
 }
 
 static void hier_bcast(void **state)

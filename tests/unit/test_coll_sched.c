@@ -20,32 +20,12 @@
 
 /* ---- barrier, bcast ----------------------------------------------------------------------- */
 
-static int build_barrier(struct kr_comm *c, int r, void *arg, struct kr_sched **s_out)
-{
-    (void) r;
-    (void) arg;
-    return kr_coll_barrier_sched(c, s_out);
-}
-
 static void coll_barrier(void **state)
 {
     (void) state;
     for (int n = 1; n <= NMAX; n++) {
         run(world_get(n), build_barrier, NULL);
     }
-}
-
-struct bcast_case {
-    struct bufs b;
-    size_t bytes;
-    int root;
-};
-
-static int build_bcast(struct kr_comm *c, int r, void *arg, struct kr_sched **s_out)
-{
-    struct bcast_case *k = arg;
-
-    return kr_coll_bcast_sched(c, k->b.r[r], k->bytes, k->root, s_out);
 }
 
 static void coll_bcast(void **state)
