@@ -59,6 +59,21 @@ static void cb_pmi_error(void *arg, int rank, pid_t pid, const char *why)
     fail_msg("rank %d %s", rank, why);
 }
 
+/* Run the job of `p` (with a fresh local key-value space) until every rank has exited. */
+static void launch_to_end(struct kr_launch_params *p, struct exits *e)
+{
+    struct kr_pmi_kvs *kvs;
+
+    assert_int_equal(kr_pmi_kvs_local_create(p->size, &kvs), 0);
+    p->kvs = kvs;
+    assert_int_equal(kr_launch_create(p, &e->l), 0);
+    kr_launch_alarm(e->l, 30000);
+    assert_int_equal(kr_launch_spawn(e->l), 0);
+    assert_int_equal(kr_launch_run(e->l), 0);
+    kr_launch_destroy(e->l);
+    kvs->ops->destroy(kvs);
+}
+
 static void cb_signal(void *arg, int signo)
 {
     (void) arg;
@@ -102,7 +117,6 @@ static void noncontiguous_ranks(void **state)
     char *env3[] = { "KR_X=mine", "KR_JOB=overridden", NULL };
     char *job_env[] = { "KR_JOB=job", "KR_X=job", NULL };
     struct kr_launch_proc procs[2];
-    struct kr_pmi_kvs *kvs;
     struct exits e = { 0 };
 
     (void) state;
@@ -125,14 +139,7 @@ static void noncontiguous_ranks(void **state)
         .mapping = "(vector,(0,2,1))", .universe_size = 6, .cb = &test_cb, .cb_arg = &e,
     };
 
-    assert_int_equal(kr_pmi_kvs_local_create(4, &kvs), 0);
-    p.kvs = kvs;
-    assert_int_equal(kr_launch_create(&p, &e.l), 0);
-    kr_launch_alarm(e.l, 30000);
-    assert_int_equal(kr_launch_spawn(e.l), 0);
-    assert_int_equal(kr_launch_run(e.l), 0);
-    kr_launch_destroy(e.l);
-    kvs->ops->destroy(kvs);
+    launch_to_end(&p, &e);
 
     assert_false(e.timed_out);
     assert_int_equal(e.n, 2);
@@ -164,7 +171,6 @@ static void appnum_per_rank(void **state)
     char client[4096], dir[] = "/tmp/kr-test-launch-XXXXXX", out[2][4200];
     char *argv1[] = { "boot_client", "info", NULL };
     struct kr_launch_proc procs[2];
-    struct kr_pmi_kvs *kvs;
     struct exits e = { 0 };
 
     (void) state;
@@ -183,14 +189,7 @@ static void appnum_per_rank(void **state)
         .mapping = "(vector,(0,1,3))", .universe_size = 3, .cb = &test_cb, .cb_arg = &e,
     };
 
-    assert_int_equal(kr_pmi_kvs_local_create(3, &kvs), 0);
-    p.kvs = kvs;
-    assert_int_equal(kr_launch_create(&p, &e.l), 0);
-    kr_launch_alarm(e.l, 30000);
-    assert_int_equal(kr_launch_spawn(e.l), 0);
-    assert_int_equal(kr_launch_run(e.l), 0);
-    kr_launch_destroy(e.l);
-    kvs->ops->destroy(kvs);
+    launch_to_end(&p, &e);
     assert_false(e.timed_out);
     assert_string_equal(slurp(out[0]), "rank 0 of 3 appnum 0 universe 3 nnodes 1 node 0\n");
     assert_string_equal(slurp(out[1]), "rank 2 of 3 appnum 2 universe 3 nnodes 1 node 0\n");
