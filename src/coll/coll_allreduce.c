@@ -181,9 +181,7 @@ int kr_coll_allreduce_sched(struct kr_comm *comm, const void *sbuf, void *rbuf, 
 
     if (ret == 0) {
         const struct kr_coll_hier *h
-            = op->commute && count * kr_coll_stride(dt) <= kr_coll_cfg.hier_allreduce_max
-                  ? kr_coll_hier_get(comm)
-                  : NULL;
+            = op->commute ? kr_coll_hier_allreduce_get(comm, count * kr_coll_stride(dt)) : NULL;
 
         ret = comm->inter ? kr_coll_inter_allreduce(s, sbuf, rbuf, count, dt, op)
               : h != NULL ? kr_coll_hier_allreduce(s, h, sbuf, rbuf, count, dt, op)

@@ -17,8 +17,11 @@ struct kr_coll_hier {
     int *leader; /* per host (in the order of their lowest member): that member's comm rank */
     int *host_of; /* per comm rank: its host (index into leader) */
     int *first;  /* per host: where its members start in host-major order (nhosts + 1) */
-    int *mine;   /* comm ranks on this rank's host, ascending */
+    int *order;  /* comm ranks in host-major order, ascending within each host */
+    int *mine;   /* comm ranks on this rank's host, ascending (order + first[its host]) */
     int nmine, me; /* how many, and this rank's index among them */
+    int *peers;  /* uniform only: the member with index me on each host, by host */
+    bool uniform; /* every host has nmine members */
 };
 
 static void hier_free(struct kr_coll_hier *h)
@@ -27,7 +30,8 @@ static void hier_free(struct kr_coll_hier *h)
         free(h->leader);
         free(h->host_of);
         free(h->first);
-        free(h->mine);
+        free(h->order);
+        free(h->peers);
         free(h);
     }
 }
@@ -36,6 +40,27 @@ void kr_coll_hier_drop(struct kr_comm *comm)
 {
     hier_free(comm->hier);
     comm->hier = NULL;
+}
+
+/* Where each host's members go in host-major order, and which of them face this rank. */
+static void hier_order(struct kr_coll_hier *h, int n, int myhost)
+{
+    int *at = h->peers; /* borrowed as per-host fill counters until the end */
+
+    for (int i = 0; i < h->nhosts; i++) {
+        h->first[i + 1] += h->first[i];
+        at[i] = h->first[i];
+    }
+    for (int r = 0; r < n; r++) {
+        h->order[at[h->host_of[r]]++] = r;
+    }
+    h->mine = h->order + h->first[myhost];
+    h->nmine = h->first[myhost + 1] - h->first[myhost];
+    h->uniform = true;
+    for (int i = 0; i < h->nhosts; i++) {
+        h->uniform = h->uniform && h->first[i + 1] - h->first[i] == h->nmine;
+        h->peers[i] = h->order[h->first[i] + h->me];
+    }
 }
 
 /* The layout of `comm` from the job's host of each rank. */
@@ -55,10 +80,11 @@ static struct kr_coll_hier *hier_build(const struct kr_comm *comm)
         h->leader = malloc(sizeof(int) * (size_t) n);
         h->host_of = malloc(sizeof(int) * (size_t) n);
         h->first = calloc((size_t) n + 1, sizeof(int));
-        h->mine = malloc(sizeof(int) * (size_t) n);
+        h->order = malloc(sizeof(int) * (size_t) n);
+        h->peers = malloc(sizeof(int) * (size_t) n);
     }
     if (h == NULL || local == NULL || h->leader == NULL || h->host_of == NULL
-        || h->first == NULL || h->mine == NULL) {
+        || h->first == NULL || h->order == NULL || h->peers == NULL) {
         free(local);
         hier_free(h);
         return NULL;
@@ -76,19 +102,15 @@ static struct kr_coll_hier *hier_build(const struct kr_comm *comm)
         }
         h->host_of[r] = local[node];
         h->first[local[node] + 1]++;
-        if (node == mynode) {
-            h->me = r == comm->rank ? h->nmine : h->me;
-            h->mine[h->nmine++] = r;
-        }
+        h->me += node == mynode && r < comm->rank;
     }
-    for (int i = 0; i < h->nhosts; i++) {
-        h->first[i + 1] += h->first[i];
-    }
+    hier_order(h, n, local[mynode]);
     free(local);
     return h;
 }
 
-const struct kr_coll_hier *kr_coll_hier_get(struct kr_comm *comm)
+/* The layout of `comm` when it spans hosts and some host has two members or more. */
+static const struct kr_coll_hier *hier_layout(struct kr_comm *comm)
 {
     if (comm->inter || comm->job_node == NULL || !kr_coll_cfg.hier) {
         return NULL;
@@ -99,19 +121,32 @@ const struct kr_coll_hier *kr_coll_hier_get(struct kr_comm *comm)
             return NULL; /* out of memory: the flat algorithms still work */
         }
     }
-    /* One host, or one member per host: the stages would only add rounds. So they do with
-     * two per host: recursive doubling and dissemination cross hosts in their last rounds
-     * anyway, with every member at once (2 testbed hosts x 2: allreduce 8 B staged 95-111 us,
-     * flat 52-84 us). */
-    if (comm->hier->nhosts < 2 || comm->hier->nhosts == comm->size) {
-        return NULL;
-    }
-    for (int i = 0; i < comm->hier->nhosts; i++) {
-        if (comm->hier->first[i + 1] - comm->hier->first[i] >= kr_coll_cfg.hier_min_local) {
-            return comm->hier;
+    return comm->hier->nhosts < 2 || comm->hier->nhosts == comm->size ? NULL : comm->hier;
+}
+
+const struct kr_coll_hier *kr_coll_hier_get(struct kr_comm *comm)
+{
+    const struct kr_coll_hier *h = hier_layout(comm);
+
+    /* With two per host the stages would only add rounds: recursive doubling and
+     * dissemination cross hosts in their last rounds anyway, with every member at once
+     * (2 testbed hosts x 2: allreduce 8 B staged 95-111 us, flat 52-84 us). */
+    for (int i = 0; h != NULL && i < h->nhosts; i++) {
+        if (h->first[i + 1] - h->first[i] >= kr_coll_cfg.hier_min_local) {
+            return h;
         }
     }
     return NULL;
+}
+
+const struct kr_coll_hier *kr_coll_hier_allreduce_get(struct kr_comm *comm, size_t bytes)
+{
+    const struct kr_coll_hier *h = hier_layout(comm);
+
+    if (h != NULL && h->uniform) {
+        return h; /* members in parallel: no round more than flat, 1/L of the data between hosts */
+    }
+    return bytes <= kr_coll_cfg.hier_allreduce_max ? kr_coll_hier_get(comm) : NULL;
 }
 
 /* The leaders for a collective rooted at `root` (the root leads its own host), in schedule
@@ -157,6 +192,13 @@ static int hier_on_leaders(struct kr_sched *s, const struct kr_coll_hier *h, con
                            int li)
 {
     kr_sched_view(s, lead, h->nhosts, li);
+    return kr_sched_round(s);
+}
+
+/* The next steps talk to the member facing this rank on each host, from a new round. */
+static int hier_on_peers(struct kr_sched *s, const struct kr_coll_hier *h)
+{
+    kr_sched_view(s, h->peers, h->nhosts, h->host_of[h->mine[h->me]]);
     return kr_sched_round(s);
 }
 
@@ -212,9 +254,52 @@ int kr_coll_hier_reduce(struct kr_sched *s, const struct kr_coll_hier *h, const 
     return hier_done(s, ret);
 }
 
-int kr_coll_hier_allreduce(struct kr_sched *s, const struct kr_coll_hier *h, const void *sbuf,
-                           void *rbuf, size_t count, const struct kr_dt *dt,
-                           const struct kr_op *op)
+/* Every host has L members: member i of each host works with member i of every other host.
+ * Short vectors: allreduce within the host, then among the peers (log L + log H rounds, as
+ * flat recursive doubling, but the host's rounds stay in shared memory whatever the rank
+ * order). Long ones: reduce-scatter within the host, so that member i holds part i of its
+ * host's sum; allreduce of that part among the peers, all L parts crossing the network at
+ * once; allgather within the host. Each member sends 1/L of the vector between hosts. */
+static int hier_allreduce_peers(struct kr_sched *s, const struct kr_coll_hier *h,
+                                const void *sbuf, void *rbuf, size_t count,
+                                const struct kr_dt *dt, const struct kr_op *op)
+{
+    size_t st = kr_coll_stride(dt);
+    struct kr_coll_rh rh;
+    int ret = hier_on_host(s, h);
+
+    if (count * st < kr_coll_cfg.allreduce_rsag_min || count < (size_t) h->nmine) {
+        ret = ret != 0 ? ret : kr_coll_allreduce_add(s, sbuf, rbuf, count, dt, op);
+        ret = ret != 0 ? ret : hier_on_peers(s, h);
+        return ret != 0 ? ret : kr_coll_allreduce_add(s, NULL, rbuf, count, dt, op);
+    }
+    if (ret == 0 && sbuf != NULL) {
+        ret = kr_sched_copy(s, sbuf, rbuf, count * st);
+    }
+    kr_coll_rh_init(s, &rh);
+    rh.stride = st;
+    rh.dt = dt;
+    rh.op = op;
+    rh.acc = rbuf;
+    rh.voff = kr_coll_rh_even(s, &rh, count);
+    ret = ret != 0 ? ret : rh.voff == NULL ? -ENOMEM : kr_coll_rh_reduce_scatter(s, &rh);
+    if (ret == 0 && rh.v >= 0) { /* ranks folded out of the halving hold no part */
+        size_t from = rh.voff[rh.a], to = rh.voff[rh.a + rh.len];
+
+        ret = hier_on_peers(s, h);
+        ret = ret != 0 ? ret
+                       : kr_coll_allreduce_add(s, NULL, (unsigned char *) rbuf + from * st,
+                                               to - from, dt, op);
+    }
+    ret = ret != 0 ? ret : hier_on_host(s, h);
+    return ret != 0 ? ret : kr_coll_rh_allgather(s, &rh);
+}
+
+/* Hosts of different sizes: reduce to each host's leader, allreduce among the leaders,
+ * broadcast within each host. */
+static int hier_allreduce_leaders(struct kr_sched *s, const struct kr_coll_hier *h,
+                                  const void *sbuf, void *rbuf, size_t count,
+                                  const struct kr_dt *dt, const struct kr_op *op)
 {
     int li, *lead = hier_leaders(s, h, -1, &li), ret;
 
@@ -232,6 +317,16 @@ int kr_coll_hier_allreduce(struct kr_sched *s, const struct kr_coll_hier *h, con
         ret = hier_on_host(s, h);
         ret = ret != 0 ? ret : kr_coll_bcast_add(s, rbuf, count * kr_coll_stride(dt), 0);
     }
+    return ret;
+}
+
+int kr_coll_hier_allreduce(struct kr_sched *s, const struct kr_coll_hier *h, const void *sbuf,
+                           void *rbuf, size_t count, const struct kr_dt *dt,
+                           const struct kr_op *op)
+{
+    int ret = h->uniform ? hier_allreduce_peers(s, h, sbuf, rbuf, count, dt, op)
+                         : hier_allreduce_leaders(s, h, sbuf, rbuf, count, dt, op);
+
     return hier_done(s, ret);
 }
 

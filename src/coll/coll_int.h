@@ -78,6 +78,9 @@ int kr_coll_allgatherv_add(struct kr_sched *s, const void *sbuf, void *rbuf,
  * within each host again. Reductions need a commutative op (the stages regroup operands). */
 struct kr_coll_hier;
 const struct kr_coll_hier *kr_coll_hier_get(struct kr_comm *comm);
+/* The layout for an allreduce of `bytes`: also with two members per host and at any length
+ * when every host has as many members (they then work in parallel, see coll_hier.c). */
+const struct kr_coll_hier *kr_coll_hier_allreduce_get(struct kr_comm *comm, size_t bytes);
 int kr_coll_hier_bcast(struct kr_sched *s, const struct kr_coll_hier *h, void *buf, size_t bytes,
                        int root);
 int kr_coll_hier_reduce(struct kr_sched *s, const struct kr_coll_hier *h, const void *sbuf,

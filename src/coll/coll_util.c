@@ -121,15 +121,17 @@ const struct kr_setting kr_coll_settings[] = {
       "reduce_scatter and reduce_scatter_block algorithm", coll_reduce_scatter_algos, 0 },
     { "COLL_HIER", KR_SET_BOOL, "yes", &kr_coll_cfg.hier,
       "node-aware barrier, bcast, reduce, allreduce and allgather on communicators whose "
-      "members span hosts: a stage within each host, one among a leader per host, one within "
+      "members span hosts: a stage within each host, one among a leader per host (allreduce "
+      "with as many members on every host: among the members facing each other), one within "
       "each host again", NULL, 0 },
     { "COLL_HIER_MIN_LOCAL", KR_SET_INT, "3", &kr_coll_cfg.hier_min_local,
-      "node-aware collectives only when some host holds at least this many of the "
-      "communicator's members (with two per host the stages cost a round more than the flat "
-      "algorithms)", NULL, 0 },
+      "leader-based node-aware collectives only when some host holds at least this many of "
+      "the communicator's members (with two per host the stages cost a round more than the "
+      "flat algorithms)", NULL, 0 },
     { "COLL_HIER_ALLREDUCE_MAX", KR_SET_SIZE, "256k", &kr_coll_cfg.hier_allreduce_max,
-      "largest node-aware allreduce: beyond it the flat algorithms, whose every rank uses its "
-      "own network connections at once, beat the leaders' single exchange", NULL, 0 },
+      "largest leader-based allreduce (hosts of different sizes): beyond it the flat "
+      "algorithms, whose every rank uses its own network connections at once, beat the "
+      "leaders' single exchange", NULL, 0 },
     { "COLL_ALLREDUCE_RING_MIN", KR_SET_SIZE, "64k", &kr_coll_cfg.allreduce_ring_min,
       "message size from which the automatic allreduce uses the ring (commutative ops)",
       NULL, 0 },

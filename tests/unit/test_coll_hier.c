@@ -179,6 +179,36 @@ static void hier_allreduce(void **state)
     }
 }
 
+/* Two members per host: the leader-based stages stay off (a round more than flat), but an
+ * allreduce runs node-aware at any length when every host has as many members (member i of
+ * each host works with member i of the others); hosts of different sizes keep the leaders
+ * and their length limit. */
+static void hier_allreduce_peers(void **state)
+{
+    static const size_t counts[] = { 1, 3, 5000, 70001 };
+    int keep = kr_coll_cfg.hier_min_local;
+
+    (void) state;
+    for (int sh = SH_BLOCK; sh <= SH_CYCLIC; sh++) {
+        struct world *w = world_on_hosts(4, 2, sh);
+
+        kr_coll_cfg.hier_min_local = 3;
+        assert_null(kr_coll_hier_get(w->comm[1]));
+        assert_non_null(kr_coll_hier_allreduce_get(w->comm[1], 8));
+        assert_non_null(kr_coll_hier_allreduce_get(w->comm[1], (size_t) 1 << 20));
+        for (int z = 0; z < 4; z++) {
+            red_run(w, -1, counts[z], z % 2 == 1);
+        }
+        kr_coll_cfg.hier_min_local = keep;
+    }
+    /* 3 hosts x 3: the fold of the halving leaves member 0 of each host without a part */
+    for (int z = 0; z < 4; z++) {
+        red_run(world_on_hosts(9, 3, SH_BLOCK), -1, counts[z], z % 2 == 0);
+    }
+    assert_null(kr_coll_hier_allreduce_get(world_on_hosts(5, 2, SH_BLOCK)->comm[0],
+                                           kr_coll_cfg.hier_allreduce_max + 1));
+}
+
 /* ---- allgather --------------------------------------------------------------------------- */
 
 struct gather_case {
@@ -248,6 +278,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(hier_barrier),   cmocka_unit_test(hier_bcast),
         cmocka_unit_test(hier_reduce),    cmocka_unit_test(hier_allreduce),
+        cmocka_unit_test(hier_allreduce_peers),
         cmocka_unit_test(hier_allgather), cmocka_unit_test(hier_not_used),
     };
     int ret;
