@@ -58,6 +58,7 @@ void kr_pt2pt_destroy(struct kr_pt2pt *pt)
         }
     }
     kr_req_pool_free(pt);
+    kr_proto_unexp_cells_free(pt);
     free(pt->peers);
     free(pt);
 }

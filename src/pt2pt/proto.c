@@ -494,6 +494,52 @@ static void proto_matched(struct kr_pt2pt *pt, struct kr_req *req, int peer,
     }
 }
 
+/* Memory for an unexpected message carrying `len` bytes (NULL when out of memory). */
+static struct pt2pt_unexp *proto_unexp_alloc(struct kr_pt2pt *pt, size_t len)
+{
+    struct pt2pt_unexp *u = pt->unexp_cells;
+
+    if (len > PT2PT_UNEXP_CELL) {
+        u = malloc(sizeof(*u) + len);
+        if (u != NULL) {
+            u->cell = false;
+        }
+        return u;
+    }
+    if (u != NULL) {
+        pt->unexp_cells = u->next_free;
+        pt->unexp_cells_idle--;
+        return u;
+    }
+    u = malloc(sizeof(*u) + PT2PT_UNEXP_CELL);
+    if (u != NULL) {
+        u->cell = true;
+    }
+    return u;
+}
+
+void kr_proto_unexp_release(struct kr_pt2pt *pt, struct pt2pt_unexp *u)
+{
+    if (u->cell && pt->unexp_cells_idle < PT2PT_UNEXP_CACHED) {
+        u->next_free = pt->unexp_cells;
+        pt->unexp_cells = u;
+        pt->unexp_cells_idle++;
+    } else {
+        free(u);
+    }
+}
+
+void kr_proto_unexp_cells_free(struct kr_pt2pt *pt)
+{
+    while (pt->unexp_cells != NULL) {
+        struct pt2pt_unexp *u = pt->unexp_cells;
+
+        pt->unexp_cells = u->next_free;
+        free(u);
+    }
+    pt->unexp_cells_idle = 0;
+}
+
 static void proto_deliver(struct kr_pt2pt *pt, struct kr_req *req, struct pt2pt_unexp *u)
 {
     struct kr_wire_hdr hdr = {
@@ -502,7 +548,7 @@ static void proto_deliver(struct kr_pt2pt *pt, struct kr_req *req, struct pt2pt_
 
     proto_matched(pt, req, u->peer, &hdr, u->type == PT2PT_EAGER ? (void *) u->data
                                                                   : (void *) &u->rts, u->sync);
-    free(u);
+    kr_proto_unexp_release(pt, u);
 }
 
 /* A receive posted for a message that is already here. A large one is pulled from the next
@@ -560,7 +606,7 @@ static void proto_recv_msg(struct kr_pt2pt *pt, int peer, const struct kr_wire_h
         proto_matched(pt, req, peer, hdr, payload, sync);
         return;
     }
-    u = malloc(sizeof(*u) + (hdr->type == PT2PT_EAGER ? len : 0));
+    u = proto_unexp_alloc(pt, hdr->type == PT2PT_EAGER ? len : 0);
     if (u == NULL) {
         KR_LOG_ERR(MATCH, "out of memory queuing an unexpected message of %zu bytes from rank "
                    "%d", len, peer);
@@ -663,7 +709,7 @@ static void proto_recv_cancel(struct kr_pt2pt *pt, int peer, const void *payload
                 if (u->type == PT2PT_EAGER) {
                     proto_credit_return(pt, peer, u->len);
                 }
-                free(u);
+                kr_proto_unexp_release(pt, u);
                 ack.dropped = 1;
                 break;
             }

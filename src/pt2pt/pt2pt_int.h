@@ -114,9 +114,17 @@ struct pt2pt_unexp {
     uint8_t type;               /* PT2PT_EAGER or PT2PT_RTS */
     uint64_t sync;              /* sender's cookie to ACK once matched (EAGER_SYNC), or 0 */
     size_t len;                 /* message length */
+    bool cell;                  /* from the engine's cache (room for PT2PT_UNEXP_CELL bytes) */
+    struct pt2pt_unexp *next_free; /* in that cache while unused */
     struct pt2pt_rts rts;       /* PT2PT_RTS only */
     unsigned char data[];       /* PT2PT_EAGER only: len bytes */
 };
+
+/* Unexpected messages up to this many bytes get cells the engine keeps for reuse (at most
+ * PT2PT_UNEXP_CACHED idle): a receiver that runs behind its sender, as every non-root of a
+ * stream of small broadcasts does, would otherwise pay a malloc and a free per message. */
+#define PT2PT_UNEXP_CELL   256
+#define PT2PT_UNEXP_CACHED 64
 
 /* Per-source queues of one context, allocated when the source first appears. */
 struct pt2pt_bin {
@@ -145,6 +153,8 @@ struct kr_pt2pt {
     struct kr_list pulls;       /* PT2PT_ST_RECV_DEFER receives, in matching order */
     int64_t credit_limit;       /* eager allowance each receiver gives each sender */
     struct kr_req *pool;        /* free requests */
+    struct pt2pt_unexp *unexp_cells; /* idle unexpected-message cells */
+    int unexp_cells_idle;
     struct pt2pt_req_chunk *chunks; /* every block of requests ever allocated */
     bool oversubscribed;
     int spin_budget;            /* empty polls the next wait spins through (adaptive; 0: the
@@ -166,6 +176,10 @@ void kr_match_ctx_free(struct pt2pt_match_ctx *mc, int nbins);
 void kr_proto_recv_cb(void *ctx, int src, const struct kr_wire_hdr *hdr, const void *payload,
                       size_t len);
 void kr_proto_deliver_unexp(struct kr_pt2pt *pt, struct kr_req *req, struct pt2pt_unexp *u);
+/* An unexpected message's memory goes back to the cache or to malloc; at teardown, the
+ * cache's too. */
+void kr_proto_unexp_release(struct kr_pt2pt *pt, struct pt2pt_unexp *u);
+void kr_proto_unexp_cells_free(struct kr_pt2pt *pt);
 int kr_proto_send_start(struct kr_pt2pt *pt, struct kr_req *req);
 int kr_proto_sendq_drain(struct kr_pt2pt *pt, struct pt2pt_peer *peer);
 int kr_proto_peer_connect(struct kr_pt2pt *pt, int rank, struct pt2pt_peer **peer_out);
