@@ -122,8 +122,9 @@ struct pt2pt_unexp {
 
 /* Unexpected messages up to this many bytes get cells the engine keeps for reuse (at most
  * PT2PT_UNEXP_CACHED idle): a receiver that runs behind its sender, as every non-root of a
- * stream of small broadcasts does, would otherwise pay a malloc and a free per message. */
-#define PT2PT_UNEXP_CELL   256
+ * stream of small broadcasts does, would otherwise pay a malloc and a free per message. Cells
+ * stay small: a receiver may hold 100000 unexpected messages (p2p_flood_credit). */
+#define PT2PT_UNEXP_CELL   64
 #define PT2PT_UNEXP_CACHED 64
 
 /* Per-source queues of one context, allocated when the source first appears. */
