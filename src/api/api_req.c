@@ -52,9 +52,32 @@ size_t kr_api_msg_prep(struct kr_req *req, const struct kr_dt *dt, MPI_Count cou
     return kr_dt_packed_size(dt, (size_t) count);
 }
 
-static void req_dt_done(struct kr_req *req)
+void kr_api_req_hold_comm(struct kr_req *req, struct kr_comm *comm)
 {
-    kr_dt_release((struct kr_dt *) req->dt);
+    kr_comm_retain(comm);
+    req->owner = comm;
+    req->flags |= KR_REQ_F_COMM_HELD;
+}
+
+void kr_api_req_drop_comm(struct kr_req *req)
+{
+    if ((req->flags & KR_REQ_F_COMM_HELD) != 0) {
+        req->flags &= (uint16_t) ~KR_REQ_F_COMM_HELD;
+        kr_comm_release(req->owner); /* the program may have freed it: this may be the end */
+    }
+}
+
+/* Completion of a plain request: the datatype goes at once; the communicator too when the
+ * program freed the request while active (nobody looks at it again). */
+static void req_plain_done(struct kr_req *req)
+{
+    if ((req->flags & KR_REQ_F_DT_HELD) != 0) {
+        req->flags &= (uint16_t) ~KR_REQ_F_DT_HELD;
+        kr_dt_release((struct kr_dt *) req->dt);
+    }
+    if ((req->flags & KR_REQ_F_FREE_ON_DONE) != 0) {
+        kr_api_req_drop_comm(req);
+    }
 }
 
 void kr_api_req_hold_dt(struct kr_req *req, struct kr_dt *dt)
@@ -62,7 +85,7 @@ void kr_api_req_hold_dt(struct kr_req *req, struct kr_dt *dt)
     if ((dt->flags & KR_DT_F_PREDEFINED) == 0) {
         kr_dt_retain(dt);
         req->flags |= KR_REQ_F_DT_HELD;
-        req->done_cb = req_dt_done;
+        req->done_cb = req_plain_done;
     }
 }
 
@@ -169,8 +192,10 @@ static int req_nonblocking(const char *call, const void *buf, MPI_Count count,
         kr_req_release(comm->pt, req);
         return ret;
     }
-    if (!req->done) {
-        kr_api_req_hold_dt(req, dt); /* completion comes from progress, after this */
+    if (!req->done) { /* completion comes from progress, after this */
+        kr_api_req_hold_dt(req, dt);
+        kr_api_req_hold_comm(req, comm);
+        req->done_cb = req_plain_done;
     }
     *request = (MPI_Request) (void *) req;
     return MPI_SUCCESS;
@@ -227,6 +252,7 @@ static void req_persist_done(struct kr_req *req)
         kr_dt_release(p->dt);
         free(p);
         req->ext = NULL;
+        kr_api_req_drop_comm(req);
     }
 }
 
@@ -261,7 +287,7 @@ static int req_persistent(const char *call, const void *buf, MPI_Count count, MP
     req->kind = recv ? KR_REQ_RECV : KR_REQ_SEND;
     req->ukind = KR_UREQ_PERSIST;
     req->ext = p;
-    req->owner = comm;
+    kr_api_req_hold_comm(req, comm);
     req->dt = dt;
     req->done = 1;
     *request = (MPI_Request) (void *) req;
@@ -379,6 +405,7 @@ int PMPI_Request_free(MPI_Request *request)
         kr_dt_release(p->dt);
         free(p);
     }
+    kr_api_req_drop_comm(req);
     kr_req_release(kr_api.pt, req);
     return MPI_SUCCESS;
 }

@@ -63,8 +63,18 @@ struct kr_api_greq {
     void *extra;
 };
 
-/* Upper-layer flag on a request: it holds a reference on its derived datatype (req->dt). */
+/* Upper-layer flags on a request: it holds a reference on its derived datatype (req->dt), on
+ * its communicator (req->owner). */
 #define KR_REQ_F_DT_HELD 0x100
+#define KR_REQ_F_COMM_HELD 0x200
+
+/* A point-to-point request keeps its communicator while the program may still use it: MPI lets
+ * the program free the communicator with operations pending, which then complete normally
+ * (and its context id must not serve a new communicator before). Hold when the operation
+ * starts (persistent: when the request is made); drop when the request goes back to the
+ * pool, after the last use of req->owner. */
+void kr_api_req_hold_comm(struct kr_req *req, struct kr_comm *comm);
+void kr_api_req_drop_comm(struct kr_req *req);
 
 /* Get `req` ready to carry `count` elements of `dt` at `buf`: a non-contiguous type gets the
  * datatype engine as its layout. Returns the packed length; *base_out is what to pass to

@@ -51,15 +51,16 @@ int kr_api_req_complete(const char *call, MPI_Request *h, MPI_Status *status, bo
 
         kr_api_status_set(status, &ks);
     }
+    if (st.error != 0) {
+        ret = quiet ? kr_api_errclass(st.error) : kr_api_recv_error(call, comm, &st, cap);
+    }
     if (req->ukind == KR_UREQ_PERSIST) {
         ((struct kr_api_persist *) req->ext)->active = false;
     } else {
         kr_api_handle_forget(KR_API_H_REQUEST, req);
-        kr_req_release(comm->pt, req);
+        kr_api_req_drop_comm(req); /* after its last use above */
+        kr_req_release(kr_api.pt, req);
         *h = MPI_REQUEST_NULL;
-    }
-    if (st.error != 0) {
-        ret = quiet ? kr_api_errclass(st.error) : kr_api_recv_error(call, comm, &st, cap);
     }
     return ret;
 }
