@@ -156,9 +156,7 @@ void kr_tcp_ep_fail(struct tcp_tport *tt, struct tcp_tep *ep, int err, const cha
         ep->out = NULL;
     }
     kr_tcp_sq_free(ep);
-    for (struct tcp_xfer *x = ep->xfers; x != NULL; x = x->next) {
-        x->error = err;
-    }
+    kr_tcp_xfer_fail_all(ep, err);
     if (tt->error == 0) {
         tt->error = err;
     }
@@ -178,6 +176,21 @@ static struct tcp_conn *tcp_conn_new(struct tcp_tport *tt, int fd, enum tcp_conn
     return c;
 }
 
+/* Options of every socket: no Nagle (latency), and fixed buffer sizes when set (0 keeps the
+ * kernel's autotuning). Set before listen/connect: the window scale is agreed then. */
+static void tcp_conn_sockopts(int fd)
+{
+    int one = 1, snd = (int) kr_tcp_cfg.sndbuf, rcv = (int) kr_tcp_cfg.rcvbuf;
+
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (snd > 0) {
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
+    }
+    if (rcv > 0) {
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+    }
+}
+
 int kr_tcp_listen(struct tcp_tport *tt, bool loopback_only)
 {
     struct sockaddr_in sa = { .sin_family = AF_INET };
@@ -191,6 +204,7 @@ int kr_tcp_listen(struct tcp_tport *tt, bool loopback_only)
         KR_LOG_ERR(TCP, "socket failed: %s", strerror(errno));
         return ret;
     }
+    tcp_conn_sockopts(fd);
     if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) != 0 || listen(fd, SOMAXCONN) != 0
         || getsockname(fd, (struct sockaddr *) &sa, &len) != 0) {
         ret = -errno;
@@ -231,7 +245,6 @@ void kr_tcp_accept_ready(struct tcp_tport *tt)
         struct sockaddr_in sa;
         socklen_t len = sizeof(sa);
         struct tcp_conn *c;
-        int one = 1;
         int fd = accept4(tt->listener.fd, (struct sockaddr *) &sa, &len,
                          SOCK_NONBLOCK | SOCK_CLOEXEC);
 
@@ -245,7 +258,7 @@ void kr_tcp_accept_ready(struct tcp_tport *tt)
             }
             return;
         }
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        tcp_conn_sockopts(fd);
         c = tcp_conn_new(tt, fd, TCP_C_WAIT_HELLO);
         if (c == NULL) {
             continue;
@@ -357,7 +370,7 @@ static void tcp_conn_try_next(struct tcp_tport *tt, struct tcp_conn *c, const ch
                     kr_tcp_addr_str(&c->peer_addr, a, sizeof(a)), why);
     }
     while (c->addr_idx < ep->card.naddrs) {
-        int one = 1, fd, ret;
+        int fd, ret;
 
         memset(&c->peer_addr, 0, sizeof(c->peer_addr));
         c->peer_addr.sin_family = AF_INET;
@@ -377,7 +390,7 @@ static void tcp_conn_try_next(struct tcp_tport *tt, struct tcp_conn *c, const ch
         if (fd < 0) {
             break;
         }
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        tcp_conn_sockopts(fd);
         c->fd = fd;
         c->state = TCP_C_CONNECTING;
         if (tcp_conn_epoll(tt, c, EPOLL_CTL_ADD, EPOLLIN) != 0) {
