@@ -218,7 +218,11 @@ int kr_tcp_recv_ready(struct tcp_tport *tt, struct tcp_conn *c)
                                                                        : (size_t) left;
             n = tcp_recv_some(c, dst, want);
             if (n > 0) {
-                delivered += tcp_recv_body_done(tt, c, (size_t) n);
+                /* Bytes of a large message count as progress even before it is whole: a
+                 * receiver whose data is streaming in keeps reading instead of going to
+                 * sleep and being woken for every segment. */
+                tcp_recv_body_done(tt, c, (size_t) n);
+                delivered++;
             }
         }
         if (n < 0) {
