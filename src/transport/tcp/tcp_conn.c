@@ -176,18 +176,18 @@ static struct tcp_conn *tcp_conn_new(struct tcp_tport *tt, int fd, enum tcp_conn
     return c;
 }
 
-/* Options of every socket: no Nagle (latency), and fixed buffer sizes when set (0 keeps the
- * kernel's autotuning). Set before listen/connect: the window scale is agreed then. */
-static void tcp_conn_sockopts(int fd)
+/* Options of a connection's socket: no Nagle (latency), and a fixed send buffer
+ * (KURIR_TCP_SNDBUF) towards another host: the data in flight then stays in cache, which
+ * doubled the bandwidth and halved 1 MiB latency between testbed hosts (network namespaces
+ * over veth). Over loopback the kernel's autotuning does better (a small buffer there makes
+ * the sender wait for the receiver's window updates: 1 MiB latency 130 -> 190 us). */
+static void tcp_conn_sockopts(int fd, const struct sockaddr_in *peer)
 {
-    int one = 1, snd = (int) kr_tcp_cfg.sndbuf, rcv = (int) kr_tcp_cfg.rcvbuf;
+    int one = 1, snd = (int) kr_tcp_cfg.sndbuf;
 
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (snd > 0) {
+    if (snd > 0 && (ntohl(peer->sin_addr.s_addr) >> 24) != 127) {
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
-    }
-    if (rcv > 0) {
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
     }
 }
 
@@ -204,7 +204,6 @@ int kr_tcp_listen(struct tcp_tport *tt, bool loopback_only)
         KR_LOG_ERR(TCP, "socket failed: %s", strerror(errno));
         return ret;
     }
-    tcp_conn_sockopts(fd);
     if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) != 0 || listen(fd, SOMAXCONN) != 0
         || getsockname(fd, (struct sockaddr *) &sa, &len) != 0) {
         ret = -errno;
@@ -258,7 +257,7 @@ void kr_tcp_accept_ready(struct tcp_tport *tt)
             }
             return;
         }
-        tcp_conn_sockopts(fd);
+        tcp_conn_sockopts(fd, &sa);
         c = tcp_conn_new(tt, fd, TCP_C_WAIT_HELLO);
         if (c == NULL) {
             continue;
@@ -390,7 +389,7 @@ static void tcp_conn_try_next(struct tcp_tport *tt, struct tcp_conn *c, const ch
         if (fd < 0) {
             break;
         }
-        tcp_conn_sockopts(fd);
+        tcp_conn_sockopts(fd, &c->peer_addr);
         c->fd = fd;
         c->state = TCP_C_CONNECTING;
         if (tcp_conn_epoll(tt, c, EPOLL_CTL_ADD, EPOLLIN) != 0) {

@@ -264,7 +264,7 @@ struct tcp_cfg {
     const char *ifspec;         /* KURIR_TCP_IF */
     const char *host_addr;      /* KURIR_HOST_ADDR */
     size_t eager_limit;
-    size_t sndbuf, rcvbuf;      /* KURIR_TCP_SNDBUF/RCVBUF: 0 = kernel autotuning */
+    size_t sndbuf;              /* KURIR_TCP_SNDBUF: 0 = kernel autotuning */
     int connect_timeout_ms;
     int handshake_timeout_ms;
 };

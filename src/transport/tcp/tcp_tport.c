@@ -47,13 +47,10 @@ const struct kr_setting kr_tcp_settings[] = {
     { "TCP_EAGER_LIMIT", KR_SET_SIZE, "64k", &kr_tcp_cfg.eager_limit,
       "largest message sent with its header over TCP; larger ones use rendezvous and are "
       "streamed from the sender's buffer into the receiver's", NULL, 0 },
-    { "TCP_SNDBUF", KR_SET_SIZE, "128k", &kr_tcp_cfg.sndbuf,
-      "socket send buffer of TCP connections (the kernel doubles it): small enough that the "
-      "data in flight stays in cache (2x the bandwidth between hosts on one machine); 0 "
-      "leaves it to the kernel's autotuning (links with a large bandwidth x delay)",
-      NULL, 0 },
-    { "TCP_RCVBUF", KR_SET_SIZE, "0", &kr_tcp_cfg.rcvbuf,
-      "socket receive buffer of TCP connections; 0 leaves it to the kernel's autotuning",
+    { "TCP_SNDBUF", KR_SET_SIZE, "256k", &kr_tcp_cfg.sndbuf,
+      "socket send buffer of TCP connections to other hosts (the kernel doubles it): small "
+      "enough that the data in flight stays in cache; 0 leaves it to the kernel's autotuning "
+      "(for links with a large bandwidth x delay); loopback always autotunes",
       NULL, 0 },
     { "TCP_CONNECT_TIMEOUT", KR_SET_INT, "2000", &kr_tcp_cfg.connect_timeout_ms,
       "milliseconds a TCP connect to one of a peer's addresses may take before the next is "
