@@ -145,8 +145,9 @@ struct kr_tport_ops {
     /* Receiver: 1 when every chunk has landed (the ticket is closed then), 0 if not yet, or
      * -errno if a chunk failed. */
     int (*coop_done)(struct kr_tep *ep, uint64_t ticket);
-    /* Deliver arrived messages through cb->recv; returns how many (>= 0) or -errno. Never
-     * sleeps. */
+    /* Deliver arrived messages through cb->recv; returns how many (>= 0; a piece of a large
+     * message that landed counts too, so the waiter keeps polling while data streams) or
+     * -errno. Never sleeps. */
     int (*progress)(struct kr_tport *tp);
     /* Sleep until something may have arrived for this process, or another rank woke us
      * (kr_host_shared.wake), or `timeout_ms` passes. After announcing that it sleeps, the

@@ -156,9 +156,7 @@ void kr_tcp_ep_fail(struct tcp_tport *tt, struct tcp_tep *ep, int err, const cha
         ep->out = NULL;
     }
     kr_tcp_sq_free(ep);
-    for (struct tcp_xfer *x = ep->xfers; x != NULL; x = x->next) {
-        x->error = err;
-    }
+    kr_tcp_xfer_fail_all(ep, err);
     if (tt->error == 0) {
         tt->error = err;
     }
@@ -176,6 +174,21 @@ static struct tcp_conn *tcp_conn_new(struct tcp_tport *tt, int fd, enum tcp_conn
     c->fd = fd;
     c->state = st;
     return c;
+}
+
+/* Options of a connection's socket: no Nagle (latency), and a fixed send buffer
+ * (KURIR_TCP_SNDBUF) towards another host: the data in flight then stays in cache, which
+ * doubled the bandwidth and halved 1 MiB latency between testbed hosts (network namespaces
+ * over veth). Over loopback the kernel's autotuning does better (a small buffer there makes
+ * the sender wait for the receiver's window updates: 1 MiB latency 130 -> 190 us). */
+static void tcp_conn_sockopts(int fd, const struct sockaddr_in *peer)
+{
+    int one = 1, snd = (int) kr_tcp_cfg.sndbuf;
+
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (snd > 0 && (ntohl(peer->sin_addr.s_addr) >> 24) != 127) {
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
+    }
 }
 
 int kr_tcp_listen(struct tcp_tport *tt, bool loopback_only)
@@ -231,7 +244,6 @@ void kr_tcp_accept_ready(struct tcp_tport *tt)
         struct sockaddr_in sa;
         socklen_t len = sizeof(sa);
         struct tcp_conn *c;
-        int one = 1;
         int fd = accept4(tt->listener.fd, (struct sockaddr *) &sa, &len,
                          SOCK_NONBLOCK | SOCK_CLOEXEC);
 
@@ -245,7 +257,7 @@ void kr_tcp_accept_ready(struct tcp_tport *tt)
             }
             return;
         }
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        tcp_conn_sockopts(fd, &sa);
         c = tcp_conn_new(tt, fd, TCP_C_WAIT_HELLO);
         if (c == NULL) {
             continue;
@@ -357,7 +369,7 @@ static void tcp_conn_try_next(struct tcp_tport *tt, struct tcp_conn *c, const ch
                     kr_tcp_addr_str(&c->peer_addr, a, sizeof(a)), why);
     }
     while (c->addr_idx < ep->card.naddrs) {
-        int one = 1, fd, ret;
+        int fd, ret;
 
         memset(&c->peer_addr, 0, sizeof(c->peer_addr));
         c->peer_addr.sin_family = AF_INET;
@@ -377,7 +389,7 @@ static void tcp_conn_try_next(struct tcp_tport *tt, struct tcp_conn *c, const ch
         if (fd < 0) {
             break;
         }
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        tcp_conn_sockopts(fd, &c->peer_addr);
         c->fd = fd;
         c->state = TCP_C_CONNECTING;
         if (tcp_conn_epoll(tt, c, EPOLL_CTL_ADD, EPOLLIN) != 0) {

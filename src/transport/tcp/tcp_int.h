@@ -212,7 +212,9 @@ struct tcp_tep {
     bool bye_sent, shut;        /* close: BYE queued; our side shut down */
     struct tcp_sitem *sq_head, **sq_tail;
     size_t sq_bytes;            /* queued bytes not yet written */
-    struct tcp_xfer *xfers;     /* bulk transfers we receive from this peer */
+    struct tcp_xfer **xtab;     /* bulk transfers we receive from this peer, by id
+                                 * (TCP_XFER_BUCKETS chains; allocated on first use) */
+    int xfers_waiting;          /* of which not landed yet: bulk frames are coming */
     uint32_t next_xfer;
 };
 
@@ -262,6 +264,7 @@ struct tcp_cfg {
     const char *ifspec;         /* KURIR_TCP_IF */
     const char *host_addr;      /* KURIR_HOST_ADDR */
     size_t eager_limit;
+    size_t sndbuf;              /* KURIR_TCP_SNDBUF: 0 = kernel autotuning */
     int connect_timeout_ms;
     int handshake_timeout_ms;
 };
@@ -279,6 +282,16 @@ int kr_tcp_ep_card(struct tcp_tport *tt, struct tcp_tep *ep);
 void kr_tcp_ep_fail(struct tcp_tport *tt, struct tcp_tep *ep, int err, const char *what);
 uint64_t kr_tcp_now_ms(void);
 const char *kr_tcp_addr_str(const struct sockaddr_in *sa, char *buf, size_t len);
+
+/* tcp_xfer.c: open bulk transfers of an endpoint, by id */
+#define TCP_XFER_BUCKETS 64
+#define TCP_XFER_ID_MASK 0xffffffu  /* ids travel in the ticket's top 24 bits */
+int kr_tcp_xfer_open(struct tcp_tep *ep, unsigned char *dst, uint64_t len,
+                     struct tcp_xfer **x_out);
+struct tcp_xfer *kr_tcp_xfer_find(struct tcp_tep *ep, uint32_t id);
+void kr_tcp_xfer_drop(struct tcp_tep *ep, struct tcp_xfer *x);
+void kr_tcp_xfer_fail_all(struct tcp_tep *ep, int err);
+void kr_tcp_xfer_free_all(struct tcp_tep *ep);
 
 /* tcp_send.c: send queues */
 int kr_tcp_send(struct tcp_tep *ep, const struct tcp_frame *fr, const struct iovec *iov,

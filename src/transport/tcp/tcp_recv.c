@@ -34,14 +34,9 @@ static ssize_t tcp_recv_some(struct tcp_conn *c, void *buf, size_t len)
 
 static struct tcp_xfer *tcp_recv_xfer_find(struct tcp_tep *ep, uint64_t ticket)
 {
-    uint32_t id = (uint32_t) (ticket >> 40);
+    struct tcp_xfer *x = kr_tcp_xfer_find(ep, (uint32_t) (ticket >> 40));
 
-    for (struct tcp_xfer *x = ep->xfers; x != NULL; x = x->next) {
-        if (x->id == id && !x->landed) {
-            return x;
-        }
-    }
-    return NULL;
+    return x != NULL && !x->landed ? x : NULL;
 }
 
 /* A bulk frame's header arrived: point the reader at its transfer. */
@@ -75,6 +70,7 @@ static int tcp_recv_body_done(struct tcp_tport *tt, struct tcp_conn *c, size_t n
     if (c->rx_mode == TCP_RX_BULK) {
         c->rx_xfer->got = c->rx_got;
         c->rx_xfer->landed = true;
+        c->ep->xfers_waiting--;
     } else if (c->rx_mode == TCP_RX_BIG) {
         unsigned char *big = c->rx_dst;
 
@@ -192,7 +188,14 @@ int kr_tcp_recv_ready(struct tcp_tport *tt, struct tcp_conn *c)
         size_t want;
 
         if (c->rx_mode == TCP_RX_FRAMES) {
+            size_t have = c->rx_end - c->rx_start;
+
             want = tt->rxbuf_size - c->rx_end;
+            if (c->ep->xfers_waiting > 0 && have < sizeof(struct tcp_frame)) {
+                /* Bulk frames are coming: read a header alone, so that bulk data lands in
+                 * its buffer straight away instead of being read here and copied. */
+                want = sizeof(struct tcp_frame) - have;
+            }
             if (want == 0) {
                 break;          /* cannot happen: a buffered frame always fits */
             }
@@ -215,7 +218,11 @@ int kr_tcp_recv_ready(struct tcp_tport *tt, struct tcp_conn *c)
                                                                        : (size_t) left;
             n = tcp_recv_some(c, dst, want);
             if (n > 0) {
-                delivered += tcp_recv_body_done(tt, c, (size_t) n);
+                /* Bytes of a large message count as progress even before it is whole: a
+                 * receiver whose data is streaming in keeps reading instead of going to
+                 * sleep and being woken for every segment. */
+                tcp_recv_body_done(tt, c, (size_t) n);
+                delivered++;
             }
         }
         if (n < 0) {

@@ -59,6 +59,8 @@ int kr_tcp_flush(struct tcp_tport *tt, struct tcp_tep *ep)
     while (ep->sq_head != NULL && ep->state == TCP_EP_UP) {
         struct iovec iov[TCP_IOV_MAX];
         struct tcp_sitem *it;
+        size_t want = 0;
+        bool full;
         int cnt = 0;
         ssize_t n;
 
@@ -77,6 +79,9 @@ int kr_tcp_flush(struct tcp_tport *tt, struct tcp_tep *ep)
                 iov[cnt++].iov_len = it->dlen - d;
             }
         }
+        for (int i = 0; i < cnt; i++) {
+            want += iov[i].iov_len;
+        }
         n = tcp_send_iov(ep->up->fd, iov, cnt);
         if (n < 0) {
             kr_tcp_ep_fail(tt, ep, -KR_EPEER, "send failed");
@@ -86,6 +91,9 @@ int kr_tcp_flush(struct tcp_tport *tt, struct tcp_tep *ep)
             break;
         }
         ep->sq_bytes -= (size_t) n;
+        /* A short write means the socket is full: asking again would only hear EAGAIN. */
+        full = (size_t) n < want;
+
         while (n > 0) {
             it = ep->sq_head;
             size_t left = sizeof(it->fr) + it->dlen - it->off;
@@ -100,6 +108,9 @@ int kr_tcp_flush(struct tcp_tport *tt, struct tcp_tep *ep)
                 ep->sq_tail = &ep->sq_head;
             }
             free(it);
+        }
+        if (full) {
+            break;
         }
     }
     if (ep->state == TCP_EP_UP) {

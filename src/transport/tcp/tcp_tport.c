@@ -47,6 +47,11 @@ const struct kr_setting kr_tcp_settings[] = {
     { "TCP_EAGER_LIMIT", KR_SET_SIZE, "64k", &kr_tcp_cfg.eager_limit,
       "largest message sent with its header over TCP; larger ones use rendezvous and are "
       "streamed from the sender's buffer into the receiver's", NULL, 0 },
+    { "TCP_SNDBUF", KR_SET_SIZE, "256k", &kr_tcp_cfg.sndbuf,
+      "socket send buffer of TCP connections to other hosts (the kernel doubles it): small "
+      "enough that the data in flight stays in cache; 0 leaves it to the kernel's autotuning "
+      "(for links with a large bandwidth x delay); loopback always autotunes",
+      NULL, 0 },
     { "TCP_CONNECT_TIMEOUT", KR_SET_INT, "2000", &kr_tcp_cfg.connect_timeout_ms,
       "milliseconds a TCP connect to one of a peer's addresses may take before the next is "
       "tried", NULL, 0 },
@@ -299,15 +304,9 @@ static int tcp_tport_coop_open(struct kr_tep *ep, const struct kr_rndv_key *key,
     if (key->len == 0 || key->len >= TCP_BULK_MAX) {
         return -EBUSY;
     }
-    x = calloc(1, sizeof(*x));
-    if (x == NULL) {
+    if (kr_tcp_xfer_open(te, dst, key->len, &x) != 0) {
         return -EBUSY;
     }
-    x->id = te->next_xfer++ & 0xffffffu;
-    x->dst = dst;
-    x->len = key->len;
-    x->next = te->xfers;
-    te->xfers = x;
     *ticket_out = (uint64_t) x->id << 40 | key->len;
     return 0;
 }
@@ -326,24 +325,18 @@ static int tcp_tport_coop_work(struct kr_tep *ep, uint64_t ticket, const void *s
 static int tcp_tport_coop_done(struct kr_tep *ep, uint64_t ticket)
 {
     struct tcp_tep *te = tcp_tep_of(ep);
-    uint32_t id = (uint32_t) (ticket >> 40);
+    struct tcp_xfer *x = kr_tcp_xfer_find(te, (uint32_t) (ticket >> 40));
+    int ret;
 
-    for (struct tcp_xfer **p = &te->xfers; *p != NULL; p = &(*p)->next) {
-        struct tcp_xfer *x = *p;
-        int ret;
-
-        if (x->id != id) {
-            continue;
-        }
-        if (!x->landed && x->error == 0) {
-            return 0;
-        }
-        ret = x->error != 0 ? x->error : 1;
-        *p = x->next;
-        free(x);
-        return ret;
+    if (x == NULL) {
+        return 1;
     }
-    return 1;
+    if (!x->landed && x->error == 0) {
+        return 0;
+    }
+    ret = x->error != 0 ? x->error : 1;
+    kr_tcp_xfer_drop(te, x);
+    return ret;
 }
 
 static void tcp_tport_reap(struct tcp_tport *tt)
@@ -695,12 +688,7 @@ static void tcp_tport_close(struct kr_tport *tp)
             kr_tcp_conn_close(tt, ep->out);
         }
         kr_tcp_sq_free(ep);
-        while (ep->xfers != NULL) {
-            struct tcp_xfer *x = ep->xfers;
-
-            ep->xfers = x->next;
-            free(x);
-        }
+        kr_tcp_xfer_free_all(ep);
     }
     while (tt->pending != NULL) {
         kr_tcp_conn_close(tt, tt->pending);
