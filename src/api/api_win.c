@@ -327,15 +327,16 @@ int PMPI_Win_get_name(MPI_Win h, char *name, int *resultlen)
 
     kr_api_check_running("MPI_Win_get_name");
     ret = kr_api_check_win("MPI_Win_get_name", h, &w);
-    if (ret == MPI_SUCCESS && (name == NULL || resultlen == NULL)) {
-        ret = kr_api_win_error(w, MPI_ERR_ARG, "MPI_Win_get_name: %s is NULL",
-                               name == NULL ? "win_name" : "resultlen");
+    if (ret != MPI_SUCCESS) {
+        return ret;
     }
-    if (ret == MPI_SUCCESS) {
-        snprintf(name, MPI_MAX_OBJECT_NAME, "%s", w->name);
-        *resultlen = (int) strlen(name);
+    if (name == NULL || resultlen == NULL) {
+        return kr_api_win_error(w, MPI_ERR_ARG, "MPI_Win_get_name: %s is NULL",
+                                name == NULL ? "win_name" : "resultlen");
     }
-    return ret;
+    snprintf(name, MPI_MAX_OBJECT_NAME, "%s", w->name);
+    *resultlen = (int) strlen(name);
+    return MPI_SUCCESS;
 }
 
 KR_WEAK_ALIAS(Win_set_info)

@@ -121,13 +121,14 @@ static void rma_data_done(struct kr_req *req)
 {
     struct rma_tio *t = req->owner;
     struct kr_win *w = t->w;
+    int src = t->src;
 
     if (t->hdr.type != RMA_PUT && t->mem != NULL) {
-        rma_acc_apply(w, &t->hdr, t->mem, t->tmp, t->src);
+        rma_acc_apply(w, &t->hdr, t->mem, t->tmp, src);
     }
-    w->peers[t->src].pending_in--;
+    w->peers[src].pending_in--;
     rma_tio_free(req);
-    if (w->peers[t->src].pending_in == 0 && w->defer_head != NULL) {
+    if (w->peers[src].pending_in == 0 && w->defer_head != NULL) {
         kr_rma_defer_run(w);
     }
 }
