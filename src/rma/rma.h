@@ -52,6 +52,8 @@ struct kr_win {
     size_t size_bytes;
     int64_t disp_unit;
     bool own_base;              /* allocated by us (MPI_Win_allocate) */
+    bool direct;                /* every member's memory is mapped here (peers[].shm): puts
+                                 * and gets are copies by the origin */
     void *shm_map;              /* shared windows: the whole mapped segment */
     size_t shm_len;
     struct kr_rma_peer *peers;

@@ -93,6 +93,8 @@ static inline int32_t kr_rma_tag(struct kr_win *w)
  * are on more than one host, -ENOMEM, or another negative error. */
 int kr_rma_shm_create(struct kr_win *w, size_t size, int ret);
 void kr_rma_shm_free(struct kr_win *w);
+/* True when every member of `c` runs on this host. */
+bool kr_rma_shm_one_host(const struct kr_comm *c);
 
 /* Wait until pred(w, arg) holds, making progress. */
 int kr_rma_wait_for(struct kr_win *w, bool (*pred)(struct kr_win *w, int arg), int arg);

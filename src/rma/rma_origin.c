@@ -108,10 +108,30 @@ static int rma_request(struct kr_win *w, int rank, struct rma_hdr *h, const stru
     return ret;
 }
 
+/* Copy between the origin buffer and target memory mapped here. Complete at once: the
+ * synchronisation calls order it with a memory fence (unified model). */
+static void rma_direct(const struct kr_rma_buf *o, void *mem, bool put)
+{
+    if (o->len == 0) {
+        return;
+    }
+    if (o->lay.ops == NULL) {
+        memcpy(put ? mem : o->base, put ? o->base : mem, o->len);
+    } else if (put) {
+        o->lay.ops->pack(o->lay.type, o->lay.count, o->base, 0, mem, o->len);
+    } else {
+        o->lay.ops->unpack(o->lay.type, o->lay.count, o->base, 0, mem, o->len);
+    }
+}
+
 int kr_rma_put(struct kr_win *w, const struct kr_rma_buf *o, const struct kr_rma_tgt *t)
 {
     struct rma_hdr h = { .type = RMA_PUT, .addr = t->addr, .len = t->len, .tag = kr_rma_tag(w) };
 
+    if (w->direct) {
+        rma_direct(o, (char *) w->peers[t->rank].shm + t->addr, true);
+        return 0;
+    }
     w->peers[t->rank].dirty = true;
     return rma_request(w, t->rank, &h, o);
 }
@@ -119,7 +139,13 @@ int kr_rma_put(struct kr_win *w, const struct kr_rma_buf *o, const struct kr_rma
 int kr_rma_get(struct kr_win *w, const struct kr_rma_buf *o, const struct kr_rma_tgt *t)
 {
     struct rma_hdr h = { .type = RMA_GET, .addr = t->addr, .len = t->len, .tag = kr_rma_tag(w) };
-    int ret = rma_expect(w, t->rank, o, h.tag);
+    int ret;
+
+    if (w->direct) {
+        rma_direct(o, (char *) w->peers[t->rank].shm + t->addr, false);
+        return 0;
+    }
+    ret = rma_expect(w, t->rank, o, h.tag);
 
     return ret != 0 ? ret : rma_request(w, t->rank, &h, NULL);
 }

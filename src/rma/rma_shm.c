@@ -25,7 +25,7 @@ struct rma_shm_card {
     int32_t ok;
 };
 
-static bool rma_shm_one_host(const struct kr_comm *c)
+bool kr_rma_shm_one_host(const struct kr_comm *c)
 {
     if (c->job_node == NULL) {
         return true;
@@ -46,7 +46,7 @@ int kr_rma_shm_create(struct kr_win *w, size_t size, int ret)
     size_t total = 0, off = 0;
     int r2;
 
-    if (!rma_shm_one_host(w->comm)) {
+    if (!kr_rma_shm_one_host(w->comm)) {
         free(sizes);
         return ret != 0 ? ret : -ENOTSUP; /* every member sees the same layout: no exchange */
     }

@@ -27,6 +27,7 @@ static bool rma_local_done(struct kr_win *w, int rank)
 
 int kr_rma_flush_local(struct kr_win *w, int rank)
 {
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* direct copies are visible from here on */
     return kr_rma_wait_for(w, rma_local_done, rank);
 }
 
@@ -54,6 +55,7 @@ static int rma_ask(struct kr_win *w, int rank, enum rma_type type, int lock, boo
     if (want == NULL) {
         return -ENOMEM;
     }
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* direct copies before the answers */
     for (int i = 0; i < w->size; i++) {
         struct kr_rma_peer *p = &w->peers[i];
 

@@ -146,6 +146,10 @@ int kr_rma_win_create(struct kr_comm *comm, struct kr_comm_ids *ids, enum kr_win
     w->rx = calloc(1, sizeof(*w->rx));
     all = calloc((size_t) w->size, sizeof(*all));
     ret = w->peers == NULL || w->rx == NULL || all == NULL ? -ENOMEM : 0;
+    if (flavor == KR_WIN_ALLOCATE && w->size > 1 && kr_rma_shm_one_host(w->comm)) {
+        /* one host: allocate in a shared segment, so puts and gets are plain copies */
+        flavor = KR_WIN_SHARED;
+    }
     if (ret == 0 && flavor == KR_WIN_ALLOCATE) {
         base = NULL;
         if (size > 0 && posix_memalign(&base, 64, size) != 0) {
@@ -156,6 +160,7 @@ int kr_rma_win_create(struct kr_comm *comm, struct kr_comm_ids *ids, enum kr_win
     if (flavor == KR_WIN_SHARED) {
         ret = kr_rma_shm_create(w, size, ret);
         base = w->peers != NULL && w->rank < w->size && ret == 0 ? w->peers[w->rank].shm : NULL;
+        w->direct = ret == 0;
     }
     if (flavor == KR_WIN_DYNAMIC) {
         base = NULL;

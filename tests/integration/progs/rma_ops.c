@@ -237,6 +237,7 @@ static void accumulates(void)
         CHECK_MPI(MPI_Raccumulate(&one, 1, MPI_LONG_LONG, 0, 0, 1, MPI_LONG_LONG, MPI_SUM, win,
                                   &rq));
         CHECK_MPI(MPI_Wait(&rq, MPI_STATUS_IGNORE));
+        CHECK_MPI(MPI_Win_flush(0, win)); /* the accumulate is done at the target */
         CHECK_MPI(MPI_Rget(&got, 1, MPI_LONG_LONG, 0, 0, 1, MPI_LONG_LONG, win, &rq));
         CHECK_MPI(MPI_Wait(&rq, MPI_STATUS_IGNORE));
         CHECK_MPI(MPI_Win_unlock(0, win));
