@@ -34,6 +34,7 @@ enum rma_type {
 
 #define RMA_F_INLINE 0x1 /* the payload follows the header */
 #define RMA_F_NODATA 0x2 /* get_accumulate with MPI_NO_OP: no origin data */
+#define RMA_F_NOACK  0x4 /* UNLOCK: the sender has nothing to wait for, send no ACK */
 
 struct rma_hdr {
     uint8_t type;       /* enum rma_type */

@@ -67,13 +67,15 @@ static int rma_ask(struct kr_win *w, int rank, enum rma_type type, int lock, boo
             /* a payload still leaving must be out before the target can count it */
             ret = kr_rma_flush_local(w, i);
         }
+        /* an unlock after nothing but completed gets and direct copies needs no answer */
+        h.flags = type == RMA_UNLOCK && !p->dirty ? RMA_F_NOACK : 0;
         if (ret == 0) {
             ret = kr_rma_ctl_send(w, i, &h);
         }
         if (ret != 0) {
             break;
         }
-        want[i]++;
+        want[i] += h.flags == 0;
         p->dirty = false;
     }
     if (ret == 0) {

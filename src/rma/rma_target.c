@@ -224,7 +224,9 @@ static bool rma_try(struct kr_win *w, const struct rma_hdr *h, int src)
                 w->lock_shared--;
             }
         }
-        rma_ack(w, src, RMA_ACK);
+        if ((h->flags & RMA_F_NOACK) == 0) {
+            rma_ack(w, src, RMA_ACK);
+        }
         if (h->type == RMA_UNLOCK && w->defer_head != NULL) {
             kr_rma_defer_run(w);
         }
