@@ -23,6 +23,8 @@ struct kr_rma_peer {
     uint64_t size;              /* bytes */
     int64_t disp_unit;
     void *shm;                  /* shared windows: its part, mapped here */
+    int *acc_lock;              /* shared windows: the lock its accumulates take (in the
+                                 * segment) */
     /* as origin towards this target */
     int local_pending;          /* our requests with it not complete yet */
     bool dirty;                 /* operations sent since it last confirmed completion */

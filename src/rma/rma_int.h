@@ -97,6 +97,13 @@ void kr_rma_shm_free(struct kr_win *w);
 /* True when every member of `c` runs on this host. */
 bool kr_rma_shm_one_host(const struct kr_comm *c);
 
+/* rma_direct.c: accumulate (with the old contents into `res` when not NULL; `o` NULL for
+ * MPI_NO_OP) and compare_and_swap on a window mapped here (kr_win.direct), done by the origin. */
+int kr_rma_direct_acc(struct kr_win *w, const struct kr_rma_buf *o, const struct kr_rma_buf *res,
+                      const struct kr_rma_tgt *t, const struct kr_op *op);
+int kr_rma_direct_cas(struct kr_win *w, const void *origin, const void *compare, void *result,
+                      const struct kr_rma_tgt *t);
+
 /* Wait until pred(w, arg) holds, making progress. */
 int kr_rma_wait_for(struct kr_win *w, bool (*pred)(struct kr_win *w, int arg), int arg);
 

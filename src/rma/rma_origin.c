@@ -108,11 +108,19 @@ static int rma_request(struct kr_win *w, int rank, struct rma_hdr *h, const stru
     return ret;
 }
 
+/* The target memory of `t` in our mapping of a direct window (NULL when it has none). */
+static void *rma_mapped(struct kr_win *w, const struct kr_rma_tgt *t)
+{
+    char *p = w->peers[t->rank].shm;
+
+    return p != NULL ? p + t->addr : NULL;
+}
+
 /* Copy between the origin buffer and target memory mapped here. Complete at once: the
  * synchronisation calls order it with a memory fence (unified model). */
 static void rma_direct(const struct kr_rma_buf *o, void *mem, bool put)
 {
-    if (o->len == 0) {
+    if (o->len == 0 || mem == NULL) {
         return;
     }
     if (o->lay.ops == NULL) {
@@ -129,7 +137,7 @@ int kr_rma_put(struct kr_win *w, const struct kr_rma_buf *o, const struct kr_rma
     struct rma_hdr h = { .type = RMA_PUT, .addr = t->addr, .len = t->len, .tag = kr_rma_tag(w) };
 
     if (w->direct) {
-        rma_direct(o, (char *) w->peers[t->rank].shm + t->addr, true);
+        rma_direct(o, rma_mapped(w, t), true);
         return 0;
     }
     w->peers[t->rank].dirty = true;
@@ -142,7 +150,7 @@ int kr_rma_get(struct kr_win *w, const struct kr_rma_buf *o, const struct kr_rma
     int ret;
 
     if (w->direct) {
-        rma_direct(o, (char *) w->peers[t->rank].shm + t->addr, false);
+        rma_direct(o, rma_mapped(w, t), false);
         return 0;
     }
     ret = rma_expect(w, t->rank, o, h.tag);
@@ -163,6 +171,9 @@ int kr_rma_acc(struct kr_win *w, const struct kr_rma_buf *o, const struct kr_rma
 {
     struct rma_hdr h = { .type = RMA_ACC, .tag = kr_rma_tag(w) };
 
+    if (w->direct) {
+        return kr_rma_direct_acc(w, o, NULL, t, op);
+    }
     rma_acc_hdr(&h, t, op);
     w->peers[t->rank].dirty = true;
     return rma_request(w, t->rank, &h, o);
@@ -174,6 +185,9 @@ int kr_rma_get_acc(struct kr_win *w, const struct kr_rma_buf *o, const struct kr
     struct rma_hdr h = { .type = RMA_GACC, .tag = kr_rma_tag(w) };
     int ret;
 
+    if (w->direct) {
+        return kr_rma_direct_acc(w, o, res, t, op);
+    }
     rma_acc_hdr(&h, t, op);
     if (o == NULL) {
         h.flags |= RMA_F_NODATA;
@@ -195,6 +209,9 @@ int kr_rma_cas(struct kr_win *w, const void *origin, const void *compare, void *
 
     if (t->len > 64) {
         return -EINVAL;
+    }
+    if (w->direct) {
+        return kr_rma_direct_cas(w, origin, compare, result, t);
     }
     memcpy(both, origin, t->len);
     memcpy(both + t->len, compare, t->len);

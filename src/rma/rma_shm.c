@@ -1,7 +1,8 @@
 /* MPI_Win_allocate_shared: one memfd segment for all members of a one-host window, made by
  * rank 0 and opened by the others through /proc/<pid>/fd (it never appears in /dev/shm, and
- * disappears with the last mapping). Members' parts follow each other in rank order, each
- * rounded up to 64 bytes, so the program may address a neighbour's part from its own. */
+ * disappears with the last mapping). A cache line per member comes first: its accumulate lock
+ * (rma_direct.c). Members' parts follow in rank order, each rounded up to 64 bytes, so the
+ * program may address a neighbour's part from its own. */
 #include "config.h"
 
 #include "rma/rma_int.h"
@@ -43,7 +44,7 @@ int kr_rma_shm_create(struct kr_win *w, size_t size, int ret)
     uint64_t mine = ret == 0 ? (uint64_t) size : UINT64_MAX;
     uint64_t *sizes = calloc((size_t) w->size, sizeof(*sizes));
     struct rma_shm_card card = { (int64_t) getpid(), -1, 1 };
-    size_t total = 0, off = 0;
+    size_t head = (size_t) w->size * RMA_SHM_ALIGN, total = head, off = head;
     int r2;
 
     if (!kr_rma_shm_one_host(w->comm)) {
@@ -102,6 +103,7 @@ int kr_rma_shm_create(struct kr_win *w, size_t size, int ret)
     }
     for (int i = 0; ret == 0 && i < w->size; i++) {
         w->peers[i].shm = sizes[i] > 0 ? (char *) w->shm_map + off : NULL;
+        w->peers[i].acc_lock = (int *) (void *) ((char *) w->shm_map + (size_t) i * RMA_SHM_ALIGN);
         off += (sizes[i] + RMA_SHM_ALIGN - 1) / RMA_SHM_ALIGN * RMA_SHM_ALIGN;
     }
     free(sizes);

@@ -154,8 +154,9 @@ static void big_and_derived(void)
     free(dst);
 }
 
-/* Accumulates from everyone on rank 0's window, under shared locks: atomic per element. */
-static void accumulates(void)
+/* Accumulates from everyone on rank 0's window, under shared locks: atomic per element.
+ * Allocated windows on one host take the origin's direct path, created ones the target's. */
+static void accumulates(bool create)
 {
     enum { REPS = 50 };
     long long *mem, one = 1, got;
@@ -163,8 +164,14 @@ static void accumulates(void)
     int *im, ivals[4], res[4], cmp, newv, old;
     MPI_Win win;
 
-    CHECK_MPI(MPI_Win_allocate(64 * sizeof(long long), 1, MPI_INFO_NULL, MPI_COMM_WORLD, &mem,
-                               &win));
+    if (create) {
+        mem = malloc(64 * sizeof(long long));
+        CHECK_MPI(MPI_Win_create(mem, 64 * sizeof(long long), 1, MPI_INFO_NULL, MPI_COMM_WORLD,
+                                 &win));
+    } else {
+        CHECK_MPI(MPI_Win_allocate(64 * sizeof(long long), 1, MPI_INFO_NULL, MPI_COMM_WORLD,
+                                   &mem, &win));
+    }
     memset(mem, 0, 64 * sizeof(long long));
     dm = (double *) (mem + 16);
     im = (int *) (mem + 32);
@@ -245,6 +252,9 @@ static void accumulates(void)
         CHECK(res[1] >= 0 && res[1] < size, "swap left %d", res[1]);
     }
     CHECK_MPI(MPI_Win_free(&win));
+    if (create) {
+        free(mem);
+    }
 }
 
 /* A shared window: neighbours' memory is directly addressable. */
@@ -361,7 +371,8 @@ int main(int argc, char **argv)
     CHECK_MPI(MPI_Win_free(&win));
 
     big_and_derived();
-    accumulates();
+    accumulates(false);
+    accumulates(true);
     shared();
     dynamic();
     MPI_Finalize();
