@@ -24,7 +24,7 @@ struct kr_rma_peer {
     int64_t disp_unit;
     void *shm;                  /* shared windows: its part, mapped here */
     int *acc_lock;              /* shared windows: the lock its accumulates take (in the
-                                 * segment) */
+                                 * segment); acc_lock[1] is its window lock */
     /* as origin towards this target */
     int local_pending;          /* our requests with it not complete yet */
     bool dirty;                 /* operations sent since it last confirmed completion */

@@ -91,3 +91,53 @@ int kr_rma_direct_cas(struct kr_win *w, const void *origin, const void *compare,
     rma_acc_unlock(lock);
     return 0;
 }
+
+/* Window locks on windows mapped here: a word next to the accumulate lock, with the exclusive
+ * holder's bit or the number of shared holders. Nothing waits behind a message, so a waiter
+ * spins (making progress, and yielding the core) instead of sleeping in the transport. */
+#define RMA_LOCKW_EXCL (1 << 30)
+
+static bool rma_lockw_try(int *l, int type)
+{
+    int v = __atomic_load_n(l, __ATOMIC_ACQUIRE);
+
+    if (type == KR_RMA_LOCK_EXCL) {
+        return v == 0
+               && __atomic_compare_exchange_n(l, &v, RMA_LOCKW_EXCL, false, __ATOMIC_ACQ_REL,
+                                              __ATOMIC_ACQUIRE);
+    }
+    return (v & RMA_LOCKW_EXCL) == 0
+           && __atomic_compare_exchange_n(l, &v, v + 1, false, __ATOMIC_ACQ_REL,
+                                          __ATOMIC_ACQUIRE);
+}
+
+int kr_rma_direct_lock(struct kr_win *w, int type, int rank)
+{
+    for (int i = rank < 0 ? 0 : rank; i < (rank < 0 ? w->size : rank + 1); i++) {
+        int *l = w->peers[i].acc_lock + 1;
+
+        while (!rma_lockw_try(l, type)) {
+            int ret = kr_pt2pt_progress(w->pt);
+
+            if (ret < 0) {
+                return ret;
+            }
+            sched_yield();
+        }
+    }
+    return 0;
+}
+
+void kr_rma_direct_unlock(struct kr_win *w, int rank)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* our copies are visible before the lock goes */
+    for (int i = rank < 0 ? 0 : rank; i < (rank < 0 ? w->size : rank + 1); i++) {
+        int *l = w->peers[i].acc_lock + 1;
+
+        if (w->peers[i].lock_type == KR_RMA_LOCK_EXCL) {
+            __atomic_store_n(l, 0, __ATOMIC_RELEASE);
+        } else if (w->peers[i].lock_type == KR_RMA_LOCK_SHARED) {
+            __atomic_fetch_sub(l, 1, __ATOMIC_RELEASE);
+        }
+    }
+}

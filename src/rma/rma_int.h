@@ -104,6 +104,11 @@ int kr_rma_direct_acc(struct kr_win *w, const struct kr_rma_buf *o, const struct
 int kr_rma_direct_cas(struct kr_win *w, const void *origin, const void *compare, void *result,
                       const struct kr_rma_tgt *t);
 
+/* Window locks of a direct window: a word in the shared segment instead of the target's
+ * state (rank < 0: every member). Unlock releases what peers[].lock_type says we hold. */
+int kr_rma_direct_lock(struct kr_win *w, int type, int rank);
+void kr_rma_direct_unlock(struct kr_win *w, int rank);
+
 /* Wait until pred(w, arg) holds, making progress. */
 int kr_rma_wait_for(struct kr_win *w, bool (*pred)(struct kr_win *w, int arg), int arg);
 

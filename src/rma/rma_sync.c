@@ -102,7 +102,8 @@ int kr_rma_fence(struct kr_win *w, bool noprecede)
 
 int kr_rma_lock(struct kr_win *w, int type, int rank)
 {
-    int ret = rma_ask(w, rank, RMA_LOCK, type, false);
+    int ret = w->direct ? kr_rma_direct_lock(w, type, rank)
+                        : rma_ask(w, rank, RMA_LOCK, type, false);
 
     for (int i = 0; ret == 0 && i < w->size; i++) {
         if (rank < 0 || i == rank) {
@@ -114,7 +115,13 @@ int kr_rma_lock(struct kr_win *w, int type, int rank)
 
 int kr_rma_unlock(struct kr_win *w, int rank)
 {
-    int ret = rma_ask(w, rank, RMA_UNLOCK, 0, false);
+    int ret = 0;
+
+    if (w->direct) {
+        kr_rma_direct_unlock(w, rank); /* every operation on it is complete already */
+    } else {
+        ret = rma_ask(w, rank, RMA_UNLOCK, 0, false);
+    }
 
     for (int i = 0; i < w->size; i++) {
         if (rank < 0 || i == rank) {

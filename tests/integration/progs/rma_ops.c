@@ -251,6 +251,30 @@ static void accumulates(bool create)
         CHECK(got > (long long) REPS * size, "Rget after Raccumulate gave %lld", got);
         CHECK(res[1] >= 0 && res[1] < size, "swap left %d", res[1]);
     }
+    /* exclusive locks exclude: a read-modify-write by get and put under them loses nothing */
+    if (rank == 0) {
+        CHECK_MPI(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, win));
+        mem[2] = 0;
+        CHECK_MPI(MPI_Win_unlock(0, win));
+    }
+    CHECK_MPI(MPI_Barrier(MPI_COMM_WORLD));
+    for (int r = 0; r < REPS; r++) {
+        long long v;
+
+        CHECK_MPI(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, win));
+        CHECK_MPI(MPI_Get(&v, 1, MPI_LONG_LONG, 0, 16, 1, MPI_LONG_LONG, win));
+        CHECK_MPI(MPI_Win_flush(0, win));
+        v++;
+        CHECK_MPI(MPI_Put(&v, 1, MPI_LONG_LONG, 0, 16, 1, MPI_LONG_LONG, win));
+        CHECK_MPI(MPI_Win_unlock(0, win));
+    }
+    CHECK_MPI(MPI_Barrier(MPI_COMM_WORLD));
+    if (rank == 0) {
+        CHECK_MPI(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, win));
+        CHECK(mem[2] == (long long) REPS * size, "locked increments gave %lld, not %lld", mem[2],
+              (long long) REPS * size);
+        CHECK_MPI(MPI_Win_unlock(0, win));
+    }
     CHECK_MPI(MPI_Win_free(&win));
     if (create) {
         free(mem);
