@@ -65,6 +65,15 @@ int kr_api_errclass(int ret);
 /* Report a failed internal call `ret` from `call` on `comm`. */
 int kr_api_fail(struct kr_comm *comm, const char *call, int ret);
 
+/* Errors on a window (api_err.c): like kr_api_error and kr_api_fail, through the window's
+ * error handler (MPI_ERRORS_ARE_FATAL unless the program set one). kr_api_win_errh_run runs
+ * handler `eh` for `code` with report `msg` (MPI_Win_call_errhandler). */
+struct kr_win;
+int kr_api_win_error(struct kr_win *w, int cls, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int kr_api_win_fail(struct kr_win *w, const char *call, int ret);
+void kr_api_win_errh_run(struct kr_win *w, MPI_Errhandler eh, int code, const char *msg);
+
 /* The call was made before MPI_Init or after MPI_Finalize: print why and end the process. */
 void kr_api_not_running(const char *call) __attribute__((noreturn));
 

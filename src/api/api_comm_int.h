@@ -52,6 +52,11 @@ void kr_api_info_env_free(void);
  * anything that is not a live group. */
 struct kr_group *kr_api_group(MPI_Group h);
 
+/* A new group handle of the `n` job ranks `ranks` (NULL: 0..n-1) into *group (MPI_Comm_group,
+ * MPI_Win_get_group). */
+int kr_api_group_of(const char *call, struct kr_comm *comm, const int *ranks, int n,
+                    MPI_Group *group);
+
 int kr_api_check_group(const char *call, struct kr_comm *comm, MPI_Group h,
                        struct kr_group **group_out);
 

@@ -6,6 +6,8 @@
 
 #include "api.h"
 
+#include "rma/rma.h"
+
 #include "util/errors.h"
 #include "util/log.h"
 
@@ -309,6 +311,47 @@ int kr_api_error(struct kr_comm *comm, int cls, const char *fmt, ...)
     va_end(ap);
     api_err_run(comm, eh, cls, msg);
     return cls;
+}
+
+int kr_api_win_error(struct kr_win *w, int cls, const char *fmt, ...)
+{
+    MPI_Errhandler eh = w != NULL && w->errh != NULL ? w->errh : MPI_ERRORS_ARE_FATAL;
+    char msg[768];
+    va_list ap;
+
+    if (eh == MPI_ERRORS_RETURN) {
+        return cls;
+    }
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    kr_api_win_errh_run(w, eh, cls, msg);
+    return cls;
+}
+
+void kr_api_win_errh_run(struct kr_win *w, MPI_Errhandler eh, int code, const char *msg)
+{
+    struct kr_errh *user = kr_api_errh(eh);
+
+    if (user != NULL && w != NULL) {
+        MPI_Win h = (MPI_Win) (void *) w;
+
+        KR_LOG_INFO(API, "%s on rank %d: calling the window's error handler", msg, kr_api.rank);
+        /* the handler may replace itself on the window: keep it alive while it runs */
+        kr_api_errh_retain(user);
+        user->fn.win(&h, &code);
+        kr_api_errh_release(user);
+        return;
+    }
+    api_err_run(NULL, eh, code, msg);
+}
+
+int kr_api_win_fail(struct kr_win *w, const char *call, int ret)
+{
+    return kr_api_win_error(w, kr_api_errclass(ret), "%s: %s", call,
+                            -ret == KR_EPEER   ? "a peer process failed or closed its connection"
+                            : -ret < KR_ERR_BASE ? strerror(-ret)
+                                                 : "internal error");
 }
 
 int kr_api_fail(struct kr_comm *comm, const char *call, int ret)

@@ -11,6 +11,7 @@
 #include "api.h"
 #include "api_comm_int.h"
 #include "api_req_int.h"
+#include "api_win_int.h"
 
 #include "util/log.h"
 
@@ -90,6 +91,7 @@ static bool f2c_user_ok(enum kr_api_hkind kind, void *h)
     case KR_API_H_MESSAGE: return kr_api_msg_valid((MPI_Message) h);
     case KR_API_H_GROUP: return kr_api_group((MPI_Group) h) != NULL;
     case KR_API_H_INFO: return kr_api_info((MPI_Info) h) != NULL;
+    case KR_API_H_WIN: return kr_api_win((MPI_Win) h) != NULL;
     default: return false;
     }
 }

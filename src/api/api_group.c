@@ -361,7 +361,7 @@ int PMPI_Group_free(MPI_Group *group)
 }
 
 /* A new group over `n` job ranks (ranks NULL: 0..n-1). */
-static int group_of(const char *call, struct kr_comm *comm, const int *ranks, int n,
+int kr_api_group_of(const char *call, struct kr_comm *comm, const int *ranks, int n,
                     MPI_Group *group)
 {
     int *all = NULL;
@@ -395,7 +395,7 @@ int PMPI_Comm_group(MPI_Comm h, MPI_Group *group)
     if (ret != MPI_SUCCESS) {
         return ret;
     }
-    return group_of("MPI_Comm_group", comm, comm->ranks, comm->size, group);
+    return kr_api_group_of("MPI_Comm_group", comm, comm->ranks, comm->size, group);
 }
 
 KR_WEAK_ALIAS(Comm_remote_group)
@@ -417,5 +417,6 @@ int PMPI_Comm_remote_group(MPI_Comm h, MPI_Group *group)
     if (ret != MPI_SUCCESS) {
         return ret;
     }
-    return group_of("MPI_Comm_remote_group", comm, comm->remote_ranks, comm->remote_size, group);
+    return kr_api_group_of("MPI_Comm_remote_group", comm, comm->remote_ranks, comm->remote_size,
+                           group);
 }

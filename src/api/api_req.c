@@ -33,6 +33,8 @@ static void req_dt_shape(const void *type, size_t count, size_t *pieces_out,
     kr_dt_layout(type, count, pieces_out, min_piece_out);
 }
 
+static void req_set_done(struct kr_req *req, struct kr_comm *comm, enum kr_req_kind kind);
+
 static const struct kr_layout_ops req_dt_layout = {
     .pack = req_dt_pack,
     .unpack = req_dt_unpack,
@@ -50,6 +52,23 @@ size_t kr_api_msg_prep(struct kr_req *req, const struct kr_dt *dt, MPI_Count cou
         *base_out = (void *) buf;
     }
     return kr_dt_packed_size(dt, (size_t) count);
+}
+
+void kr_api_layout(const struct kr_dt *dt, MPI_Count count, const void *buf,
+                   struct kr_layout *lay_out, void **base_out)
+{
+    if (kr_dt_is_contig(dt)) {
+        *lay_out = (struct kr_layout) { NULL, NULL, 0 };
+        *base_out = (char *) buf + dt->true_lb;
+    } else {
+        *lay_out = (struct kr_layout) { &req_dt_layout, dt, (size_t) count };
+        *base_out = (void *) buf;
+    }
+}
+
+void kr_api_req_done_set(struct kr_req *req, struct kr_comm *comm, bool recv)
+{
+    req_set_done(req, comm, recv ? KR_REQ_RECV : KR_REQ_SEND);
 }
 
 void kr_api_req_hold_comm(struct kr_req *req, struct kr_comm *comm)

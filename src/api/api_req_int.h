@@ -82,6 +82,15 @@ void kr_api_req_drop_comm(struct kr_req *req);
 size_t kr_api_msg_prep(struct kr_req *req, const struct kr_dt *dt, MPI_Count count,
                        const void *buf, void **base_out);
 
+/* The same for a buffer that is not a request's (one-sided operations): *lay_out is empty
+ * for a contiguous type, and *base_out what to move bytes from or to. */
+void kr_api_layout(const struct kr_dt *dt, MPI_Count count, const void *buf,
+                   struct kr_layout *lay_out, void **base_out);
+
+/* Make `req` a request that completed already, with an empty status (MPI_Rput and friends,
+ * which complete their operation locally before they return). */
+void kr_api_req_done_set(struct kr_req *req, struct kr_comm *comm, bool recv);
+
 /* A nonblocking operation on a derived type keeps the type alive until it completes, even if
  * the user frees it meanwhile. Call after starting it, when it is not complete yet. */
 void kr_api_req_hold_dt(struct kr_req *req, struct kr_dt *dt);
