@@ -194,11 +194,6 @@ static int rma_target(const char *call, MPI_Win h, int rank, MPI_Aint disp,
                                     "%s: the target datatype is not made of one predefined type",
                                     call);
         }
-        if (a->t.dt->handle == MPI_CHAR) {
-            /* Open MPI and MPICH do arithmetic on MPI_CHAR in one-sided calls, and the OSU
-             * benchmarks rely on it: treat it as the signed char it is */
-            a->t.dt = kr_dt_from_handle(MPI_SIGNED_CHAR);
-        }
         a->t.count = a->t.len / (a->t.dt->size > 0 ? a->t.dt->size : 1);
     }
     return MPI_SUCCESS;

@@ -90,9 +90,11 @@ static struct kr_dt dt_predef[DT_PREDEF_SLOTS] = {
     DT_PLAIN(MPI_PACKED, 1, KR_DT_K_NONE, KR_DT_C_NONE),
     DT_PLAIN(MPI_BYTE, 1, KR_DT_K_U8, KR_DT_C_BYTE),
 
-    /* C characters: MPI_CHAR and MPI_WCHAR hold text, so no arithmetic; the explicitly
-     * signed and unsigned chars are small integers */
-    DT_PLAIN(MPI_CHAR, sizeof(char), DT_IKIND(char), KR_DT_C_NONE),
+    /* C characters: the standard keeps MPI_CHAR and MPI_WCHAR for text, so no arithmetic,
+     * but Open MPI and MPICH reduce MPI_CHAR as the small integer it is, and programs rely on
+     * that (osu_allreduce's default type); the explicitly signed and unsigned chars are small
+     * integers anyway */
+    DT_PLAIN(MPI_CHAR, sizeof(char), DT_IKIND(char), KR_DT_C_CINT),
     DT_PLAIN(MPI_WCHAR, sizeof(wchar_t), DT_IKIND(wchar_t), KR_DT_C_NONE),
     DT_PLAIN(MPI_SIGNED_CHAR, 1, KR_DT_K_I8, KR_DT_C_CINT),
     DT_PLAIN(MPI_UNSIGNED_CHAR, 1, KR_DT_K_U8, KR_DT_C_CINT),

@@ -420,7 +420,7 @@ static const struct trow types[] = {
     ROW(MPI_OFFSET, G_MULTI, check_offset),
     ROW(MPI_PACKED, G_NONE, NULL),
     ROW(MPI_BYTE, G_BYTE, check_uchar),
-    ROW(MPI_CHAR, G_NONE, NULL),
+    ROW(MPI_CHAR, G_CINT, CHAR_MIN < 0 ? check_schar : check_uchar), /* as Open MPI, MPICH */
     ROW(MPI_WCHAR, G_NONE, NULL),
     ROW(MPI_SIGNED_CHAR, G_CINT, check_schar),
     ROW(MPI_UNSIGNED_CHAR, G_CINT, check_uchar),
