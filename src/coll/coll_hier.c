@@ -59,6 +59,8 @@ static void hier_order(struct kr_coll_hier *h, int n, int myhost)
     h->uniform = true;
     for (int i = 0; i < h->nhosts; i++) {
         h->uniform = h->uniform && h->first[i + 1] - h->first[i] == h->nmine;
+    }
+    for (int i = 0; h->uniform && i < h->nhosts; i++) {
         h->peers[i] = h->order[h->first[i] + h->me];
     }
 }
