@@ -95,6 +95,13 @@ int kr_api_err_add_class(int *class_out);
 int kr_api_err_add_code(int errclass, int *code_out);
 int kr_api_err_set_string(int code, const char *text);
 
+/* MPI_Remove_error_class (`is_class`) and MPI_Remove_error_code: -EINVAL when `code` is not a
+ * live added class (code), -EBUSY while the class still has codes or the code a string. The
+ * value is not handed out again. kr_api_err_remove_string: -EINVAL when `code` is not a live
+ * added class or code, -ENOENT when it has no string. */
+int kr_api_err_remove(int code, bool is_class);
+int kr_api_err_remove_string(int code);
+
 /* The class of `code` (a predefined class maps to itself), or -1 if `code` is no error code. */
 int kr_api_err_class(int code);
 
