@@ -63,7 +63,7 @@ static const struct expect_dt expected[] = {
     PLAIN(MPI_OFFSET, sizeof(MPI_Offset), KR_DT_C_MULTI),
     PLAIN(MPI_PACKED, 1, KR_DT_C_NONE),
     PLAIN(MPI_BYTE, 1, KR_DT_C_BYTE),
-    PLAIN(MPI_CHAR, sizeof(char), KR_DT_C_NONE),
+    PLAIN(MPI_CHAR, sizeof(char), KR_DT_C_CINT), /* reduced as a small integer (dt_predef.c) */
     PLAIN(MPI_WCHAR, sizeof(wchar_t), KR_DT_C_NONE),
     PLAIN(MPI_SIGNED_CHAR, sizeof(signed char), KR_DT_C_CINT),
     PLAIN(MPI_UNSIGNED_CHAR, sizeof(unsigned char), KR_DT_C_CINT),
