@@ -169,6 +169,11 @@ MPI_Comm kr_api_comm_handle(struct kr_comm *c);
  * objects and the rest of the communicator internals are in api_comm_int.h. */
 void kr_api_comm_finalize(void);
 
+/* MPI_Comm_free and MPI_Finalize (api_bsend.c): a buffer still attached to `comm`
+ * (MPI_Comm_attach_buffer) is detached implicitly, after its messages have left. MPI_SUCCESS
+ * or the error `call` reported. */
+int kr_api_bsend_comm_free(struct kr_comm *comm, const char *call);
+
 /* --- Fortran integers for handles (api_htab.c, api_f2c.c) ------------------------------ */
 
 /* Handle kinds, for the table that gives user handles (addresses) Fortran integers. */
