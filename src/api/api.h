@@ -95,6 +95,13 @@ int kr_api_err_add_class(int *class_out);
 int kr_api_err_add_code(int errclass, int *code_out);
 int kr_api_err_set_string(int code, const char *text);
 
+/* MPI_Remove_error_class (`is_class`) and MPI_Remove_error_code: -EINVAL when `code` is not a
+ * live added class (code), -EBUSY while the class still has codes or the code a string. The
+ * value is not handed out again. kr_api_err_remove_string: -EINVAL when `code` is not a live
+ * added class or code, -ENOENT when it has no string. */
+int kr_api_err_remove(int code, bool is_class);
+int kr_api_err_remove_string(int code);
+
 /* The class of `code` (a predefined class maps to itself), or -1 if `code` is no error code. */
 int kr_api_err_class(int code);
 
@@ -161,6 +168,11 @@ MPI_Comm kr_api_comm_handle(struct kr_comm *c);
  * MPI_COMM_SELF, then MPI_COMM_WORLD, and free their info hints and MPI_INFO_ENV. Groups, info
  * objects and the rest of the communicator internals are in api_comm_int.h. */
 void kr_api_comm_finalize(void);
+
+/* MPI_Comm_free and MPI_Finalize (api_bsend.c): a buffer still attached to `comm`
+ * (MPI_Comm_attach_buffer) is detached implicitly, after its messages have left. MPI_SUCCESS
+ * or the error `call` reported. */
+int kr_api_bsend_comm_free(struct kr_comm *comm, const char *call);
 
 /* --- Fortran integers for handles (api_htab.c, api_f2c.c) ------------------------------ */
 

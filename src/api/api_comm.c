@@ -193,6 +193,10 @@ int PMPI_Comm_free(MPI_Comm *h)
                             "error %d",
                             ret);
     }
+    ret = kr_api_bsend_comm_free(comm, "MPI_Comm_free");
+    if (ret != MPI_SUCCESS) {
+        return ret;
+    }
     kr_api_comm_destroy(comm);
     *h = MPI_COMM_NULL;
     return MPI_SUCCESS;
@@ -216,6 +220,7 @@ void kr_api_comm_finalize(void)
         }
         kr_api_info_free(keep[i]->info);
         keep[i]->info = NULL;
+        kr_api_bsend_comm_free(keep[i], "MPI_Finalize"); /* reports its own failure */
     }
     kr_api_info_env_free();
 }

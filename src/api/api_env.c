@@ -1,4 +1,4 @@
-/* Environment queries: versions, processor name, clocks. */
+/* Environment queries: versions, processor name, clocks; and MPI_Pcontrol. */
 #include "config.h"
 
 #include "api.h"
@@ -82,4 +82,13 @@ double PMPI_Wtick(void)
         return 1e-9;
     }
     return (double) ts.tv_sec + (double) ts.tv_nsec * 1e-9;
+}
+
+/* Profiling control: a profiling library defines MPI_Pcontrol to take the levels; without one
+ * it has no effect (MPI-5.0 15.2.4), whatever the level and the further arguments. */
+KR_WEAK_ALIAS(Pcontrol)
+int PMPI_Pcontrol(const int level, ...)
+{
+    (void) level;
+    return MPI_SUCCESS;
 }

@@ -96,15 +96,17 @@ static const struct api_err_class api_err_classes[] = {
 
 /* ---- classes and codes the program adds ------------------------------------------------- */
 
-/* Value API_ERR_DYN_FIRST + i is entry i. MPI has no call to remove one (MPI-5.0's
- * MPI_Remove_error_* are not implemented yet), so values are never reused and entries only
- * grow. The cap catches a program that adds codes in a loop. */
+/* Value API_ERR_DYN_FIRST + i is entry i. MPI_Remove_error_class/code mark an entry removed
+ * but never hand its value out again, so ranks that add and remove in the same order still
+ * agree on values, and a stale code cannot name a newer one. The cap catches a program that
+ * adds codes in a loop. */
 #define API_ERR_DYN_FIRST (MPI_ERR_LASTCODE + 1)
 #define API_ERR_DYN_MAX 65536
 
 struct api_err_dyn {
-    int cls;    /* the code's class; a class's own value for a class */
-    char *text; /* from MPI_Add_error_string; NULL until then */
+    int cls;      /* the code's class; a class's own value for a class */
+    char *text;   /* from MPI_Add_error_string; NULL until then or after Remove_error_string */
+    bool removed; /* MPI_Remove_error_class/code: no longer a value */
 };
 
 /* All the table's state in one place, so one lock can guard it later. */
@@ -115,7 +117,8 @@ static struct api_err_table {
 
 static struct api_err_dyn *api_err_dyn_entry(int code)
 {
-    if (code < API_ERR_DYN_FIRST || code - API_ERR_DYN_FIRST >= api_err_dyn.n) {
+    if (code < API_ERR_DYN_FIRST || code - API_ERR_DYN_FIRST >= api_err_dyn.n
+        || api_err_dyn.v[code - API_ERR_DYN_FIRST].removed) {
         return NULL;
     }
     return &api_err_dyn.v[code - API_ERR_DYN_FIRST];
@@ -173,6 +176,44 @@ int kr_api_err_set_string(int code, const char *text)
     }
     free(e->text);
     e->text = copy;
+    return 0;
+}
+
+int kr_api_err_remove(int code, bool is_class)
+{
+    struct api_err_dyn *e = api_err_dyn_entry(code);
+
+    if (e == NULL || (e->cls == code) != is_class) {
+        return -EINVAL;
+    }
+    if (!is_class && e->text != NULL) {
+        return -EBUSY; /* MPI-4.1 9.5: the string goes first */
+    }
+    for (int i = 0; is_class && i < api_err_dyn.n; i++) {
+        const struct api_err_dyn *c = &api_err_dyn.v[i];
+
+        if (!c->removed && c->cls == code && API_ERR_DYN_FIRST + i != code) {
+            return -EBUSY; /* and the class's codes before the class */
+        }
+    }
+    free(e->text);
+    e->text = NULL;
+    e->removed = true;
+    return 0;
+}
+
+int kr_api_err_remove_string(int code)
+{
+    struct api_err_dyn *e = api_err_dyn_entry(code);
+
+    if (e == NULL) {
+        return -EINVAL;
+    }
+    if (e->text == NULL) {
+        return -ENOENT;
+    }
+    free(e->text);
+    e->text = NULL;
     return 0;
 }
 
@@ -479,6 +520,72 @@ int PMPI_Add_error_string(int errorcode, const char *string)
                             errorcode);
     }
     return ret == 0 ? MPI_SUCCESS : kr_api_fail(NULL, "MPI_Add_error_string", ret);
+}
+
+/* MPI_Remove_error_*: the standard calls misuse erroneous without naming a class; Kurir
+ * answers MPI_ERR_ARG, saying which rule was broken. `what` is what the call removes. */
+enum api_err_what { API_ERR_CLASS, API_ERR_CODE, API_ERR_STRING };
+
+static int api_err_remove_failed(const char *call, int code, int ret, enum api_err_what what)
+{
+    static const char *const added[] = {
+        [API_ERR_CLASS] = "error class that MPI_Add_error_class",
+        [API_ERR_CODE] = "error code that MPI_Add_error_code",
+        [API_ERR_STRING] = "error class or code that MPI_Add_error_class/code",
+    };
+
+    if (code >= 0 && code <= MPI_ERR_LASTCODE) {
+        return kr_api_error(NULL, MPI_ERR_ARG, "%s: %d is predefined and cannot be removed",
+                            call, code);
+    }
+    if (ret == -EBUSY) {
+        return kr_api_error(NULL, MPI_ERR_ARG, "%s: %d still has %s", call, code,
+                            what == API_ERR_CLASS
+                                ? "error codes; remove them first (MPI_Remove_error_code)"
+                                : "an error string; remove it first (MPI_Remove_error_string)");
+    }
+    if (ret == -ENOENT) {
+        return kr_api_error(NULL, MPI_ERR_ARG, "%s: %d has no error string (none was added, or "
+                            "it was removed)", call, code);
+    }
+    return kr_api_error(NULL, MPI_ERR_ARG, "%s: %d is no %s returned (or it was removed)", call,
+                        code, added[what]);
+}
+
+KR_WEAK_ALIAS(Remove_error_class)
+int PMPI_Remove_error_class(int errorclass)
+{
+    int ret;
+
+    kr_api_check_running("MPI_Remove_error_class");
+    ret = kr_api_err_remove(errorclass, true);
+    return ret == 0 ? MPI_SUCCESS
+                    : api_err_remove_failed("MPI_Remove_error_class", errorclass, ret,
+                                            API_ERR_CLASS);
+}
+
+KR_WEAK_ALIAS(Remove_error_code)
+int PMPI_Remove_error_code(int errorcode)
+{
+    int ret;
+
+    kr_api_check_running("MPI_Remove_error_code");
+    ret = kr_api_err_remove(errorcode, false);
+    return ret == 0 ? MPI_SUCCESS
+                    : api_err_remove_failed("MPI_Remove_error_code", errorcode, ret,
+                                            API_ERR_CODE);
+}
+
+KR_WEAK_ALIAS(Remove_error_string)
+int PMPI_Remove_error_string(int errorcode)
+{
+    int ret;
+
+    kr_api_check_running("MPI_Remove_error_string");
+    ret = kr_api_err_remove_string(errorcode);
+    return ret == 0 ? MPI_SUCCESS
+                    : api_err_remove_failed("MPI_Remove_error_string", errorcode, ret,
+                                            API_ERR_STRING);
 }
 
 /* ---- error handler objects --------------------------------------------------------------- */

@@ -1,6 +1,6 @@
 /* Window objects: MPI_Win_create / allocate / allocate_shared / create_dynamic, attach and
- * detach, free, shared_query, and the window's group, name, info, predefined attributes and
- * error handler. The window itself is src/rma's struct kr_win; its address is the handle. */
+ * detach, free, shared_query, and the window's group, name, info and error handler
+ * (attributes: api_win_attr.c). The window itself is src/rma's struct kr_win; its address is the handle. */
 #include "config.h"
 
 #include "api.h"
@@ -222,6 +222,11 @@ int PMPI_Win_free(MPI_Win *h)
                                 : w->start_group != NULL     ? "MPI_Win_start without complete"
                                                              : "MPI_Win_post without wait");
     }
+    /* delete callbacks first: one that fails leaves the window as it was */
+    ret = kr_api_win_attrs_delete(w, "MPI_Win_free");
+    if (ret != MPI_SUCCESS) {
+        return ret;
+    }
     kr_api_handle_forget(KR_API_H_WIN, w);
     kr_api_errh_release(w->errh);
     kr_api_info_free(w->info);
@@ -381,38 +386,6 @@ int PMPI_Win_get_info(MPI_Win h, MPI_Info *info_used)
         return kr_api_win_fail(w, "MPI_Win_get_info", -ENOMEM);
     }
     *info_used = (MPI_Info) (void *) copy;
-    return MPI_SUCCESS;
-}
-
-/* Predefined attributes are pointers to values that live as long as the window. */
-KR_WEAK_ALIAS(Win_get_attr)
-int PMPI_Win_get_attr(MPI_Win h, int keyval, void *attribute_val, int *flag)
-{
-    static const int models = MPI_WIN_UNIFIED;
-    struct kr_win *w;
-    int ret;
-
-    kr_api_check_running("MPI_Win_get_attr");
-    ret = kr_api_check_win("MPI_Win_get_attr", h, &w);
-    if (ret == MPI_SUCCESS && (attribute_val == NULL || flag == NULL)) {
-        ret = kr_api_win_error(w, MPI_ERR_ARG, "MPI_Win_get_attr: %s is NULL",
-                               flag == NULL ? "flag" : "attribute_val");
-    }
-    if (ret != MPI_SUCCESS) {
-        return ret;
-    }
-    *flag = 1;
-    switch (keyval) {
-    case MPI_WIN_BASE: *(void **) attribute_val = w->base; break;
-    case MPI_WIN_SIZE: *(void **) attribute_val = &w->attr_size; break;
-    case MPI_WIN_DISP_UNIT: *(void **) attribute_val = &w->attr_disp_unit; break;
-    case MPI_WIN_CREATE_FLAVOR: *(void **) attribute_val = &w->attr_flavor; break;
-    case MPI_WIN_MODEL: *(const void **) attribute_val = &models; break;
-    default:
-        *flag = 0;
-        return kr_api_win_error(w, MPI_ERR_KEYVAL,
-                                "MPI_Win_get_attr: keyval %d is not a window attribute", keyval);
-    }
     return MPI_SUCCESS;
 }
 

@@ -24,4 +24,9 @@ int kr_api_check_win(const char *call, MPI_Win h, struct kr_win **win_out);
 /* A window rank for a target (MPI_PROC_NULL allowed when `procnull`): MPI_ERR_RANK. */
 int kr_api_check_win_rank(const char *call, struct kr_win *w, int rank, bool procnull);
 
+/* MPI_Win_free, before anything else (api_win_attr.c): run the delete callback of every
+ * attribute, newest first. MPI_SUCCESS, or a callback's error as `call` reports it (the
+ * attributes from the failed one on stay). */
+int kr_api_win_attrs_delete(struct kr_win *w, const char *call);
+
 #endif /* KR_API_WIN_INT_H */

@@ -61,6 +61,7 @@ struct kr_comm {
     struct kr_comm_topo *topo;  /* process topology; NULL when none */
     struct kr_attr_list *attrs; /* cached attributes; the API layer runs their callbacks */
     void *info;                 /* info hints (MPI_Comm_set_info), owned by the API layer */
+    void *bsend;                /* MPI_Comm_attach_buffer's buffer, owned by the API layer */
 };
 
 static inline uint32_t kr_comm_ctx_pt2pt(const struct kr_comm *c)

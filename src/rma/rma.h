@@ -79,6 +79,7 @@ struct kr_win {
     /* the API layer's */
     void *errh;
     void *info;
+    struct kr_attr_list *attrs; /* user attributes (MPI_Win_set_attr) */
     char name[128];
     int64_t attr_size;          /* what MPI_Win_get_attr points to */
     int attr_disp_unit, attr_flavor;

@@ -6,6 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 SPLIT=$KURIR_BUILDDIR/tests/integration/progs/split_hw
+HWINFO=$KURIR_BUILDDIR/tests/integration/progs/hw_info
 unset OMP_NUM_THREADS
 
 # CPUs this test may use, and hardware threads per core (siblings of its first CPU).
@@ -104,5 +105,14 @@ kr_run 30 "$MPIRUN" -n 2 --bind-to core "$SPLIT" unguided 1
 kr_expect "HW_UNGUIDED, bound to cores: the first resource that separates them" [ "$kr_rc" -eq 0 ]
 kr_run 30 "$MPIRUN" -n 2 --bind-to none "$SPLIT" unguided 0
 kr_expect "HW_UNGUIDED, unbound on one host: MPI_COMM_NULL" [ "$kr_rc" -eq 0 ]
+
+# MPI_Get_hw_resource_info: the smallest resource a rank is confined to.
+hw_core=PU
+[ "$smt" -gt 1 ] && hw_core=Core # a core's hardware threads: no single PU
+kr_run 30 "$MPIRUN" -n 2 --bind-to core "$HWINFO" "$hw_core"
+kr_expect "hw resource info, bound to cores: $hw_core" [ "$kr_rc" -eq 0 ]
+kr_run 30 "$MPIRUN" -n 2 --bind-to none "$HWINFO"
+kr_expect "hw resource info, unbound: the smallest object holding every CPU, as split_type sees" \
+    [ "$kr_rc" -eq 0 ]
 
 kr_finish
