@@ -158,11 +158,12 @@ int kr_coll_shm_bcast(struct kr_comm *comm, void *buf, size_t bytes, int root)
 
 /* Short blocks cost one fence instead of n - 1 messages each way. Long ones are better served
  * by single copies (reading what another core just wrote runs at ~8 GB/s here, CMA at ~13).
- * On an oversubscribed host the fence saves context switches for somewhat longer blocks, but
- * not for long ones: np 4 on 2 cores, shm / posted messages, 1 KiB 3.4-4.3 / 4.2-4.7 us,
- * 4 KiB 14 / 11-15, 16 KiB 44 / 30-46, 64 KiB 150 / 50-55. */
+ * On an oversubscribed host the fence saves context switches for longer blocks too, but two
+ * copies lose when memory is slow (this VM flips between states): np 4 on 2 cores, shm /
+ * posted messages, 16 KiB 16-19 / 27-35 us (slow state 44 / 30-46), 64 KiB 38 / 43-48 (slow
+ * state 150 / 50-55). */
 #define SHM_ALLTOALL_SHORT 2048
-#define SHM_ALLTOALL_OVERSUB 4096
+#define SHM_ALLTOALL_OVERSUB 16384
 
 bool kr_coll_shm_alltoall_ok(const struct kr_comm *comm, size_t bytes, bool forced)
 {
