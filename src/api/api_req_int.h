@@ -112,6 +112,12 @@ static inline struct kr_req *kr_api_req(MPI_Request h)
  * handle may be MPI_REQUEST_NULL. */
 int kr_api_check_req(const char *call, MPI_Request *h, bool null_ok);
 
+/* Array arguments of the calls on many requests (the wait/test family, get_status): a
+ * non-negative count, an array when it is positive, and a valid or null handle in each. */
+int kr_api_check_req_array(const char *call, int count, MPI_Request requests[]);
+/* Where the status of request i goes (MPI_STATUS_IGNORE for MPI_STATUSES_IGNORE). */
+MPI_Status *kr_api_status_at(MPI_Status statuses[], int i);
+
 /* True for a request that takes no part in completion calls: a null handle or an inactive
  * persistent request. */
 static inline bool kr_api_req_inactive(MPI_Request h)

@@ -5,33 +5,9 @@
 
 #include "api_req_int.h"
 
-/* Array arguments, as the wait calls check them. */
-static int req_status_check(const char *call, int count, MPI_Request requests[])
-{
-    if (count < 0) {
-        return kr_api_error(NULL, MPI_ERR_COUNT, "%s: count %d is negative", call, count);
-    }
-    if (count > 0 && requests == NULL) {
-        return kr_api_error(NULL, MPI_ERR_REQUEST, "%s: the request array is NULL", call);
-    }
-    for (int i = 0; i < count; i++) {
-        int ret = kr_api_check_req(call, &requests[i], true);
-
-        if (ret != MPI_SUCCESS) {
-            return ret;
-        }
-    }
-    return MPI_SUCCESS;
-}
-
 static bool req_status_done(MPI_Request h)
 {
     return !kr_api_req_inactive(h) && kr_api_req(h)->done;
-}
-
-static MPI_Status *req_status_at(MPI_Status statuses[], int i)
-{
-    return statuses == MPI_STATUSES_IGNORE ? MPI_STATUS_IGNORE : &statuses[i];
 }
 
 /* The status of finished request `h`, left as it is; returns the operation's error class. */
@@ -80,7 +56,7 @@ int PMPI_Request_get_status_all(int count, MPI_Request array_of_requests[], int 
     int ret;
 
     kr_api_check_running(call);
-    ret = req_status_check(call, count, array_of_requests);
+    ret = kr_api_check_req_array(call, count, array_of_requests);
     if (ret == MPI_SUCCESS && flag == NULL) {
         ret = kr_api_error(NULL, MPI_ERR_ARG, "%s: flag is NULL", call);
     }
@@ -98,7 +74,7 @@ int PMPI_Request_get_status_all(int count, MPI_Request array_of_requests[], int 
     }
     *flag = 1;
     for (int i = 0; i < count; i++) {
-        MPI_Status *st = req_status_at(array_of_statuses, i);
+        MPI_Status *st = kr_api_status_at(array_of_statuses, i);
 
         if (kr_api_req_inactive(array_of_requests[i])) {
             kr_api_status_inactive(st);
@@ -118,7 +94,7 @@ int PMPI_Request_get_status_any(int count, MPI_Request array_of_requests[], int 
     int ret;
 
     kr_api_check_running(call);
-    ret = req_status_check(call, count, array_of_requests);
+    ret = kr_api_check_req_array(call, count, array_of_requests);
     if (ret == MPI_SUCCESS && (indx == NULL || flag == NULL)) {
         ret = kr_api_error(NULL, MPI_ERR_ARG, "%s: %s is NULL", call,
                            indx == NULL ? "indx" : "flag");
@@ -158,7 +134,7 @@ int PMPI_Request_get_status_some(int incount, MPI_Request array_of_requests[], i
     int ret;
 
     kr_api_check_running(call);
-    ret = req_status_check(call, incount, array_of_requests);
+    ret = kr_api_check_req_array(call, incount, array_of_requests);
     if (ret == MPI_SUCCESS && (outcount == NULL || (incount > 0 && array_of_indices == NULL))) {
         ret = kr_api_error(NULL, MPI_ERR_ARG, "%s: %s is NULL", call,
                            outcount == NULL ? "outcount" : "array_of_indices");
@@ -175,7 +151,7 @@ int PMPI_Request_get_status_some(int incount, MPI_Request array_of_requests[], i
         if (req_status_done(array_of_requests[i])) {
             array_of_indices[*outcount] = i;
             if (req_status_peek(array_of_requests[i],
-                                req_status_at(array_of_statuses, *outcount))
+                                kr_api_status_at(array_of_statuses, *outcount))
                 != MPI_SUCCESS) {
                 failed = true;
             }

@@ -304,90 +304,80 @@ static int rma_req(const char *call, int ret, MPI_Win h, int rank, MPI_Request *
 
 #define RMA_SIDE(b, c, t) (&(struct rma_side) { (b), (c), (t) })
 
-KR_WEAK_ALIAS(Put)
-int PMPI_Put(const void *origin_addr, int origin_count, MPI_Datatype origin_datatype,
-             int target_rank, MPI_Aint target_disp, int target_count,
-             MPI_Datatype target_datatype, MPI_Win win)
-{
-    return rma_do("MPI_Put", RMA_K_PUT, RMA_SIDE(origin_addr, origin_count, origin_datatype),
-                  NULL, target_rank, target_disp,
-                  RMA_SIDE(NULL, target_count, target_datatype), MPI_OP_NULL, win);
-}
+/* One definition per call and count type (the _c twins take MPI_Count), as REQ_SEND_PAIR does
+ * for sends: puts and gets (`q` qualifies the origin buffer), accumulates (with an op),
+ * get-accumulates (with a result buffer), and the request forms of each (R*: the operation is
+ * complete when they return). */
+#define RMA_ORIGIN(q, cnt) q void *origin_addr, cnt origin_count, MPI_Datatype origin_datatype
+#define RMA_TARGET(cnt)                                                                           \
+    int target_rank, MPI_Aint target_disp, cnt target_count, MPI_Datatype target_datatype
+#define RMA_RESULT(cnt) void *result_addr, cnt result_count, MPI_Datatype result_datatype
+#define RMA_DO(name, kind, result, op)                                                            \
+    rma_do(name, kind, RMA_SIDE(origin_addr, origin_count, origin_datatype), result,               \
+           target_rank, target_disp, RMA_SIDE(NULL, target_count, target_datatype), op, win)
 
-KR_WEAK_ALIAS(Put_c)
-int PMPI_Put_c(const void *origin_addr, MPI_Count origin_count, MPI_Datatype origin_datatype,
-               int target_rank, MPI_Aint target_disp, MPI_Count target_count,
-               MPI_Datatype target_datatype, MPI_Win win)
-{
-    return rma_do("MPI_Put_c", RMA_K_PUT, RMA_SIDE(origin_addr, origin_count, origin_datatype),
-                  NULL, target_rank, target_disp,
-                  RMA_SIDE(NULL, target_count, target_datatype), MPI_OP_NULL, win);
-}
+#define RMA_MOVE(name, q, kind, cnt)                                                              \
+    KR_WEAK_ALIAS(name)                                                                           \
+    int PMPI_##name(RMA_ORIGIN(q, cnt), RMA_TARGET(cnt), MPI_Win win)                             \
+    {                                                                                             \
+        return RMA_DO("MPI_" #name, kind, NULL, MPI_OP_NULL);                                     \
+    }
+#define RMA_RMOVE(name, q, kind, cnt)                                                             \
+    KR_WEAK_ALIAS(name)                                                                           \
+    int PMPI_##name(RMA_ORIGIN(q, cnt), RMA_TARGET(cnt), MPI_Win win, MPI_Request *request)       \
+    {                                                                                             \
+        return rma_req("MPI_" #name, RMA_DO("MPI_" #name, kind, NULL, MPI_OP_NULL), win,         \
+                       target_rank, request);                                                     \
+    }
+#define RMA_ACC(name, cnt)                                                                        \
+    KR_WEAK_ALIAS(name)                                                                           \
+    int PMPI_##name(RMA_ORIGIN(const, cnt), RMA_TARGET(cnt), MPI_Op op, MPI_Win win)              \
+    {                                                                                             \
+        return RMA_DO("MPI_" #name, RMA_K_ACC, NULL, op);                                         \
+    }
+#define RMA_RACC(name, cnt)                                                                       \
+    KR_WEAK_ALIAS(name)                                                                           \
+    int PMPI_##name(RMA_ORIGIN(const, cnt), RMA_TARGET(cnt), MPI_Op op, MPI_Win win,              \
+                    MPI_Request *request)                                                         \
+    {                                                                                             \
+        return rma_req("MPI_" #name, RMA_DO("MPI_" #name, RMA_K_ACC, NULL, op), win, target_rank, \
+                       request);                                                                  \
+    }
+#define RMA_GACC(name, cnt)                                                                       \
+    KR_WEAK_ALIAS(name)                                                                           \
+    int PMPI_##name(RMA_ORIGIN(const, cnt), RMA_RESULT(cnt), RMA_TARGET(cnt), MPI_Op op,          \
+                    MPI_Win win)                                                                  \
+    {                                                                                             \
+        return RMA_DO("MPI_" #name, RMA_K_GACC,                                                   \
+                      RMA_SIDE(result_addr, result_count, result_datatype), op);                  \
+    }
+#define RMA_RGACC(name, cnt)                                                                      \
+    KR_WEAK_ALIAS(name)                                                                           \
+    int PMPI_##name(RMA_ORIGIN(const, cnt), RMA_RESULT(cnt), RMA_TARGET(cnt), MPI_Op op,          \
+                    MPI_Win win, MPI_Request *request)                                            \
+    {                                                                                             \
+        return rma_req("MPI_" #name,                                                              \
+                       RMA_DO("MPI_" #name, RMA_K_GACC,                                           \
+                              RMA_SIDE(result_addr, result_count, result_datatype), op),          \
+                       win, target_rank, request);                                                \
+    }
 
-KR_WEAK_ALIAS(Get)
-int PMPI_Get(void *origin_addr, int origin_count, MPI_Datatype origin_datatype, int target_rank,
-             MPI_Aint target_disp, int target_count, MPI_Datatype target_datatype, MPI_Win win)
-{
-    return rma_do("MPI_Get", RMA_K_GET, RMA_SIDE(origin_addr, origin_count, origin_datatype),
-                  NULL, target_rank, target_disp,
-                  RMA_SIDE(NULL, target_count, target_datatype), MPI_OP_NULL, win);
-}
-
-KR_WEAK_ALIAS(Get_c)
-int PMPI_Get_c(void *origin_addr, MPI_Count origin_count, MPI_Datatype origin_datatype,
-               int target_rank, MPI_Aint target_disp, MPI_Count target_count,
-               MPI_Datatype target_datatype, MPI_Win win)
-{
-    return rma_do("MPI_Get_c", RMA_K_GET, RMA_SIDE(origin_addr, origin_count, origin_datatype),
-                  NULL, target_rank, target_disp,
-                  RMA_SIDE(NULL, target_count, target_datatype), MPI_OP_NULL, win);
-}
-
-KR_WEAK_ALIAS(Accumulate)
-int PMPI_Accumulate(const void *origin_addr, int origin_count, MPI_Datatype origin_datatype,
-                    int target_rank, MPI_Aint target_disp, int target_count,
-                    MPI_Datatype target_datatype, MPI_Op op, MPI_Win win)
-{
-    return rma_do("MPI_Accumulate", RMA_K_ACC,
-                  RMA_SIDE(origin_addr, origin_count, origin_datatype), NULL, target_rank,
-                  target_disp, RMA_SIDE(NULL, target_count, target_datatype), op, win);
-}
-
-KR_WEAK_ALIAS(Accumulate_c)
-int PMPI_Accumulate_c(const void *origin_addr, MPI_Count origin_count,
-                      MPI_Datatype origin_datatype, int target_rank, MPI_Aint target_disp,
-                      MPI_Count target_count, MPI_Datatype target_datatype, MPI_Op op,
-                      MPI_Win win)
-{
-    return rma_do("MPI_Accumulate_c", RMA_K_ACC,
-                  RMA_SIDE(origin_addr, origin_count, origin_datatype), NULL, target_rank,
-                  target_disp, RMA_SIDE(NULL, target_count, target_datatype), op, win);
-}
-
-KR_WEAK_ALIAS(Get_accumulate)
-int PMPI_Get_accumulate(const void *origin_addr, int origin_count, MPI_Datatype origin_datatype,
-                        void *result_addr, int result_count, MPI_Datatype result_datatype,
-                        int target_rank, MPI_Aint target_disp, int target_count,
-                        MPI_Datatype target_datatype, MPI_Op op, MPI_Win win)
-{
-    return rma_do("MPI_Get_accumulate", RMA_K_GACC,
-                  RMA_SIDE(origin_addr, origin_count, origin_datatype),
-                  RMA_SIDE(result_addr, result_count, result_datatype), target_rank, target_disp,
-                  RMA_SIDE(NULL, target_count, target_datatype), op, win);
-}
-
-KR_WEAK_ALIAS(Get_accumulate_c)
-int PMPI_Get_accumulate_c(const void *origin_addr, MPI_Count origin_count,
-                          MPI_Datatype origin_datatype, void *result_addr, MPI_Count result_count,
-                          MPI_Datatype result_datatype, int target_rank, MPI_Aint target_disp,
-                          MPI_Count target_count, MPI_Datatype target_datatype, MPI_Op op,
-                          MPI_Win win)
-{
-    return rma_do("MPI_Get_accumulate_c", RMA_K_GACC,
-                  RMA_SIDE(origin_addr, origin_count, origin_datatype),
-                  RMA_SIDE(result_addr, result_count, result_datatype), target_rank, target_disp,
-                  RMA_SIDE(NULL, target_count, target_datatype), op, win);
-}
+RMA_MOVE(Put, const, RMA_K_PUT, int)
+RMA_MOVE(Put_c, const, RMA_K_PUT, MPI_Count)
+RMA_MOVE(Get, , RMA_K_GET, int)
+RMA_MOVE(Get_c, , RMA_K_GET, MPI_Count)
+RMA_ACC(Accumulate, int)
+RMA_ACC(Accumulate_c, MPI_Count)
+RMA_GACC(Get_accumulate, int)
+RMA_GACC(Get_accumulate_c, MPI_Count)
+RMA_RMOVE(Rput, const, RMA_K_PUT, int)
+RMA_RMOVE(Rput_c, const, RMA_K_PUT, MPI_Count)
+RMA_RMOVE(Rget, , RMA_K_GET, int)
+RMA_RMOVE(Rget_c, , RMA_K_GET, MPI_Count)
+RMA_RACC(Raccumulate, int)
+RMA_RACC(Raccumulate_c, MPI_Count)
+RMA_RGACC(Rget_accumulate, int)
+RMA_RGACC(Rget_accumulate_c, MPI_Count)
 
 KR_WEAK_ALIAS(Fetch_and_op)
 int PMPI_Fetch_and_op(const void *origin_addr, void *result_addr, MPI_Datatype datatype,
@@ -427,123 +417,4 @@ int PMPI_Compare_and_swap(const void *origin_addr, const void *compare_addr, voi
     }
     ret = kr_rma_cas(a.w, origin_addr, compare_addr, result_addr, &a.t);
     return ret == 0 ? MPI_SUCCESS : kr_api_win_fail(a.w, call, ret);
-}
-
-KR_WEAK_ALIAS(Rput)
-int PMPI_Rput(const void *origin_addr, int origin_count, MPI_Datatype origin_datatype,
-              int target_rank, MPI_Aint target_disp, int target_count,
-              MPI_Datatype target_datatype, MPI_Win win, MPI_Request *request)
-{
-    const char *call = "MPI_Rput";
-
-    return rma_req(call,
-                   rma_do(call, RMA_K_PUT, RMA_SIDE(origin_addr, origin_count, origin_datatype),
-                          NULL, target_rank, target_disp,
-                          RMA_SIDE(NULL, target_count, target_datatype), MPI_OP_NULL, win),
-                   win, target_rank, request);
-}
-
-KR_WEAK_ALIAS(Rput_c)
-int PMPI_Rput_c(const void *origin_addr, MPI_Count origin_count, MPI_Datatype origin_datatype,
-                int target_rank, MPI_Aint target_disp, MPI_Count target_count,
-                MPI_Datatype target_datatype, MPI_Win win, MPI_Request *request)
-{
-    const char *call = "MPI_Rput_c";
-
-    return rma_req(call,
-                   rma_do(call, RMA_K_PUT, RMA_SIDE(origin_addr, origin_count, origin_datatype),
-                          NULL, target_rank, target_disp,
-                          RMA_SIDE(NULL, target_count, target_datatype), MPI_OP_NULL, win),
-                   win, target_rank, request);
-}
-
-KR_WEAK_ALIAS(Rget)
-int PMPI_Rget(void *origin_addr, int origin_count, MPI_Datatype origin_datatype, int target_rank,
-              MPI_Aint target_disp, int target_count, MPI_Datatype target_datatype, MPI_Win win,
-              MPI_Request *request)
-{
-    const char *call = "MPI_Rget";
-
-    return rma_req(call,
-                   rma_do(call, RMA_K_GET, RMA_SIDE(origin_addr, origin_count, origin_datatype),
-                          NULL, target_rank, target_disp,
-                          RMA_SIDE(NULL, target_count, target_datatype), MPI_OP_NULL, win),
-                   win, target_rank, request);
-}
-
-KR_WEAK_ALIAS(Rget_c)
-int PMPI_Rget_c(void *origin_addr, MPI_Count origin_count, MPI_Datatype origin_datatype,
-                int target_rank, MPI_Aint target_disp, MPI_Count target_count,
-                MPI_Datatype target_datatype, MPI_Win win, MPI_Request *request)
-{
-    const char *call = "MPI_Rget_c";
-
-    return rma_req(call,
-                   rma_do(call, RMA_K_GET, RMA_SIDE(origin_addr, origin_count, origin_datatype),
-                          NULL, target_rank, target_disp,
-                          RMA_SIDE(NULL, target_count, target_datatype), MPI_OP_NULL, win),
-                   win, target_rank, request);
-}
-
-KR_WEAK_ALIAS(Raccumulate)
-int PMPI_Raccumulate(const void *origin_addr, int origin_count, MPI_Datatype origin_datatype,
-                     int target_rank, MPI_Aint target_disp, int target_count,
-                     MPI_Datatype target_datatype, MPI_Op op, MPI_Win win,
-                     MPI_Request *request)
-{
-    const char *call = "MPI_Raccumulate";
-
-    return rma_req(call,
-                   rma_do(call, RMA_K_ACC, RMA_SIDE(origin_addr, origin_count, origin_datatype),
-                          NULL, target_rank, target_disp,
-                          RMA_SIDE(NULL, target_count, target_datatype), op, win),
-                   win, target_rank, request);
-}
-
-KR_WEAK_ALIAS(Raccumulate_c)
-int PMPI_Raccumulate_c(const void *origin_addr, MPI_Count origin_count,
-                       MPI_Datatype origin_datatype, int target_rank, MPI_Aint target_disp,
-                       MPI_Count target_count, MPI_Datatype target_datatype, MPI_Op op,
-                       MPI_Win win, MPI_Request *request)
-{
-    const char *call = "MPI_Raccumulate_c";
-
-    return rma_req(call,
-                   rma_do(call, RMA_K_ACC, RMA_SIDE(origin_addr, origin_count, origin_datatype),
-                          NULL, target_rank, target_disp,
-                          RMA_SIDE(NULL, target_count, target_datatype), op, win),
-                   win, target_rank, request);
-}
-
-KR_WEAK_ALIAS(Rget_accumulate)
-int PMPI_Rget_accumulate(const void *origin_addr, int origin_count, MPI_Datatype origin_datatype,
-                         void *result_addr, int result_count, MPI_Datatype result_datatype,
-                         int target_rank, MPI_Aint target_disp, int target_count,
-                         MPI_Datatype target_datatype, MPI_Op op, MPI_Win win,
-                         MPI_Request *request)
-{
-    const char *call = "MPI_Rget_accumulate";
-
-    return rma_req(call,
-                   rma_do(call, RMA_K_GACC, RMA_SIDE(origin_addr, origin_count, origin_datatype),
-                          RMA_SIDE(result_addr, result_count, result_datatype), target_rank,
-                          target_disp, RMA_SIDE(NULL, target_count, target_datatype), op, win),
-                   win, target_rank, request);
-}
-
-KR_WEAK_ALIAS(Rget_accumulate_c)
-int PMPI_Rget_accumulate_c(const void *origin_addr, MPI_Count origin_count,
-                           MPI_Datatype origin_datatype, void *result_addr,
-                           MPI_Count result_count, MPI_Datatype result_datatype, int target_rank,
-                           MPI_Aint target_disp, MPI_Count target_count,
-                           MPI_Datatype target_datatype, MPI_Op op, MPI_Win win,
-                           MPI_Request *request)
-{
-    const char *call = "MPI_Rget_accumulate_c";
-
-    return rma_req(call,
-                   rma_do(call, RMA_K_GACC, RMA_SIDE(origin_addr, origin_count, origin_datatype),
-                          RMA_SIDE(result_addr, result_count, result_datatype), target_rank,
-                          target_disp, RMA_SIDE(NULL, target_count, target_datatype), op, win),
-                   win, target_rank, request);
 }

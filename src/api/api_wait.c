@@ -130,8 +130,7 @@ int PMPI_Test(MPI_Request *request, int *flag, MPI_Status *status)
     return kr_api_req_complete("MPI_Test", request, status, false);
 }
 
-/* Array arguments of the multi-completion calls. */
-static int wait_check_array(const char *call, int count, MPI_Request requests[])
+int kr_api_check_req_array(const char *call, int count, MPI_Request requests[])
 {
     if (count < 0) {
         return kr_api_error(NULL, MPI_ERR_COUNT, "%s: count %d is negative", call, count);
@@ -149,7 +148,7 @@ static int wait_check_array(const char *call, int count, MPI_Request requests[])
     return MPI_SUCCESS;
 }
 
-static MPI_Status *wait_status(MPI_Status statuses[], int i)
+MPI_Status *kr_api_status_at(MPI_Status statuses[], int i)
 {
     return statuses == MPI_STATUSES_IGNORE ? MPI_STATUS_IGNORE : &statuses[i];
 }
@@ -187,10 +186,10 @@ static int wait_finish_all(const char *call, int count, MPI_Request requests[],
 
     for (int i = 0; i < count; i++) {
         if (kr_api_req_inactive(requests[i])) {
-            kr_api_status_inactive(wait_status(statuses, i));
+            kr_api_status_inactive(kr_api_status_at(statuses, i));
             continue;
         }
-        wait_finish_one(call, requests, i, wait_status(statuses, i), &failed);
+        wait_finish_one(call, requests, i, kr_api_status_at(statuses, i), &failed);
     }
     return wait_in_status(call, failed);
 }
@@ -201,7 +200,7 @@ int PMPI_Waitall(int count, MPI_Request requests[], MPI_Status statuses[])
     int ret;
 
     kr_api_check_running("MPI_Waitall");
-    ret = wait_check_array("MPI_Waitall", count, requests);
+    ret = kr_api_check_req_array("MPI_Waitall", count, requests);
     for (int i = 0; ret == MPI_SUCCESS && i < count; i++) {
         if (!kr_api_req_inactive(requests[i])) {
             ret = wait_one("MPI_Waitall", kr_api_req(requests[i]));
@@ -216,7 +215,7 @@ int PMPI_Testall(int count, MPI_Request requests[], int *flag, MPI_Status status
     int ret;
 
     kr_api_check_running("MPI_Testall");
-    ret = wait_check_array("MPI_Testall", count, requests);
+    ret = kr_api_check_req_array("MPI_Testall", count, requests);
     if (ret == MPI_SUCCESS && flag == NULL) {
         ret = kr_api_error(NULL, MPI_ERR_ARG, "MPI_Testall: flag is NULL");
     }
@@ -270,7 +269,7 @@ static int wait_any(const char *call, int count, MPI_Request requests[], int *in
     int ret;
 
     kr_api_check_running(call);
-    ret = wait_check_array(call, count, requests);
+    ret = kr_api_check_req_array(call, count, requests);
     if (ret == MPI_SUCCESS && index == NULL) {
         ret = kr_api_error(NULL, MPI_ERR_ARG, "%s: index is NULL", call);
     }
@@ -325,7 +324,7 @@ static int wait_some(const char *call, int incount, MPI_Request requests[], int 
     int ret;
 
     kr_api_check_running(call);
-    ret = wait_check_array(call, incount, requests);
+    ret = kr_api_check_req_array(call, incount, requests);
     if (ret == MPI_SUCCESS && (outcount == NULL || (incount > 0 && indices == NULL))) {
         ret = kr_api_error(NULL, MPI_ERR_ARG, "%s: %s is NULL", call,
                            outcount == NULL ? "outcount" : "indices");
@@ -346,7 +345,7 @@ static int wait_some(const char *call, int incount, MPI_Request requests[], int 
     for (int i = 0; i < incount; i++) {
         if (!kr_api_req_inactive(requests[i]) && kr_api_req(requests[i])->done) {
             indices[*outcount] = i;
-            wait_finish_one(call, requests, i, wait_status(statuses, *outcount), &failed);
+            wait_finish_one(call, requests, i, kr_api_status_at(statuses, *outcount), &failed);
             (*outcount)++;
         }
     }

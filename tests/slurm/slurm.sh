@@ -58,24 +58,6 @@ kr_expect "srun: nothing left running" kr_no_leftovers "$mark"
 kr_expect "srun: no files left" [ -z "$(kr_new_files "$before" 0)" ]
 
 # --- sbatch with a job script that runs mpirun --------------------------------------------------
-# kr_sbatch_wait JOBID SECONDS: poll until the job has left the queue; its final state in
-# $job_state.
-kr_sbatch_wait() {
-    local deadline=$(($(kr_now_ms) + $(printf '%.0f' "$(kr_scale "$2")") * 1000))
-    while :; do
-        job_state=$(scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')
-        case $job_state in
-        PENDING | RUNNING | CONFIGURING | COMPLETING | "") ;;
-        *) return 0 ;;
-        esac
-        if [ "$(kr_now_ms)" -gt $deadline ]; then
-            scancel "$1" 2>/dev/null
-            return 1
-        fi
-        sleep 0.2
-    done
-}
-
 out=$KR_SLURM_DIR/job.out
 jobid=$(KURIR_TEST_MARK=$mark KR_JOB_BUILDDIR=$KURIR_BUILDDIR \
     sbatch --parsable --overcommit -n 4 -t 5 -o "$out" "$here/job_mpirun.sh" 2>"$kr_err")

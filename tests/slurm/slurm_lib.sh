@@ -222,3 +222,23 @@ kr_slurm_down() {
     rm -rf "$d"
     KR_SLURM_DIR=
 }
+
+# kr_sbatch_wait JOBID SECONDS: poll until the job has left the queue (scancel it past the
+# deadline and return 1); its final state in $job_state, its exit code (N:SIG) in $job_exit.
+kr_sbatch_wait() {
+    local deadline=$(($(kr_now_ms) + $(printf '%.0f' "$(kr_scale "$2")") * 1000)) info
+    while :; do
+        info=$(scontrol show job "$1" 2>/dev/null)
+        job_state=$(echo "$info" | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')
+        job_exit=$(echo "$info" | sed -n 's/.* ExitCode=\([0-9:]*\).*/\1/p')
+        case $job_state in
+        PENDING | RUNNING | CONFIGURING | COMPLETING | "") ;;
+        *) return 0 ;;
+        esac
+        if [ "$(kr_now_ms)" -gt $deadline ]; then
+            scancel "$1" 2>/dev/null
+            return 1
+        fi
+        sleep 0.2
+    done
+}

@@ -170,26 +170,6 @@ sl_sbatch() {
     kr_expect "sbatch -N 2 ($1) accepted ($(head -c 200 "$kr_err"))" [ -n "$jobid" ]
 }
 
-# sl_job_wait SECONDS: poll until the job has left the queue; final state in $job_state and
-# its exit code (N:SIG) in $job_exit.
-sl_job_wait() {
-    local end=$(($(kr_now_ms) + $(printf '%.0f' "$(kr_scale "$1")") * 1000)) info
-    while :; do
-        info=$(scontrol show job "$jobid" 2>/dev/null)
-        job_state=$(echo "$info" | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')
-        job_exit=$(echo "$info" | sed -n 's/.* ExitCode=\([0-9:]*\).*/\1/p')
-        case $job_state in
-        PENDING | RUNNING | CONFIGURING | COMPLETING | "") ;;
-        *) return 0 ;;
-        esac
-        if [ "$(kr_now_ms)" -gt $end ]; then
-            scancel "$jobid" 2>/dev/null
-            return 1
-        fi
-        sleep 0.2
-    done
-}
-
 sl_job_show() {
     sed 's/^/  job| /' "$job_out"
 }
@@ -198,7 +178,7 @@ sl_job_show() {
 sl_new_case
 sl_sbatch hello
 if [ -n "$jobid" ]; then
-    sl_job_wait 90
+    kr_sbatch_wait "$jobid" 90
     kr_expect "sbatch hello: job COMPLETED (state $job_state, exit $job_exit)" \
         [ "$job_state" = COMPLETED ]
     kr_expect "sbatch hello: mpirun status 0" grep -q '^hello: status 0$' "$job_out"
@@ -219,7 +199,7 @@ kr_expect "sbatch hello: nothing left on any node" sl_nothing_left
 sl_new_case
 sl_sbatch fail
 if [ -n "$jobid" ]; then
-    sl_job_wait 90
+    kr_sbatch_wait "$jobid" 90
     kr_expect "sbatch fail: job ended FAILED with exit code 3 (state $job_state, exit $job_exit)" \
         [ "$job_state" = FAILED -a "$job_exit" = 3:0 ]
     kr_expect "sbatch fail: mpirun exited 3" grep -q '^fail: status 3$' "$job_out"
@@ -240,7 +220,7 @@ if [ -n "$jobid" ]; then
     kr_expect "sbatch block: 4 ranks running on both nodes" \
         [ "$(grep -c '^ready [0-3] n[12] ' "$job_out")" -eq 4 ]
     scancel "$jobid"
-    sl_job_wait 60
+    kr_sbatch_wait "$jobid" 60
     kr_expect "scancel: job CANCELLED (state $job_state)" [ "$job_state" = CANCELLED ]
     [ "$job_state" = CANCELLED ] || sl_job_show
 fi
