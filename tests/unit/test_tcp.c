@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -420,6 +422,43 @@ static void simultaneous_connect_loses_nothing(void **state)
     }
 }
 
+/* A loopback connection's send buffer: the small fixed size while it streams, then back to
+ * the size autotuning had reached; a connection with a fixed buffer is left alone. */
+static void stream_buffer_switches(void **state)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0), scratch = socket(AF_INET, SOCK_STREAM, 0);
+    int snd = (int) kr_tcp_cfg.sndbuf, tuned, small, now;
+    socklen_t len = sizeof(int);
+    struct tcp_conn c = { .fd = fd, .sndbuf_adapt = true };
+    struct tcp_conn fixed = { .fd = scratch };
+
+    (void) state;
+    assert_true(fd >= 0 && scratch >= 0 && snd > 0);
+    assert_int_equal(getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &tuned, &len), 0);
+    assert_int_equal(setsockopt(scratch, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd)), 0);
+    assert_int_equal(getsockopt(scratch, SOL_SOCKET, SO_SNDBUF, &small, &len), 0);
+
+    kr_tcp_conn_stream(&c, true);
+    assert_true(c.sndbuf_stream);
+    assert_int_equal(getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &now, &len), 0);
+    assert_int_equal(now, small);
+    kr_tcp_conn_stream(&c, false);
+    assert_false(c.sndbuf_stream);
+    assert_int_equal(getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &now, &len), 0);
+    assert_int_equal(now, tuned);
+    /* the autotuned size is taken once, on the first switch */
+    assert_int_equal(c.sndbuf_lone, tuned / 2);
+
+    snd = 123456;
+    assert_int_equal(setsockopt(scratch, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd)), 0);
+    kr_tcp_conn_stream(&fixed, true);
+    assert_false(fixed.sndbuf_stream);
+    assert_int_equal(getsockopt(scratch, SOL_SOCKET, SO_SNDBUF, &now, &len), 0);
+    assert_int_equal(now, 2 * snd);
+    close(fd);
+    close(scratch);
+}
+
 static int load_defaults(void **state)
 {
     static const struct kr_setting *const tables[] = { kr_tcp_settings, NULL };
@@ -445,6 +484,7 @@ int main(void)
         cmocka_unit_test(if_choose_explicit_rules),
         cmocka_unit_test(if_list_has_loopback),
         cmocka_unit_test(simultaneous_connect_loses_nothing),
+        cmocka_unit_test(stream_buffer_switches),
     };
 
     return cmocka_run_group_tests(tests, load_defaults, NULL);

@@ -160,6 +160,9 @@ struct tcp_conn {
     bool want_out;              /* EPOLLOUT is registered */
     bool listed;                /* on tt->pending */
     bool dead;                  /* closed; on tt->graveyard until the end of progress */
+    bool sndbuf_adapt;          /* loopback: small send buffer only while streaming */
+    bool sndbuf_stream;         /* it has the small one now */
+    int sndbuf_lone;            /* the autotuned size to go back to (0: not locked yet) */
     /* receive side (TCP_C_UP) */
     enum tcp_rx_mode rx_mode;
     unsigned char *rxbuf;
@@ -278,6 +281,8 @@ void kr_tcp_conn_event(struct tcp_tport *tt, struct tcp_conn *c, uint32_t events
 void kr_tcp_check_deadlines(struct tcp_tport *tt, uint64_t now_ms);
 void kr_tcp_conn_close(struct tcp_tport *tt, struct tcp_conn *c);
 void kr_tcp_conn_want_out(struct tcp_tport *tt, struct tcp_conn *c, bool on);
+/* Bulk transfers queue up behind each other (on), or answer a lone one (off). */
+void kr_tcp_conn_stream(struct tcp_conn *c, bool on);
 int kr_tcp_ep_card(struct tcp_tport *tt, struct tcp_tep *ep);
 void kr_tcp_ep_fail(struct tcp_tport *tt, struct tcp_tep *ep, int err, const char *what);
 uint64_t kr_tcp_now_ms(void);

@@ -57,6 +57,10 @@ static void tcp_recv_bulk_begin(struct tcp_conn *c, const struct tcp_frame *fr)
     }
     c->rx_dst = x->dst;
     c->rx_mode = TCP_RX_BULK;
+    /* Bulk data answers ours and we have nothing queued: a ping-pong, not a stream. */
+    if (c->ep->sq_head == NULL && c->ep->up != NULL) {
+        kr_tcp_conn_stream(c->ep->up, false);
+    }
 }
 
 /* Bytes of the current BIG/BULK/SINK frame arrived (`n` at rx_dst + rx_got, or discarded).

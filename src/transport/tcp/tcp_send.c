@@ -210,7 +210,9 @@ int kr_tcp_send_bulk(struct tcp_tep *ep, uint64_t ticket, const void *buf, size_
         return ret;
     }
     fr.u.bulk.ticket = ticket;
-    if (ep->sq_head == NULL && ep->state == TCP_EP_UP) {
+    if (ep->sq_head != NULL && ep->state == TCP_EP_UP) {
+        kr_tcp_conn_stream(ep->up, true);
+    } else if (ep->state == TCP_EP_UP) {
         struct iovec d = { (void *) buf, len };
         ssize_t n = tcp_send_direct(ep, &fr, &d, 1);
 
