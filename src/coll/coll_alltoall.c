@@ -112,8 +112,11 @@ static int alltoall_bruck(struct kr_sched *s, const unsigned char *sbuf, unsigne
 /* The algorithm for `n` ranks exchanging `bytes` per pair (forced, or by size). */
 static int alltoall_algo(int n, size_t bytes)
 {
-    if (kr_coll_cfg.alltoall != KR_COLL_ALLTOALL_AUTO) {
-        return kr_coll_cfg.alltoall;
+    int forced = kr_coll_cfg.alltoall;
+
+    if (forced != KR_COLL_ALLTOALL_AUTO && forced != KR_COLL_ALLTOALL_SHM
+        && forced != KR_COLL_ALLTOALL_ADAPT) {
+        return forced;
     }
     return bytes >= kr_coll_cfg.alltoall_pairwise_min ? KR_COLL_ALLTOALL_PAIRWISE
            : bytes <= kr_coll_cfg.alltoall_bruck_max && n >= 8 ? KR_COLL_ALLTOALL_BRUCK
@@ -163,24 +166,35 @@ int kr_coll_alltoall_sched(struct kr_comm *comm, const void *sbuf, void *rbuf, s
     return kr_coll_built(s, ret, s_out);
 }
 
-int kr_coll_alltoall(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes)
+/* Alltoall by messages: posted directly for short blocks on few ranks, else a schedule. */
+static int alltoall_posted(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes)
 {
     struct kr_sched *s = NULL;
     int ret;
 
-    if (!comm->inter
-        && (kr_coll_cfg.alltoall == KR_COLL_ALLTOALL_AUTO
-            || kr_coll_cfg.alltoall == KR_COLL_ALLTOALL_SHM)
-        && kr_coll_shm_alltoall_ok(comm, bytes, kr_coll_cfg.alltoall == KR_COLL_ALLTOALL_SHM)
-        && kr_coll_shm_ready(comm)) {
-        return kr_coll_shm_alltoall(comm, sbuf, rbuf, bytes);
-    }
     if (!comm->inter && sbuf != NULL && comm->size <= KR_COLL_DIRECT_MAX_RANKS
         && bytes <= KR_COLL_DIRECT_MAX_BYTES
         && alltoall_algo(comm->size, bytes) == KR_COLL_ALLTOALL_POSTALL) {
         return kr_coll_direct_alltoall(comm, sbuf, rbuf, bytes);
     }
     ret = kr_coll_alltoall_sched(comm, sbuf, rbuf, bytes, &s);
-
     return kr_coll_run(s, ret);
+}
+
+int kr_coll_alltoall(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes)
+{
+    enum kr_shm_a2a way = KR_SHM_A2A_NO;
+
+    if (!comm->inter && (kr_coll_cfg.alltoall == KR_COLL_ALLTOALL_AUTO
+                         || kr_coll_cfg.alltoall == KR_COLL_ALLTOALL_SHM
+                         || kr_coll_cfg.alltoall == KR_COLL_ALLTOALL_ADAPT)) {
+        way = kr_coll_shm_alltoall_way(comm, bytes, kr_coll_cfg.alltoall);
+    }
+    if (way == KR_SHM_A2A_ADAPT) {
+        return kr_coll_shm_alltoall_adapt(comm, sbuf, rbuf, bytes, alltoall_posted);
+    }
+    if (way == KR_SHM_A2A_YES && kr_coll_shm_ready(comm)) {
+        return kr_coll_shm_alltoall(comm, sbuf, rbuf, bytes);
+    }
+    return alltoall_posted(comm, sbuf, rbuf, bytes);
 }

@@ -50,10 +50,18 @@ bool kr_coll_shm_reduce_ok(const struct kr_comm *comm, const struct kr_dt *dt);
 int kr_coll_shm_reduce(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t count,
                        const struct kr_dt *dt, const struct kr_op *op, int root);
 int kr_coll_shm_bcast(struct kr_comm *comm, void *buf, size_t bytes, int root);
-/* Whether an alltoall of `bytes` per pair goes through the area (all blocks fit in a slot,
- * and they are short or the host oversubscribed, or `forced`), and the exchange itself. */
-bool kr_coll_shm_alltoall_ok(const struct kr_comm *comm, size_t bytes, bool forced);
+/* Whether an alltoall of `bytes` per pair goes through the area under algorithm setting
+ * `algo` (auto, shm or adapt): never unless all blocks fit in a slot; always when they are
+ * short or shm is forced; by measured time on an oversubscribed host, or whenever adapt is
+ * forced (ADAPT: kr_coll_shm_alltoall_adapt runs the call, through the area or `posted`).
+ * kr_coll_shm_alltoall is the exchange itself. */
+enum kr_shm_a2a { KR_SHM_A2A_NO = 0, KR_SHM_A2A_YES, KR_SHM_A2A_ADAPT };
+typedef int kr_coll_alltoall_fn(struct kr_comm *comm, const void *sbuf, void *rbuf,
+                                size_t bytes);
+enum kr_shm_a2a kr_coll_shm_alltoall_way(const struct kr_comm *comm, size_t bytes, int algo);
 int kr_coll_shm_alltoall(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes);
+int kr_coll_shm_alltoall_adapt(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes,
+                               kr_coll_alltoall_fn *posted);
 
 /* ---- builder pieces: append to `s`, over the group kr_sched_size/rank describe ----------
  * Each starts a new round first, so whatever `s` holds already completes before it. */
@@ -196,7 +204,7 @@ enum { KR_COLL_REDUCE_AUTO, KR_COLL_REDUCE_SHM, KR_COLL_REDUCE_BINOMIAL,
 enum { KR_COLL_ALLREDUCE_AUTO, KR_COLL_ALLREDUCE_SHM, KR_COLL_ALLREDUCE_RECDBL,
        KR_COLL_ALLREDUCE_RABENSEIFNER, KR_COLL_ALLREDUCE_RING };
 enum { KR_COLL_ALLTOALL_AUTO, KR_COLL_ALLTOALL_BRUCK, KR_COLL_ALLTOALL_POSTALL,
-       KR_COLL_ALLTOALL_PAIRWISE, KR_COLL_ALLTOALL_SHM };
+       KR_COLL_ALLTOALL_PAIRWISE, KR_COLL_ALLTOALL_SHM, KR_COLL_ALLTOALL_ADAPT };
 enum { KR_COLL_ALLTOALLV_AUTO, KR_COLL_ALLTOALLV_POSTALL, KR_COLL_ALLTOALLV_PAIRWISE };
 enum { KR_COLL_ALLGATHER_AUTO, KR_COLL_ALLGATHER_RING, KR_COLL_ALLGATHER_RECDBL,
        KR_COLL_ALLGATHER_BRUCK };

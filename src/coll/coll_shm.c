@@ -36,6 +36,9 @@ struct shm_area_hdr {
     alignas(SHM_AREA_LINE) _Atomic uint32_t claimed;
     alignas(SHM_AREA_LINE) _Atomic uint32_t arrived;
     alignas(SHM_AREA_LINE) _Atomic uint32_t gen;
+    /* rank 0's choices for adaptive collectives: row call % SHM_PICK_ROWS, 0 = none, else
+     * way + 1 (coll_adapt.h) */
+    alignas(SHM_AREA_LINE) _Atomic uint8_t pick[SHM_PICK_ROWS][KR_ADAPT_BUCKETS];
 };
 
 
@@ -158,6 +161,7 @@ static int shm_area_claim(struct kr_comm *comm, bool world)
         if (atomic_compare_exchange_strong(&a->claimed, &free_val, (uint32_t) comm->size)) {
             atomic_store_explicit(&a->arrived, 0, memory_order_relaxed);
             atomic_store_explicit(&a->gen, 0, memory_order_relaxed);
+            memset((void *) a->pick, 0, sizeof(a->pick));
             return i;
         }
     }
@@ -226,6 +230,28 @@ void kr_coll_shm_detach(struct kr_comm *comm)
     free(s->local);
     free(s);
     comm->shm = NULL;
+}
+
+/* Rank 0 writes the row of call k + 2 during call k; every member reads the row of call k as
+ * it starts call k. Rank 0 cannot be in call k before every member entered call k - 1 (the
+ * collectives using this need everyone's data), so the row it overwrites, that of call k - 2,
+ * has been read by all; and a member starts call k + 2 only after rank 0 took part in call
+ * k + 1, so it sees what rank 0 wrote during call k (the messages or fence in between order
+ * the stores). */
+int kr_coll_shm_pick_get(const struct kr_comm *comm, uint32_t call, int bucket)
+{
+    uint8_t v = atomic_load_explicit(&comm->shm->hdr->pick[call % SHM_PICK_ROWS][bucket],
+                                     memory_order_acquire);
+
+    return (int) v - 1;
+}
+
+void kr_coll_shm_pick_set(const struct kr_comm *comm, uint32_t call, const struct kr_adapt *a)
+{
+    for (int b = 0; b < KR_ADAPT_BUCKETS; b++) {
+        atomic_store_explicit(&comm->shm->hdr->pick[call % SHM_PICK_ROWS][b],
+                              (uint8_t) (kr_adapt_choose(a, b) + 1), memory_order_release);
+    }
 }
 
 unsigned char *kr_coll_shm_slot(const struct kr_comm *comm, int member, uint32_t gen)

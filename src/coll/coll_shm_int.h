@@ -3,6 +3,7 @@
 #ifndef KR_COLL_SHM_INT_H
 #define KR_COLL_SHM_INT_H
 
+#include "coll_adapt.h"
 #include "coll_int.h"
 
 #include <stddef.h>
@@ -15,7 +16,17 @@ struct kr_coll_shm {
     unsigned char *slots;
     int *local;                 /* local index of each member, for wakeups */
     uint32_t gen;               /* rounds this member completed */
+    uint32_t a2a_calls;         /* adaptive alltoalls this member started */
+    struct kr_adapt a2a;        /* rank 0: their times */
 };
+
+#define SHM_PICK_ROWS 4
+
+/* Adaptive collectives (coll_adapt.h): the way rank 0 chose for call number `call` in
+ * `bucket` (0 or 1), or -1 when it has not said yet; and rank 0 publishing its choices for
+ * call number `call`. */
+int kr_coll_shm_pick_get(const struct kr_comm *comm, uint32_t call, int bucket);
+void kr_coll_shm_pick_set(const struct kr_comm *comm, uint32_t call, const struct kr_adapt *a);
 
 /* Bytes of one slot (KURIR_COLL_SHM_SIZE rounded to a cache line). */
 size_t kr_coll_shm_slot_bytes(void);

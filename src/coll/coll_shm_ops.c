@@ -6,9 +6,12 @@
 
 #include "coll_shm_int.h"
 
+#include "util/log.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int kr_coll_shm_barrier(struct kr_comm *comm)
 {
@@ -159,18 +162,68 @@ int kr_coll_shm_bcast(struct kr_comm *comm, void *buf, size_t bytes, int root)
 /* Short blocks cost one fence instead of n - 1 messages each way. Long ones are better served
  * by single copies (reading what another core just wrote runs at ~8 GB/s here, CMA at ~13).
  * On an oversubscribed host the fence saves context switches for longer blocks too, but two
- * copies lose when memory is slow (this VM flips between states): np 4 on 2 cores, shm /
- * posted messages, 16 KiB 16-19 / 27-35 us (slow state 44 / 30-46), 64 KiB 38 / 43-48 (slow
- * state 150 / 50-55). */
+ * copies lose when memory and caches are contended, and this VM flips between such states
+ * within seconds: np 4 on 2 cores, 64 KiB blocks, shm / posted messages / Open MPI 32 / 57 /
+ * 51-75 us in one state, 128-138 / 65 / 58 in the other. There the choice is made by measured
+ * time (coll_adapt.h); until rank 0 has timed both, blocks up to SHM_ALLTOALL_OVERSUB take the
+ * area. */
 #define SHM_ALLTOALL_SHORT 2048
 #define SHM_ALLTOALL_OVERSUB 16384
 
-bool kr_coll_shm_alltoall_ok(const struct kr_comm *comm, size_t bytes, bool forced)
+enum kr_shm_a2a kr_coll_shm_alltoall_way(const struct kr_comm *comm, size_t bytes, int algo)
 {
-    return comm->shm != NULL && bytes > 0
-           && bytes * (size_t) comm->size <= kr_coll_shm_slot_bytes()
-           && (forced || bytes <= SHM_ALLTOALL_SHORT
-               || (bytes <= SHM_ALLTOALL_OVERSUB && kr_pt2pt_oversubscribed(comm->pt)));
+    if (comm->shm == NULL || bytes == 0
+        || bytes * (size_t) comm->size > kr_coll_shm_slot_bytes()) {
+        return KR_SHM_A2A_NO;
+    }
+    if (algo == KR_COLL_ALLTOALL_ADAPT) {
+        return KR_SHM_A2A_ADAPT;
+    }
+    if (algo == KR_COLL_ALLTOALL_SHM || bytes <= SHM_ALLTOALL_SHORT) {
+        return KR_SHM_A2A_YES;
+    }
+    return kr_pt2pt_oversubscribed(comm->pt) ? KR_SHM_A2A_ADAPT : KR_SHM_A2A_NO;
+}
+
+static double shm_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec * 1e-9;
+}
+
+int kr_coll_shm_alltoall_adapt(struct kr_comm *comm, const void *sbuf, void *rbuf, size_t bytes,
+                               kr_coll_alltoall_fn *posted)
+{
+    struct kr_coll_shm *s = comm->shm;
+    uint32_t call = s->a2a_calls++;
+    int bucket = kr_adapt_bucket(bytes, 2 * SHM_ALLTOALL_SHORT);
+    int way = kr_coll_shm_pick_get(comm, call, bucket), ret;
+    double t0 = comm->rank == 0 ? shm_now() : 0;
+
+    if (way < 0) {
+        way = bytes <= SHM_ALLTOALL_OVERSUB ? 0 : 1;
+    }
+    if (way == 0 && kr_coll_shm_ready(comm)) {
+        ret = kr_coll_shm_alltoall(comm, sbuf, rbuf, bytes);
+    } else {
+        ret = posted(comm, sbuf, rbuf, bytes);
+    }
+    if (comm->rank == 0) {
+        int before = kr_adapt_preferred(&s->a2a, bucket), after;
+
+        kr_adapt_record(&s->a2a, bucket, way, shm_now() - t0);
+        kr_coll_shm_pick_set(comm, call + 2, &s->a2a);
+        after = kr_adapt_preferred(&s->a2a, bucket);
+        if (after != before && after >= 0) {
+            KR_LOG_INFO(COLL, "alltoall of %zu-byte blocks over %d ranks: now %s (%.1f us "
+                        "through the shared area, %.1f by messages)", bytes, comm->size,
+                        after == 0 ? "through the shared area" : "by messages",
+                        s->a2a.b[bucket].avg[0] * 1e6, s->a2a.b[bucket].avg[1] * 1e6);
+        }
+    }
+    return ret;
 }
 
 /* Everyone puts its blocks into its slot and fences; then takes block `me` of every slot. A

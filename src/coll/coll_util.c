@@ -89,7 +89,7 @@ static const char *const coll_reduce_algos[] = { "auto", "shm", "binomial", "rab
 static const char *const coll_allreduce_algos[] = { "auto", "shm", "recursive_doubling",
                                                     "rabenseifner", "ring", NULL };
 static const char *const coll_alltoall_algos[] = { "auto", "bruck", "postall", "pairwise",
-                                                   "shm", NULL };
+                                                   "shm", "adaptive", NULL };
 static const char *const coll_alltoallv_algos[] = { "auto", "postall", "pairwise", NULL };
 static const char *const coll_allgather_algos[] = { "auto", "ring", "recursive_doubling",
                                                     "bruck", NULL };
