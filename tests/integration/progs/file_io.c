@@ -395,12 +395,78 @@ static void test_shared(void)
     }
 }
 
+/* MPI_MODE_SEQUENTIAL (shared pointer only), MPI_MODE_APPEND (pointers start at the end),
+ * large-count forms and atomic mode with a strided view. */
+static void test_seq_append(void)
+{
+    MPI_Datatype ftype;
+    MPI_Offset pos, sz;
+    MPI_Status st;
+    MPI_File fh;
+    MPI_Count n = -1;
+    char c = (char) ('a' + rank), buf[64];
+    int iv[4] = { rank, rank, rank, rank }, back[4];
+
+    CHECK_MPI(MPI_File_open(MPI_COMM_WORLD, path("seq"),
+                            MPI_MODE_CREATE | MPI_MODE_WRONLY | MPI_MODE_SEQUENTIAL,
+                            MPI_INFO_NULL, &fh));
+    EXPECT(MPI_File_write_at(fh, 0, &c, 1, MPI_CHAR, MPI_STATUS_IGNORE),
+           MPI_ERR_UNSUPPORTED_OPERATION);
+    EXPECT(MPI_File_seek(fh, 0, MPI_SEEK_SET), MPI_ERR_UNSUPPORTED_OPERATION);
+    CHECK_MPI(MPI_File_write_ordered_c(fh, &c, 1, MPI_CHAR, &st));
+    CHECK_MPI(MPI_Get_count_c(&st, MPI_CHAR, &n));
+    CHECK(n == 1, "write_ordered_c count %lld", (long long) n);
+    CHECK_MPI(MPI_File_close(&fh));
+
+    CHECK_MPI(MPI_File_open(MPI_COMM_WORLD, path("seq"), MPI_MODE_RDWR | MPI_MODE_APPEND,
+                            MPI_INFO_NULL, &fh));
+    CHECK_MPI(MPI_File_get_position(fh, &pos));
+    CHECK(pos == size, "APPEND: individual pointer %lld, expected %d", (long long) pos, size);
+    CHECK_MPI(MPI_File_get_position_shared(fh, &pos));
+    CHECK(pos == size, "APPEND: shared pointer %lld, expected %d", (long long) pos, size);
+    CHECK_MPI(MPI_File_read_at_c(fh, 0, buf, size, MPI_CHAR, &st));
+    for (int i = 0; i < size; i++) {
+        CHECK(buf[i] == 'a' + i, "sequential ordered byte %d is '%c'", i, buf[i]);
+    }
+    /* atomic mode, strided: each rank's ints at every size-th place after the text */
+    MPI_Type_create_resized(MPI_INT, 0, (MPI_Aint) size * 4, &ftype);
+    MPI_Type_commit(&ftype);
+    CHECK_MPI(MPI_File_set_atomicity(fh, 1));
+    CHECK_MPI(MPI_File_set_view(fh, size + rank * 4, MPI_INT, ftype, "native", MPI_INFO_NULL));
+    MPI_Type_free(&ftype);
+    CHECK_MPI(MPI_File_write_all_c(fh, iv, 4, MPI_INT, &st));
+    MPI_Barrier(MPI_COMM_WORLD);
+    CHECK_MPI(MPI_File_get_size(fh, &sz));
+    CHECK(sz == size + 16 * size, "size %lld after the atomic writes", (long long) sz);
+    CHECK_MPI(MPI_File_seek(fh, 0, MPI_SEEK_END));
+    CHECK_MPI(MPI_File_get_position(fh, &pos));
+    CHECK(pos == 4, "SEEK_END in a strided view: %lld etypes, expected 4", (long long) pos);
+    CHECK_MPI(MPI_File_read_at_all(fh, 0, back, 4, MPI_INT, &st));
+    for (int i = 0; i < 4; i++) {
+        CHECK(back[i] == rank, "atomic strided int %d is %d", i, back[i]);
+    }
+    CHECK_MPI(MPI_File_close(&fh));
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (rank == 0) {
+        CHECK_MPI(MPI_File_delete(path("seq"), MPI_INFO_NULL));
+    }
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
     check_init("file_io");
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (argc > 1 && strcmp(argv[1], "fatal") == 0) {
+        /* new files and file-less errors take MPI_FILE_NULL's handler; nothing is created */
+        MPI_File fh;
+
+        MPI_File_set_errhandler(MPI_FILE_NULL, MPI_ERRORS_ARE_FATAL);
+        MPI_File_open(MPI_COMM_WORLD, "/nonexistent-kurir-dir/f", MPI_MODE_RDONLY,
+                      MPI_INFO_NULL, &fh);
+        CHECK(0, "MPI_File_open of a missing file returned under MPI_ERRORS_ARE_FATAL");
+    }
     if (rank == 0) {
         const char *tmp = getenv("TMPDIR");
 
@@ -414,6 +480,7 @@ int main(int argc, char **argv)
     test_contig();
     test_strided();
     test_shared();
+    test_seq_append();
 
     MPI_Barrier(MPI_COMM_WORLD);
     if (rank == 0) {
