@@ -74,6 +74,10 @@ int kr_api_win_error(struct kr_win *w, int cls, const char *fmt, ...)
 int kr_api_win_fail(struct kr_win *w, const char *call, int ret);
 void kr_api_win_errh_run(struct kr_win *w, MPI_Errhandler eh, int code, const char *msg);
 
+/* Run predefined handler `eh` (or a user handler with no object to hand it) for `code` with
+ * report `msg`, as the error paths of objects other than communicators do (files). */
+void kr_api_errh_run_object_less(MPI_Errhandler eh, int code, const char *msg);
+
 /* The call was made before MPI_Init or after MPI_Finalize: print why and end the process. */
 void kr_api_not_running(const char *call) __attribute__((noreturn));
 

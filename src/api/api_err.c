@@ -387,6 +387,11 @@ void kr_api_win_errh_run(struct kr_win *w, MPI_Errhandler eh, int code, const ch
     api_err_run(NULL, eh, code, msg);
 }
 
+void kr_api_errh_run_object_less(MPI_Errhandler eh, int code, const char *msg)
+{
+    api_err_run(NULL, eh, code, msg);
+}
+
 int kr_api_win_fail(struct kr_win *w, const char *call, int ret)
 {
     return kr_api_win_error(w, kr_api_errclass(ret), "%s: %s", call,

@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "api_comm_int.h"
+#include "api_file_int.h"
 #include "api_req_int.h"
 #include "api_win_int.h"
 
@@ -78,8 +79,8 @@ static bool f2c_predef_ok(enum kr_api_hkind kind, uintptr_t v)
 }
 
 /* Is `h` (at or above KR_HANDLE_USER_MIN) a live user object of this kind? Kinds without
- * user objects yet (windows, files, sessions) have none to accept: each gets its check here
- * when its objects arrive. */
+ * user objects yet (sessions) have none to accept: each gets its check here when its objects
+ * arrive. */
 static bool f2c_user_ok(enum kr_api_hkind kind, void *h)
 {
     switch (kind) {
@@ -92,6 +93,7 @@ static bool f2c_user_ok(enum kr_api_hkind kind, void *h)
     case KR_API_H_GROUP: return kr_api_group((MPI_Group) h) != NULL;
     case KR_API_H_INFO: return kr_api_info((MPI_Info) h) != NULL;
     case KR_API_H_WIN: return kr_api_win((MPI_Win) h) != NULL;
+    case KR_API_H_FILE: return kr_api_file((MPI_File) h) != NULL;
     default: return false;
     }
 }
