@@ -50,6 +50,10 @@ struct kr_api_cfg {
 extern struct kr_api_cfg kr_api_cfg;
 extern const struct kr_setting kr_api_settings[];
 
+/* kr_settings_load, once per process: MPI_T_init_thread may read (and a tool write) the
+ * settings before MPI_Init, which then keeps them (api_init.c). */
+int kr_api_settings_load(char *err, size_t errlen);
+
 /* --- errors (api_err.c) ---------------------------------------------------------------- */
 
 /* Report error class `cls` on `comm` (NULL = MPI_COMM_WORLD, or the process when MPI is not

@@ -325,13 +325,26 @@ static int init_comms(const struct kr_boot_job *job)
     return kr_coll_shm_attach(kr_api.world, true);
 }
 
+int kr_api_settings_load(char *err, size_t errlen)
+{
+    static bool loaded;
+    int ret;
+
+    if (loaded) {
+        return 0;
+    }
+    ret = kr_settings_load(err, errlen);
+    loaded = ret == 0;
+    return ret;
+}
+
 static int init_runtime(void)
 {
     const struct kr_boot_job *job;
     char err[512];
     int ret;
 
-    ret = kr_settings_load(err, sizeof(err));
+    ret = kr_api_settings_load(err, sizeof(err));
     if (ret != 0) {
         fprintf(stderr, "kurir: %s\n", err);
         return ret;
