@@ -395,6 +395,32 @@ int kr_api_error(struct kr_comm *comm, int cls, const char *fmt, ...)
     return cls;
 }
 
+int kr_api_session_error(MPI_Session session, MPI_Errhandler eh, int cls, const char *fmt, ...)
+{
+    struct kr_errh *user = kr_api_errh(eh);
+    char msg[768];
+    va_list ap;
+
+    if (eh == MPI_ERRORS_RETURN) {
+        return cls;
+    }
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (user != NULL && user->kind == KR_ERRH_SESSION) {
+        int code = cls;
+
+        KR_LOG_INFO(API, "%s: calling the session's error handler", msg);
+        kr_api_errh_retain(user);
+        user->fn.session(&session, &code);
+        kr_api_errh_release(user);
+        return cls;
+    }
+    api_err_run(NULL, user != NULL || eh == MPI_ERRORS_ABORT ? eh : MPI_ERRORS_ARE_FATAL, cls,
+                msg);
+    return cls;
+}
+
 int kr_api_win_error(struct kr_win *w, int cls, const char *fmt, ...)
 {
     MPI_Errhandler eh = w != NULL && w->errh != NULL ? w->errh : MPI_ERRORS_ARE_FATAL;

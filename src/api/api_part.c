@@ -2,25 +2,23 @@
  * partitioned request is a persistent request (api_req.c) whose message is all partitions at
  * once: the receive is posted by MPI_Start, the send goes out when the last partition is
  * marked ready, and every partition arrives when the whole message has. The message travels on
- * the communicator's collective context with a negative tag, which neither point-to-point
- * (even MPI_ANY_TAG receives) nor collectives (tags >= 0) can match. */
+ * the communicator's collective context with a negative tag of its own, which neither
+ * point-to-point (even MPI_ANY_TAG receives) nor collectives can match. */
 #include "config.h"
 
 #include "api.h"
 #include "api_req_int.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The wire tag of user tag `tag` (>= 0). Distinct for every tag below INT_MAX - 1; the two
- * largest would land on KR_ANY_TAG and -1 and share the tags of INT_MAX - 4 and - 3 instead. */
+/* The wire tag of user tag `tag` (>= 0): the range comm_int.h keeps for partitioned messages
+ * on the collective context, clear of the communicator layer's own negative tags. Tags that
+ * differ by a multiple of 2^28 share a wire tag. */
 static int part_wire_tag(int tag)
 {
-    int t = INT_MIN + tag;
-
-    return t >= -2 ? t - 3 : t;
+    return -(1 << 29) + (tag & ((1 << 28) - 1));
 }
 
 static int part_init(const char *call, const void *buf, int partitions, MPI_Count count,
