@@ -11,8 +11,9 @@
 
 #include <stddef.h>
 
-#define DYN_NO_SPAWN "Kurir's launcher cannot start processes in a running job (start them all " \
-                     "with mpirun -n instead)"
+#define DYN_NO_SPAWN                                                                               \
+    "Kurir's launcher cannot start processes in a running job (start them all "                    \
+    "with mpirun -n instead)"
 #define DYN_NO_PORTS "Kurir has no port or name service to connect separately started jobs"
 
 /* Checks common to both spawn calls: a valid communicator and root. */
@@ -59,8 +60,7 @@ int PMPI_Comm_spawn(const char *command, char *argv[], int maxprocs, MPI_Info in
 KR_WEAK_ALIAS(Comm_spawn_multiple)
 int PMPI_Comm_spawn_multiple(int count, char *array_of_commands[], char **array_of_argv[],
                              const int array_of_maxprocs[], const MPI_Info array_of_info[],
-                             int root, MPI_Comm comm, MPI_Comm *intercomm,
-                             int array_of_errcodes[])
+                             int root, MPI_Comm comm, MPI_Comm *intercomm, int array_of_errcodes[])
 {
     int total = 0;
 
@@ -189,9 +189,10 @@ int PMPI_Lookup_name(const char *service_name, MPI_Info info, char *port_name)
                         service_name != NULL ? service_name : "(null)", DYN_NO_PORTS);
 }
 
-/* Collective over `comm`: the barrier makes sure every process has stopped sending on it (and
- * its messages have been received, since the barrier's own messages come after them on each
- * channel) before the communicator goes away. */
+/* Collective over `comm`: after the barrier every member has stopped using it (all its
+ * communication is complete at the user's level, as the standard requires), so freeing cannot
+ * race a member still sending. Requests left pending keep the communicator alive, as after
+ * MPI_Comm_free. */
 KR_WEAK_ALIAS(Comm_disconnect)
 int PMPI_Comm_disconnect(MPI_Comm *h)
 {

@@ -35,15 +35,18 @@ static int part_init(const char *call, const void *buf, int partitions, MPI_Coun
     if (partitions < 1) {
         ret = kr_api_check_comm(call, h, &comm);
         return ret != MPI_SUCCESS ? ret
-                                  : kr_api_error(comm, MPI_ERR_ARG, "%s: partitions is %d, must "
-                                                 "be at least 1", call, partitions);
+                                  : kr_api_error(comm, MPI_ERR_ARG,
+                                                 "%s: partitions is %d, must "
+                                                 "be at least 1",
+                                                 call, partitions);
     }
     if (count >= 0 && count > (MPI_Count) (((size_t) 1 << 40) / (size_t) partitions)) {
         ret = kr_api_check_comm(call, h, &comm);
         return ret != MPI_SUCCESS ? ret
-                                  : kr_api_error(comm, MPI_ERR_COUNT, "%s: %d partitions of "
-                                                 "%lld elements are too many", call, partitions,
-                                                 (long long) count);
+                                  : kr_api_error(comm, MPI_ERR_COUNT,
+                                                 "%s: %d partitions of "
+                                                 "%lld elements are too many",
+                                                 call, partitions, (long long) count);
     }
     /* no wildcards: a partitioned receive names its sender and tag (like a send's checks) */
     ret = kr_api_check_p2p(call, h, buf, count * partitions, type, rank, tag, false, &comm, &dt);
@@ -64,8 +67,17 @@ static int part_init(const char *call, const void *buf, int partitions, MPI_Coun
         return kr_api_fail(comm, call, -ENOMEM);
     }
     kr_dt_retain(dt);
-    *p = (struct kr_api_persist){buf, count, dt, rank, tag, KR_SEND_STANDARD, recv, false,
-                                 partitions, 0, (uint8_t *) (p + 1)};
+    *p = (struct kr_api_persist){buf,
+                                 count,
+                                 dt,
+                                 rank,
+                                 tag,
+                                 KR_SEND_STANDARD,
+                                 recv,
+                                 false,
+                                 partitions,
+                                 0,
+                                 (uint8_t *) (p + 1)};
     memset(p->ready, 0, (size_t) partitions);
     req->kind = recv ? KR_REQ_RECV : KR_REQ_SEND;
     req->ukind = KR_UREQ_PERSIST;
@@ -87,8 +99,8 @@ int PMPI_Psend_init(const void *buf, int partitions, MPI_Count count, MPI_Dataty
 }
 
 KR_WEAK_ALIAS(Precv_init)
-int PMPI_Precv_init(void *buf, int partitions, MPI_Count count, MPI_Datatype datatype,
-                    int source, int tag, MPI_Comm comm, MPI_Info info, MPI_Request *request)
+int PMPI_Precv_init(void *buf, int partitions, MPI_Count count, MPI_Datatype datatype, int source,
+                    int tag, MPI_Comm comm, MPI_Info info, MPI_Request *request)
 {
     (void) info;
     return part_init("MPI_Precv_init", buf, partitions, count, datatype, source, tag, comm, true,
@@ -114,8 +126,8 @@ static int part_post(const char *call, struct kr_req *req, struct kr_api_persist
         ret = kr_pt2pt_irecv(comm->pt, req, base, len, p->peer, part_wire_tag(p->tag),
                              kr_comm_ctx_coll(comm));
     } else {
-        ret = kr_pt2pt_isend(comm->pt, req, base, len, kr_comm_job_rank(comm, p->peer),
-                             comm->rank, part_wire_tag(p->tag), kr_comm_ctx_coll(comm));
+        ret = kr_pt2pt_isend(comm->pt, req, base, len, kr_comm_job_rank(comm, p->peer), comm->rank,
+                             part_wire_tag(p->tag), kr_comm_ctx_coll(comm));
     }
     return ret == 0 ? MPI_SUCCESS : kr_api_fail(comm, call, ret);
 }
@@ -148,8 +160,10 @@ static struct kr_req *part_req(const char *call, MPI_Request h, bool recv, bool 
         return NULL;
     }
     if (!p->active && !idle_ok) {
-        *ret_out = kr_api_error(req->owner, MPI_ERR_REQUEST, "%s: the request is not active "
-                                "(MPI_Start it first)", call);
+        *ret_out = kr_api_error(req->owner, MPI_ERR_REQUEST,
+                                "%s: the request is not active "
+                                "(MPI_Start it first)",
+                                call);
         return NULL;
     }
     *ret_out = MPI_SUCCESS;
@@ -173,12 +187,12 @@ static int part_ready(const char *call, MPI_Request h, int lo, int hi, const int
         int part = list != NULL ? list[i] : lo + i;
 
         if (part < 0 || part >= p->partitions) {
-            return kr_api_error(req->owner, MPI_ERR_ARG, "%s: partition %d is not in [0, %d)",
-                                call, part, p->partitions);
+            return kr_api_error(req->owner, MPI_ERR_ARG, "%s: partition %d is not in [0, %d)", call,
+                                part, p->partitions);
         }
         if (p->ready[part]) {
-            return kr_api_error(req->owner, MPI_ERR_ARG, "%s: partition %d is already ready",
-                                call, part);
+            return kr_api_error(req->owner, MPI_ERR_ARG, "%s: partition %d is already ready", call,
+                                part);
         }
     }
     for (int i = 0; i < n; i++) {
@@ -199,8 +213,10 @@ int PMPI_Pready_range(int partition_low, int partition_high, MPI_Request request
 {
     if (partition_high < partition_low) {
         kr_api_check_running("MPI_Pready_range");
-        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Pready_range: partition_high %d is below "
-                            "partition_low %d", partition_high, partition_low);
+        return kr_api_error(NULL, MPI_ERR_ARG,
+                            "MPI_Pready_range: partition_high %d is below "
+                            "partition_low %d",
+                            partition_high, partition_low);
     }
     return part_ready("MPI_Pready_range", request, partition_low, partition_high, NULL);
 }
@@ -210,8 +226,8 @@ int PMPI_Pready_list(int length, const int array_of_partitions[], MPI_Request re
 {
     if (length < 0 || (length > 0 && array_of_partitions == NULL)) {
         kr_api_check_running("MPI_Pready_list");
-        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Pready_list: %s", length < 0
-                            ? "length is negative" : "array_of_partitions is NULL");
+        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Pready_list: %s",
+                            length < 0 ? "length is negative" : "array_of_partitions is NULL");
     }
     return part_ready("MPI_Pready_list", request, length, 0, array_of_partitions);
 }
@@ -230,8 +246,10 @@ int PMPI_Parrived(MPI_Request request, int partition, int *flag)
     }
     p = req->ext;
     if (partition < 0 || partition >= p->partitions) {
-        return kr_api_error(req->owner, MPI_ERR_ARG, "MPI_Parrived: partition %d is not in "
-                            "[0, %d)", partition, p->partitions);
+        return kr_api_error(req->owner, MPI_ERR_ARG,
+                            "MPI_Parrived: partition %d is not in "
+                            "[0, %d)",
+                            partition, p->partitions);
     }
     if (flag == NULL) {
         return kr_api_error(req->owner, MPI_ERR_ARG, "MPI_Parrived: flag is NULL");

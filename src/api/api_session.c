@@ -17,10 +17,10 @@
 
 struct kr_session {
     struct kr_session *next;
-    uint32_t id;               /* never 0; communicators record it (kr_comm.session) */
-    void *errh;                /* predefined handler or struct kr_errh * (retained) */
+    uint32_t id; /* never 0; communicators record it (kr_comm.session) */
+    void *errh;  /* predefined handler or struct kr_errh * (retained) */
     int thread_level;
-    void *bsend;               /* MPI_Session_attach_buffer's pool, or NULL */
+    void *bsend; /* MPI_Session_attach_buffer's pool, or NULL */
 };
 
 static struct {
@@ -66,14 +66,15 @@ static struct kr_session *sess_check(const char *call, MPI_Session h, int *ret_o
 
     *ret_out = MPI_SUCCESS;
     if (s == NULL) {
-        *ret_out = kr_api_error(NULL, MPI_ERR_SESSION, "%s: %s is not a live session", call,
-                                h == MPI_SESSION_NULL ? "MPI_SESSION_NULL" : "the session argument");
+        *ret_out =
+            kr_api_error(NULL, MPI_ERR_SESSION, "%s: %s is not a live session", call,
+                         h == MPI_SESSION_NULL ? "MPI_SESSION_NULL" : "the session argument");
     }
     return s;
 }
 
-#define SESS_ERR(s, cls, ...) kr_api_session_error((MPI_Session) (void *) (s), (s)->errh, cls, \
-                                                   __VA_ARGS__)
+#define SESS_ERR(s, cls, ...)                                                                      \
+    kr_api_session_error((MPI_Session) (void *) (s), (s)->errh, cls, __VA_ARGS__)
 
 /* A handler a session may have: predefined or made by MPI_Session_create_errhandler. */
 static bool sess_errh_ok(MPI_Errhandler eh)
@@ -106,8 +107,10 @@ int PMPI_Session_init(MPI_Info info, MPI_Errhandler errhandler, MPI_Session *ses
     int ret, provided;
 
     if (!sess_errh_ok(errhandler)) {
-        return kr_api_error(NULL, MPI_ERR_ERRHANDLER, "%s: errhandler is neither predefined nor "
-                            "made by MPI_Session_create_errhandler", call);
+        return kr_api_error(NULL, MPI_ERR_ERRHANDLER,
+                            "%s: errhandler is neither predefined nor "
+                            "made by MPI_Session_create_errhandler",
+                            call);
     }
     if (session == NULL) {
         return kr_api_session_error(MPI_SESSION_NULL, errhandler, MPI_ERR_ARG,
@@ -217,8 +220,10 @@ int PMPI_Session_get_nth_pset(MPI_Session session, MPI_Info info, int n, int *ps
         return ret;
     }
     if (n < 0 || n >= SESS_NPSETS) {
-        return SESS_ERR(s, MPI_ERR_ARG, "MPI_Session_get_nth_pset: n is %d, there are %d "
-                        "process sets", n, SESS_NPSETS);
+        return SESS_ERR(s, MPI_ERR_ARG,
+                        "MPI_Session_get_nth_pset: n is %d, there are %d "
+                        "process sets",
+                        n, SESS_NPSETS);
     }
     if (pset_len == NULL || (*pset_len > 0 && pset_name == NULL)) {
         return SESS_ERR(s, MPI_ERR_ARG, "MPI_Session_get_nth_pset: %s is NULL",
@@ -246,8 +251,9 @@ int PMPI_Session_get_pset_info(MPI_Session session, const char *pset_name, MPI_I
     }
     p = sess_pset(pset_name);
     if (p < 0 || info == NULL) {
-        return SESS_ERR(s, MPI_ERR_ARG, "MPI_Session_get_pset_info: %s", info == NULL
-                        ? "info is NULL" : "no such process set (try mpi://WORLD or mpi://SELF)");
+        return SESS_ERR(s, MPI_ERR_ARG, "MPI_Session_get_pset_info: %s",
+                        info == NULL ? "info is NULL"
+                                     : "no such process set (try mpi://WORLD or mpi://SELF)");
     }
     snprintf(size, sizeof(size), "%d", p == 0 ? kr_api.size : 1);
     if (kr_api_info_set(&n, "mpi_size", size) != 0) {
@@ -279,8 +285,7 @@ int PMPI_Session_get_info(MPI_Session session, MPI_Info *info_used)
 }
 
 KR_WEAK_ALIAS(Group_from_session_pset)
-int PMPI_Group_from_session_pset(MPI_Session session, const char *pset_name,
-                                 MPI_Group *newgroup)
+int PMPI_Group_from_session_pset(MPI_Session session, const char *pset_name, MPI_Group *newgroup)
 {
     const char *call = "MPI_Group_from_session_pset";
     struct kr_session *s;
@@ -292,12 +297,13 @@ int PMPI_Group_from_session_pset(MPI_Session session, const char *pset_name,
     }
     p = sess_pset(pset_name);
     if (p < 0 || newgroup == NULL) {
-        return SESS_ERR(s, MPI_ERR_ARG, "%s: %s", call, newgroup == NULL ? "newgroup is NULL"
-                        : "no such process set (try mpi://WORLD or mpi://SELF)");
+        return SESS_ERR(s, MPI_ERR_ARG, "%s: %s", call,
+                        newgroup == NULL ? "newgroup is NULL"
+                                         : "no such process set (try mpi://WORLD or mpi://SELF)");
     }
     me = kr_api.rank;
-    ret = kr_api_group_of(call, kr_api.self, p == 0 ? NULL : &me, p == 0 ? kr_api.size : 1,
-                          newgroup);
+    ret =
+        kr_api_group_of(call, kr_api.self, p == 0 ? NULL : &me, p == 0 ? kr_api.size : 1, newgroup);
     if (ret == MPI_SUCCESS) {
         kr_api_group(*newgroup)->session = s->id; /* its communicators use the session's buffer */
     }
@@ -340,7 +346,8 @@ int PMPI_Session_set_errhandler(MPI_Session session, MPI_Errhandler errhandler)
         return ret;
     }
     if (!sess_errh_ok(errhandler)) {
-        return SESS_ERR(s, MPI_ERR_ERRHANDLER, "MPI_Session_set_errhandler: the handler is "
+        return SESS_ERR(s, MPI_ERR_ERRHANDLER,
+                        "MPI_Session_set_errhandler: the handler is "
                         "neither predefined nor made by MPI_Session_create_errhandler");
     }
     kr_api_errh_retain(errhandler); /* first: it may be the one the session has */
@@ -409,8 +416,7 @@ int PMPI_Session_attach_buffer_c(MPI_Session session, void *buffer, MPI_Count si
     return sess_attach("MPI_Session_attach_buffer_c", session, buffer, size);
 }
 
-static int sess_detach(const char *call, MPI_Session session, void *buffer_addr,
-                       MPI_Count *size)
+static int sess_detach(const char *call, MPI_Session session, void *buffer_addr, MPI_Count *size)
 {
     struct kr_session *s = sess_check(call, session, &(int){0});
 
@@ -424,8 +430,8 @@ KR_WEAK_ALIAS(Session_detach_buffer)
 int PMPI_Session_detach_buffer(MPI_Session session, void *buffer_addr, int *size)
 {
     MPI_Count n = 0;
-    int ret = sess_detach("MPI_Session_detach_buffer", session, buffer_addr,
-                          size != NULL ? &n : NULL);
+    int ret =
+        sess_detach("MPI_Session_detach_buffer", session, buffer_addr, size != NULL ? &n : NULL);
 
     if (ret == MPI_SUCCESS) {
         *size = n > INT32_MAX ? INT32_MAX : (int) n;

@@ -56,26 +56,31 @@ static int sc_args(const char *call, MPI_Group h, const char *stringtag, MPI_Inf
 
     kr_api_check_running(call);
     if (!sc_errh_ok(eh)) {
-        return kr_api_error(NULL, MPI_ERR_ERRHANDLER, "%s: errhandler is neither predefined "
-                            "nor made by MPI_Comm_create_errhandler", call);
+        return kr_api_error(NULL, MPI_ERR_ERRHANDLER,
+                            "%s: errhandler is neither predefined "
+                            "nor made by MPI_Comm_create_errhandler",
+                            call);
     }
     g = kr_api_group(h);
     if (g == NULL || g->size == 0) {
         return kr_api_session_error(MPI_SESSION_NULL, rep, MPI_ERR_GROUP, "%s: %s", call,
-                                    g == NULL ? "group is not a valid group"
-                                              : "group is empty");
+                                    g == NULL ? "group is not a valid group" : "group is empty");
     }
     if (sc_my_index(g) < 0) {
-        return kr_api_session_error(MPI_SESSION_NULL, rep, MPI_ERR_GROUP, "%s: the calling "
-                                    "process is not in group", call);
+        return kr_api_session_error(MPI_SESSION_NULL, rep, MPI_ERR_GROUP,
+                                    "%s: the calling "
+                                    "process is not in group",
+                                    call);
     }
     if (stringtag == NULL || out == NULL) {
         return kr_api_session_error(MPI_SESSION_NULL, rep, MPI_ERR_ARG, "%s: %s is NULL", call,
                                     stringtag == NULL ? "stringtag" : "the output handle");
     }
     if (info != MPI_INFO_NULL && kr_api_info(info) == NULL) {
-        return kr_api_session_error(MPI_SESSION_NULL, rep, MPI_ERR_INFO, "%s: info is not a "
-                                    "valid info object", call);
+        return kr_api_session_error(MPI_SESSION_NULL, rep, MPI_ERR_INFO,
+                                    "%s: info is not a "
+                                    "valid info object",
+                                    call);
     }
     *g_out = g;
     return MPI_SUCCESS;
@@ -115,8 +120,8 @@ int PMPI_Comm_create_from_group(MPI_Group group, const char *stringtag, MPI_Info
     if (ret != MPI_SUCCESS) {
         return ret;
     }
-    ret = kr_comm_create_group(kr_api.world, &kr_api.ids, g->ranks, g->size,
-                               sc_tag(stringtag, g), &c);
+    ret = kr_comm_create_group(kr_api.world, &kr_api.ids, g->ranks, g->size, sc_tag(stringtag, g),
+                               &c);
     if (ret != 0) {
         return kr_api_session_error(MPI_SESSION_NULL, errhandler, kr_api_errclass(ret),
                                     "%s: the members could not agree on a communicator", call);
@@ -148,20 +153,19 @@ int PMPI_Intercomm_create_from_groups(MPI_Group local_group, int local_leader,
     }
     /* the local group's own communicator first (its tag names the local group), then the
      * leaders meet over the world with a tag both sides derive from the string tag alone */
-    ret = kr_comm_create_group(kr_api.world, &kr_api.ids, g->ranks, g->size,
-                               sc_tag(stringtag, g), &local);
+    ret = kr_comm_create_group(kr_api.world, &kr_api.ids, g->ranks, g->size, sc_tag(stringtag, g),
+                               &local);
     if (ret == 0) {
-        ret = kr_comm_intercomm_create(local, local_leader, kr_api.world,
-                                       rg->ranks[remote_leader], sc_tag(stringtag, NULL),
-                                       &kr_api.ids, &c);
+        ret = kr_comm_intercomm_create(local, local_leader, kr_api.world, rg->ranks[remote_leader],
+                                       sc_tag(stringtag, NULL), &kr_api.ids, &c);
         kr_comm_free(local, &kr_api.ids);
     }
     if (ret != 0) {
-        return kr_api_session_error(MPI_SESSION_NULL, errhandler,
-                                    ret == -EINVAL ? MPI_ERR_GROUP : kr_api_errclass(ret),
-                                    "%s: %s", call, ret == -EINVAL
-                                    ? "the local and the remote group overlap"
-                                    : "the groups could not agree on a communicator");
+        return kr_api_session_error(
+            MPI_SESSION_NULL, errhandler, ret == -EINVAL ? MPI_ERR_GROUP : kr_api_errclass(ret),
+            "%s: %s", call,
+            ret == -EINVAL ? "the local and the remote group overlap"
+                           : "the groups could not agree on a communicator");
     }
     return sc_adopt(call, c, g, info, errhandler, newintercomm);
 }

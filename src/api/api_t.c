@@ -57,6 +57,11 @@ void kr_t_obj_free(struct kr_t_obj *obj)
     }
 }
 
+struct kr_t_obj *kr_t_obj_first(void)
+{
+    return t_state.live;
+}
+
 void kr_t_str_out(const char *src, char *dst, int *len_io)
 {
     size_t need = strlen(src) + 1;
@@ -163,6 +168,9 @@ int PMPI_T_category_get_info(int cat_index, char *name, int *name_len, char *des
     }
     if (num_pvars != NULL) {
         *num_pvars = 0;
+        for (int i = 0; i < kr_t_pvar_num(); i++) {
+            *num_pvars += kr_t_pvar_category(i) == cat_index;
+        }
     }
     if (num_categories != NULL) {
         *num_categories = 0;
@@ -206,7 +214,7 @@ int PMPI_T_category_get_cvars(int cat_index, int len, int indices[])
     return MPI_SUCCESS;
 }
 
-/* No category holds performance variables, events or other categories. */
+/* No category holds events or other categories. */
 static int t_cat_none(int cat_index, int len, const int indices[])
 {
     int ret = t_cat_check(cat_index);
@@ -220,7 +228,14 @@ static int t_cat_none(int cat_index, int len, const int indices[])
 KR_WEAK_ALIAS(T_category_get_pvars)
 int PMPI_T_category_get_pvars(int cat_index, int len, int indices[])
 {
-    return t_cat_none(cat_index, len, indices);
+    int ret = t_cat_none(cat_index, len, indices), n = 0;
+
+    for (int i = 0; ret == MPI_SUCCESS && i < kr_t_pvar_num() && n < len; i++) {
+        if (kr_t_pvar_category(i) == cat_index) {
+            indices[n++] = i;
+        }
+    }
+    return ret;
 }
 
 KR_WEAK_ALIAS(T_category_get_categories)
@@ -287,9 +302,9 @@ int PMPI_T_source_get_num(int *num_sources)
 }
 
 KR_WEAK_ALIAS(T_source_get_info)
-int PMPI_T_source_get_info(int source_index, char *name, int *name_len, char *desc,
-                           int *desc_len, MPI_T_source_order *ordering,
-                           MPI_Count *ticks_per_second, MPI_Count *max_ticks, MPI_Info *info)
+int PMPI_T_source_get_info(int source_index, char *name, int *name_len, char *desc, int *desc_len,
+                           MPI_T_source_order *ordering, MPI_Count *ticks_per_second,
+                           MPI_Count *max_ticks, MPI_Info *info)
 {
     int ret = t_source_check(source_index);
 

@@ -70,12 +70,9 @@ static bool t_cvar_is_live(const struct kr_setting *s)
 static MPI_Datatype t_cvar_type(const struct kr_setting *s)
 {
     switch (s->type) {
-    case KR_SET_SIZE:
-        return MPI_UNSIGNED_LONG;
-    case KR_SET_STRING:
-        return MPI_CHAR;
-    default:
-        return MPI_INT; /* INT, BOOL (0 or 1) and ENUM (index of the choice) */
+    case KR_SET_SIZE: return MPI_UNSIGNED_LONG;
+    case KR_SET_STRING: return MPI_CHAR;
+    default: return MPI_INT; /* INT, BOOL (0 or 1) and ENUM (index of the choice) */
     }
 }
 
@@ -249,19 +246,13 @@ int PMPI_T_cvar_read(MPI_T_cvar_handle handle, void *buf)
         return ret;
     }
     switch (s->type) {
-    case KR_SET_SIZE:
-        *(unsigned long *) buf = (unsigned long) *(const size_t *) s->ptr;
-        break;
-    case KR_SET_BOOL:
-        *(int *) buf = *(const bool *) s->ptr ? 1 : 0;
-        break;
+    case KR_SET_SIZE: *(unsigned long *) buf = (unsigned long) *(const size_t *) s->ptr; break;
+    case KR_SET_BOOL: *(int *) buf = *(const bool *) s->ptr ? 1 : 0; break;
     case KR_SET_STRING:
         /* the buffer holds the count alloc gave; the value does not change after that */
         strcpy(buf, t_cvar_string(s));
         break;
-    default:
-        *(int *) buf = *(const int *) s->ptr;
-        break;
+    default: *(int *) buf = *(const int *) s->ptr; break;
     }
     return MPI_SUCCESS;
 }
@@ -272,11 +263,9 @@ static int t_cvar_store(const struct kr_setting *s, const void *buf)
 
     switch (s->type) {
     case KR_SET_SIZE:
-        *(size_t *) s->ptr = (size_t) *(const unsigned long *) buf;
+        *(size_t *) s->ptr = (size_t) * (const unsigned long *) buf;
         return MPI_SUCCESS;
-    case KR_SET_BOOL:
-        *(bool *) s->ptr = v != 0;
-        return MPI_SUCCESS;
+    case KR_SET_BOOL: *(bool *) s->ptr = v != 0; return MPI_SUCCESS;
     case KR_SET_ENUM:
         while (s->choices[n] != NULL) {
             n++;
@@ -286,9 +275,7 @@ static int t_cvar_store(const struct kr_setting *s, const void *buf)
         }
         *(int *) s->ptr = v;
         return MPI_SUCCESS;
-    default:
-        *(int *) s->ptr = v;
-        return MPI_SUCCESS;
+    default: *(int *) s->ptr = v; return MPI_SUCCESS;
     }
 }
 

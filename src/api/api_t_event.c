@@ -77,8 +77,7 @@ int PMPI_T_event_handle_free(MPI_T_event_registration event_registration, void *
 }
 
 KR_WEAK_ALIAS(T_event_handle_get_info)
-int PMPI_T_event_handle_get_info(MPI_T_event_registration event_registration,
-                                 MPI_Info *info_used)
+int PMPI_T_event_handle_get_info(MPI_T_event_registration event_registration, MPI_Info *info_used)
 {
     (void) event_registration;
     (void) info_used;

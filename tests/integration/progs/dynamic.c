@@ -14,8 +14,8 @@ static void expect(int line, const char *what, int ret, int want)
     }
     CHECK_MPI(MPI_Error_class(ret, &cls));
     if (cls != want) {
-        check_fail(__FILE__, line, "%s gave class %d (%s), want %d", what, cls,
-                   check_errstr(ret), want);
+        check_fail(__FILE__, line, "%s gave class %d (%s), want %d", what, cls, check_errstr(ret),
+                   want);
     }
 }
 #define EXPECT(want, call) expect(__LINE__, #call, (call), (want))
@@ -29,8 +29,8 @@ static void spawn_fails(void)
     MPI_Info infos[2] = {MPI_INFO_NULL, MPI_INFO_NULL};
     MPI_Comm inter = MPI_COMM_WORLD;
 
-    EXPECT(MPI_ERR_SPAWN, MPI_Comm_spawn("/bin/true", argv, 3, MPI_INFO_NULL, 0, MPI_COMM_WORLD,
-                                         &inter, codes));
+    EXPECT(MPI_ERR_SPAWN,
+           MPI_Comm_spawn("/bin/true", argv, 3, MPI_INFO_NULL, 0, MPI_COMM_WORLD, &inter, codes));
     CHECK(inter == MPI_COMM_NULL, "spawn: intercomm not MPI_COMM_NULL");
     for (int i = 0; i < 3; i++) {
         CHECK(codes[i] == MPI_ERR_SPAWN, "spawn: errcode %d is %d", i, codes[i]);
@@ -43,10 +43,10 @@ static void spawn_fails(void)
     for (int i = 0; i < 3; i++) {
         CHECK(codes[i] == MPI_ERR_SPAWN, "spawn_multiple: errcode %d is %d", i, codes[i]);
     }
-    EXPECT(MPI_ERR_ROOT, MPI_Comm_spawn("/bin/true", argv, 1, MPI_INFO_NULL, -1, MPI_COMM_WORLD,
-                                        &inter, codes));
-    EXPECT(MPI_ERR_COMM, MPI_Comm_spawn("/bin/true", argv, 1, MPI_INFO_NULL, 0, MPI_COMM_NULL,
-                                        &inter, codes));
+    EXPECT(MPI_ERR_ROOT,
+           MPI_Comm_spawn("/bin/true", argv, 1, MPI_INFO_NULL, -1, MPI_COMM_WORLD, &inter, codes));
+    EXPECT(MPI_ERR_COMM,
+           MPI_Comm_spawn("/bin/true", argv, 1, MPI_INFO_NULL, 0, MPI_COMM_NULL, &inter, codes));
 }
 
 static void ports_fail(void)

@@ -129,8 +129,8 @@ static void self_startall(void)
     EXPECT(MPI_ERR_REQUEST, MPI_Pready(0, plain));
     EXPECT(MPI_ERR_REQUEST, MPI_Parrived(plain, 0, &flag));
     CHECK_MPI(MPI_Request_free(&plain));
-    EXPECT(MPI_ERR_ARG, MPI_Psend_init(out, 0, 3, MPI_DOUBLE, 0, 1, MPI_COMM_SELF, MPI_INFO_NULL,
-                                       &plain));
+    EXPECT(MPI_ERR_ARG,
+           MPI_Psend_init(out, 0, 3, MPI_DOUBLE, 0, 1, MPI_COMM_SELF, MPI_INFO_NULL, &plain));
     EXPECT(MPI_ERR_RANK, MPI_Precv_init(in, 2, 3, MPI_DOUBLE, MPI_ANY_SOURCE, 1, MPI_COMM_SELF,
                                         MPI_INFO_NULL, &plain));
 }

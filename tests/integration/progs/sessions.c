@@ -124,8 +124,8 @@ static void disjoint(MPI_Session s, int rank, int np)
         CHECK(rsize == on, "remote size %d, want %d", rsize, on);
         /* the two leaders swap their world ranks */
         if (ranks[0] == rank) {
-            CHECK_MPI(MPI_Sendrecv(&x, 1, MPI_INT, 0, 4, &y, 1, MPI_INT, 0, 4, inter,
-                                   MPI_STATUS_IGNORE));
+            CHECK_MPI(
+                MPI_Sendrecv(&x, 1, MPI_INT, 0, 4, &y, 1, MPI_INT, 0, 4, inter, MPI_STATUS_IGNORE));
             CHECK(y == oranks[0], "the other leader is %d, want %d", y, oranks[0]);
         }
         CHECK_MPI(MPI_Comm_free(&inter));
