@@ -466,6 +466,11 @@ int PMPI_Cancel(MPI_Request *request)
     if (req->ukind == KR_UREQ_SENDRECV) {
         return kr_api_sendrecv_cancel(req);
     }
+    if (req->ukind == KR_UREQ_PERSIST && ((struct kr_api_persist *) req->ext)->partitions > 0) {
+        /* a send may not be posted yet (partitions outstanding): nothing to withdraw */
+        return kr_api_error(req->owner, MPI_ERR_REQUEST, "MPI_Cancel: partitioned requests "
+                            "cannot be cancelled");
+    }
     /* A receive not matched yet is withdrawn; anything else completes normally and
      * MPI_Test_cancelled then says false, as the standard allows. */
     kr_pt2pt_cancel(kr_api.pt, req);

@@ -2,8 +2,9 @@
  * marked ready one at a time, by range and by list, in any order; MPI_Parrived turns true and
  * the data and status are right; a partitioned message is not taken by an MPI_ANY_TAG receive
  * on the same communicator; a send and receive to self through MPI_Startall; errors: partition
- * out of range (MPI_ERR_ARG), MPI_Pready on a request that is not a started partitioned send
- * and MPI_Parrived on one that is no partitioned receive (MPI_ERR_REQUEST), no partitions. */
+ * out of range (MPI_ERR_ARG), MPI_Pready on a request that is not a started partitioned send,
+ * MPI_Parrived on one that is no partitioned receive and MPI_Cancel (MPI_ERR_REQUEST), no
+ * partitions. */
 #include "check.h"
 
 #define NPART 8
@@ -115,6 +116,7 @@ static void self_startall(void)
     CHECK_MPI(MPI_Precv_init(in, 4, 3, MPI_DOUBLE, 0, 1, MPI_COMM_SELF, MPI_INFO_NULL, &rq[0]));
     CHECK_MPI(MPI_Psend_init(out, 4, 3, MPI_DOUBLE, 0, 1, MPI_COMM_SELF, MPI_INFO_NULL, &rq[1]));
     CHECK_MPI(MPI_Startall(2, rq));
+    EXPECT(MPI_ERR_REQUEST, MPI_Cancel(&rq[1]));
     CHECK_MPI(MPI_Parrived(rq[0], 3, &flag));
     CHECK(!flag, "partition arrived before any was ready");
     CHECK_MPI(MPI_Pready_range(0, 3, rq[1]));
