@@ -443,8 +443,12 @@ static int init_common(const char *call, int required, int *provided)
         return ret;
     }
     init_users.world = true;
+    /* every level up to serialized is always there: a later user may ask for more */
+    if (init_level(required) > kr_api.thread_level) {
+        kr_api.thread_level = init_level(required);
+    }
     if (provided != NULL) {
-        *provided = kr_api.thread_level;
+        *provided = init_level(required);
     }
     return MPI_SUCCESS;
 }
@@ -455,7 +459,7 @@ int kr_api_runtime_acquire(const char *call, int required, int *provided_out)
 
     if (ret == MPI_SUCCESS) {
         init_users.sessions++;
-        *provided_out = kr_api.thread_level;
+        *provided_out = init_level(required);
     }
     return ret;
 }

@@ -35,7 +35,7 @@ static void psets(MPI_Session s, int np)
     CHECK_MPI(MPI_Info_free(&info));
     CHECK_MPI(MPI_Session_get_info(s, &info));
     CHECK_MPI(MPI_Info_get_string(info, "thread_level", &(int){sizeof(val) + 16}, name, &flag));
-    CHECK(flag && strncmp(name, "MPI_THREAD_", 11) == 0, "thread_level '%s'", name);
+    CHECK(flag && strcmp(name, "MPI_THREAD_FUNNELED") == 0, "thread_level '%s'", name);
     CHECK_MPI(MPI_Info_free(&info));
 }
 
@@ -222,8 +222,13 @@ int main(int argc, char **argv)
         MPI_Comm c;
         int sum = 0, np;
 
-        MPI_Init(&argc, &argv);
+        int provided = -1;
+
+        CHECK_MPI(MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided));
         check_init("sessions");
+        CHECK(provided == MPI_THREAD_SERIALIZED, "provided %d", provided);
+        CHECK_MPI(MPI_Query_thread(&provided));
+        CHECK(provided == MPI_THREAD_SERIALIZED, "MPI_Query_thread %d", provided);
         MPI_Comm_size(MPI_COMM_WORLD, &np);
         CHECK_MPI(MPI_Group_from_session_pset(s, "mpi://SELF", &g));
         CHECK_MPI(MPI_Comm_create_from_group(g, "self", MPI_INFO_NULL, MPI_ERRORS_RETURN, &c));
