@@ -3,7 +3,8 @@
  * mpi://WORLD and mpi://SELF with their info; groups and communicators from them (point to
  * point, collectives, buffered sends through the session's buffer, a dup); disjoint groups
  * creating with the same string tag at once; an intercommunicator from two groups; session info
- * (thread level), error handlers (a user one counts its calls), argument errors. */
+ * (thread level), error handlers (a user one counts its calls), argument errors; "fatal":
+ * MPI_ERRORS_ARE_FATAL on a session ends the job with the class and a message. */
 #include "check.h"
 
 static int handler_calls, handler_last;
@@ -241,6 +242,25 @@ int main(int argc, char **argv)
         CHECK_MPI(MPI_Comm_free(&c));
         CHECK_MPI(MPI_Session_finalize(&s));
         return 0;
+    }
+    if (strcmp(mode, "fatal") == 0) {
+        /* MPI_ERRORS_ARE_FATAL on the session: the last rank names a bad pset and the job ends
+         * while the others wait for it in a collective */
+        MPI_Session s;
+        MPI_Group g;
+        MPI_Comm c;
+        int size;
+
+        CHECK_MPI(MPI_Session_init(MPI_INFO_NULL, MPI_ERRORS_ARE_FATAL, &s));
+        CHECK_MPI(MPI_Group_from_session_pset(s, "mpi://WORLD", &g));
+        CHECK_MPI(MPI_Group_size(g, &size));
+        CHECK_MPI(MPI_Group_rank(g, &check_rank));
+        if (check_rank == size - 1) {
+            MPI_Group_from_session_pset(s, "mpi://BOGUS", &g);
+            CHECK(0, "a bad pset name under MPI_ERRORS_ARE_FATAL returned");
+        }
+        MPI_Comm_create_from_group(g, "never", MPI_INFO_NULL, MPI_ERRORS_ARE_FATAL, &c);
+        CHECK(0, "created a communicator without the last rank");
     }
     fprintf(stderr, "sessions: unknown mode %s\n", mode);
     return 2;
