@@ -538,14 +538,13 @@ int PMPI_Finalize(void)
         return kr_api_error(NULL, MPI_ERR_OTHER, "MPI_Finalize: %s", init_users.world_done
                             ? "MPI is already finalized" : "MPI_Init was not called");
     }
-    if (init_users.sessions > 0) {
-        /* sessions keep the runtime: only the world model ends (its attributes go now) */
-        init_users.world_done = true;
-        init_users.attrs_done = true;
-        kr_api_comm_finalize();
-        return MPI_SUCCESS;
-    }
+    /* MPI_COMM_SELF's attributes are deleted first, while MPI_Finalized still says false */
+    init_users.attrs_done = true;
+    kr_api_comm_finalize();
     init_users.world_done = true;
+    if (init_users.sessions > 0) {
+        return MPI_SUCCESS; /* sessions keep the runtime: only the world model ends */
+    }
     return init_down("MPI_Finalize");
 }
 
