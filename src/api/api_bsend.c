@@ -332,8 +332,10 @@ int kr_api_bsend_slot_attach(const char *call, void **slot, void *buffer, MPI_Co
     int ret;
 
     if (*slot != NULL) {
-        return kr_api_error(NULL, MPI_ERR_BUFFER, "%s: a buffer is already attached to this "
-                            "session (detach it first)", call);
+        return kr_api_error(NULL, MPI_ERR_BUFFER,
+                            "%s: a buffer is already attached to this "
+                            "session (detach it first)",
+                            call);
     }
     p = malloc(sizeof(*p));
     if (p == NULL) {
@@ -485,11 +487,12 @@ int kr_api_bsend(const char *call, struct kr_comm *comm, const void *buf, MPI_Co
     }
     blk = bsend_alloc(p, len);
     if (blk == NULL) {
-        return kr_api_error(comm, MPI_ERR_BUFFER, "%s: the attached %s buffer has room for %zu "
+        return kr_api_error(comm, MPI_ERR_BUFFER,
+                            "%s: the attached %s buffer has room for %zu "
                             "bytes but this message needs %zu (each buffered message also "
                             "needs MPI_BSEND_OVERHEAD = %d bytes; attach a larger buffer)",
                             call,
-                            p == &bsend_proc     ? "process's"
+                            p == &bsend_proc   ? "process's"
                             : p == comm->bsend ? "communicator's"
                                                : "session's",
                             bsend_free_bytes(p), len, MPI_BSEND_OVERHEAD);

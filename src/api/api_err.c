@@ -117,7 +117,7 @@ static const struct api_err_class api_err_t_classes[] = {
     API_T_CLASS(MPI_T_ERR_PVAR_NO_WRITE, "the performance variable cannot be written"),
     API_T_CLASS(MPI_T_ERR_PVAR_NO_STARTSTOP, "the performance variable cannot be started"),
     API_T_CLASS(MPI_T_ERR_PVAR_NO_ATOMIC, "the performance variable cannot be read and reset "
-                                         "atomically"),
+                                          "atomically"),
 };
 
 /* The entry of a predefined class (MPI_ or MPI_T_), or NULL. */
@@ -416,8 +416,7 @@ int kr_api_session_error(MPI_Session session, MPI_Errhandler eh, int cls, const 
         kr_api_errh_release(user);
         return cls;
     }
-    api_err_run(NULL, user != NULL || eh == MPI_ERRORS_ABORT ? eh : MPI_ERRORS_ARE_FATAL, cls,
-                msg);
+    api_err_run(NULL, user != NULL || eh == MPI_ERRORS_ABORT ? eh : MPI_ERRORS_ARE_FATAL, cls, msg);
     return cls;
 }
 

@@ -406,8 +406,10 @@ static int init_up(const char *call, int required)
     int ret;
 
     if (kr_api.phase == KR_API_FINALIZED) {
-        return kr_api_error(NULL, MPI_ERR_OTHER, "%s: MPI was finalized and cannot be started "
-                            "again in this process", call);
+        return kr_api_error(NULL, MPI_ERR_OTHER,
+                            "%s: MPI was finalized and cannot be started "
+                            "again in this process",
+                            call);
     }
     if (kr_api.phase == KR_API_RUNNING) {
         return MPI_SUCCESS;
@@ -535,8 +537,9 @@ int PMPI_Finalize(void)
         kr_api_not_running("MPI_Finalize");
     }
     if (!init_users.world || init_users.world_done) {
-        return kr_api_error(NULL, MPI_ERR_OTHER, "MPI_Finalize: %s", init_users.world_done
-                            ? "MPI is already finalized" : "MPI_Init was not called");
+        return kr_api_error(NULL, MPI_ERR_OTHER, "MPI_Finalize: %s",
+                            init_users.world_done ? "MPI is already finalized"
+                                                  : "MPI_Init was not called");
     }
     /* MPI_COMM_SELF's attributes are deleted first, while MPI_Finalized still says false */
     init_users.attrs_done = true;

@@ -305,7 +305,7 @@ static int req_persistent(const char *call, const void *buf, MPI_Count count, MP
         return kr_api_fail(comm, call, -ENOMEM);
     }
     kr_dt_retain(dt); /* the user may free the type while the request lives */
-    *p = (struct kr_api_persist) { buf, count, dt, rank, tag, mode, recv, false, 0, 0, NULL };
+    *p = (struct kr_api_persist){buf, count, dt, rank, tag, mode, recv, false, 0, 0, NULL};
     req->kind = recv ? KR_REQ_RECV : KR_REQ_SEND;
     req->ukind = KR_UREQ_PERSIST;
     req->ext = p;
@@ -468,7 +468,8 @@ int PMPI_Cancel(MPI_Request *request)
     }
     if (req->ukind == KR_UREQ_PERSIST && ((struct kr_api_persist *) req->ext)->partitions > 0) {
         /* a send may not be posted yet (partitions outstanding): nothing to withdraw */
-        return kr_api_error(req->owner, MPI_ERR_REQUEST, "MPI_Cancel: partitioned requests "
+        return kr_api_error(req->owner, MPI_ERR_REQUEST,
+                            "MPI_Cancel: partitioned requests "
                             "cannot be cancelled");
     }
     /* A receive not matched yet is withdrawn; anything else completes normally and

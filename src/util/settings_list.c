@@ -54,8 +54,7 @@ const struct kr_settings_group kr_settings_groups[] = {
     {"api", "MPI interface: argument checks and transport choice"},
     {"launch", "launcher (mpirun, kurir-daemon)"},
     {"topo", "hardware topology (hwloc)"},
-    {NULL, NULL}
-};
+    {NULL, NULL}};
 
 int kr_settings_load(char *err, size_t errlen)
 {
