@@ -50,6 +50,18 @@ struct kr_api_cfg {
 extern struct kr_api_cfg kr_api_cfg;
 extern const struct kr_setting kr_api_settings[];
 
+/* kr_settings_load, once per process: MPI_T_init_thread may read (and a tool write) the
+ * settings before MPI_Init, which then keeps them (api_init.c). */
+int kr_api_settings_load(char *err, size_t errlen);
+
+/* The runtime for a session (api_init.c): MPI_Session_init acquires it, bringing it up when
+ * neither MPI_Init nor another session has (thread level from `required`, the level in use in
+ * *provided_out); MPI_Session_finalize releases it, and the last user takes it down, which is
+ * collective over the whole job. MPI_SUCCESS or the error reported (MPI_ERR_OTHER once the
+ * runtime was taken down: it cannot come up again). */
+int kr_api_runtime_acquire(const char *call, int required, int *provided_out);
+int kr_api_runtime_release(const char *call);
+
 /* --- errors (api_err.c) ---------------------------------------------------------------- */
 
 /* Report error class `cls` on `comm` (NULL = MPI_COMM_WORLD, or the process when MPI is not
@@ -58,6 +70,12 @@ extern const struct kr_setting kr_api_settings[];
  * handler returns at all). */
 int kr_api_error(struct kr_comm *comm, int cls, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Report error class `cls` through error handler `eh` of `session` (MPI_SESSION_NULL when the
+ * call has none yet): MPI_ERRORS_RETURN returns, a session handler is called, any other ends
+ * the job like MPI_ERRORS_ARE_FATAL (api_err.c). Returns `cls`. */
+int kr_api_session_error(MPI_Session session, MPI_Errhandler eh, int cls, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* The MPI error class for a negative internal error. */
 int kr_api_errclass(int ret);
@@ -172,6 +190,16 @@ MPI_Comm kr_api_comm_handle(struct kr_comm *c);
  * MPI_COMM_SELF, then MPI_COMM_WORLD, and free their info hints and MPI_INFO_ENV. Groups, info
  * objects and the rest of the communicator internals are in api_comm_int.h. */
 void kr_api_comm_finalize(void);
+
+/* A session's buffer (api_bsend.c, for api_session.c): the pool lives in *slot (NULL: none).
+ * Attach, detach (waits for its messages), flush and iflush as for a communicator's; each
+ * returns an MPI error code, reported on the process. kr_api_session_bsend is the pool of
+ * session `id` for sends on its communicators, or NULL (api_session.c). */
+int kr_api_bsend_slot_attach(const char *call, void **slot, void *buffer, MPI_Count size);
+int kr_api_bsend_slot_detach(const char *call, void **slot, void *buffer_addr, MPI_Count *size);
+int kr_api_bsend_slot_flush(const char *call, void *slot);
+int kr_api_bsend_slot_iflush(const char *call, void *slot, MPI_Request *request);
+void *kr_api_session_bsend(uint32_t id);
 
 /* MPI_Comm_free and MPI_Finalize (api_bsend.c): a buffer still attached to `comm`
  * (MPI_Comm_attach_buffer) is detached implicitly, after its messages have left. MPI_SUCCESS

@@ -324,6 +324,53 @@ int PMPI_Comm_iflush_buffer(MPI_Comm h, MPI_Request *request)
     return bsend_iflush("MPI_Comm_iflush_buffer", comm, comm->bsend, request);
 }
 
+/* ---- a session's buffer ------------------------------------------------------------------- */
+
+int kr_api_bsend_slot_attach(const char *call, void **slot, void *buffer, MPI_Count size)
+{
+    struct bsend_pool *p;
+    int ret;
+
+    if (*slot != NULL) {
+        return kr_api_error(NULL, MPI_ERR_BUFFER,
+                            "%s: a buffer is already attached to this "
+                            "session (detach it first)",
+                            call);
+    }
+    p = malloc(sizeof(*p));
+    if (p == NULL) {
+        return kr_api_error(NULL, MPI_ERR_NO_MEM, "%s: out of memory", call);
+    }
+    ret = bsend_attach(call, NULL, p, buffer, size);
+    if (ret != MPI_SUCCESS) {
+        free(p);
+        return ret;
+    }
+    *slot = p;
+    return MPI_SUCCESS;
+}
+
+int kr_api_bsend_slot_detach(const char *call, void **slot, void *buffer_addr, MPI_Count *size)
+{
+    int ret = bsend_detach(call, NULL, *slot, buffer_addr, size);
+
+    if (ret == MPI_SUCCESS) {
+        free(*slot);
+        *slot = NULL;
+    }
+    return ret;
+}
+
+int kr_api_bsend_slot_flush(const char *call, void *slot)
+{
+    return slot != NULL ? bsend_flush(call, NULL, slot) : MPI_SUCCESS;
+}
+
+int kr_api_bsend_slot_iflush(const char *call, void *slot, MPI_Request *request)
+{
+    return bsend_iflush(call, kr_api.self, slot, request);
+}
+
 int kr_api_bsend_comm_free(struct kr_comm *comm, const char *call)
 {
     int ret;
@@ -422,22 +469,32 @@ static size_t bsend_free_bytes(const struct bsend_pool *p)
 int kr_api_bsend(const char *call, struct kr_comm *comm, const void *buf, MPI_Count count,
                  struct kr_dt *dt, int dest, int tag)
 {
-    /* the communicator's buffer first, then the process's (MPI-4.1 3.6) */
-    struct bsend_pool *p = comm->bsend != NULL ? comm->bsend : &bsend_proc;
+    /* the communicator's buffer first, then its session's or the process's (MPI-4.1 3.6) */
+    struct bsend_pool *p = comm->bsend;
     size_t len = kr_dt_packed_size(dt, (size_t) count);
     struct bsend_blk *blk;
     int ret;
 
+    if (p == NULL && comm->session != 0) {
+        p = kr_api_session_bsend(comm->session);
+    }
+    if (p == NULL) {
+        p = &bsend_proc;
+    }
     if (p->user == NULL) {
         return kr_api_error(comm, MPI_ERR_BUFFER, "%s: no buffer is attached (call "
                             "MPI_Buffer_attach or MPI_Comm_attach_buffer first)", call);
     }
     blk = bsend_alloc(p, len);
     if (blk == NULL) {
-        return kr_api_error(comm, MPI_ERR_BUFFER, "%s: the attached %s buffer has room for %zu "
+        return kr_api_error(comm, MPI_ERR_BUFFER,
+                            "%s: the attached %s buffer has room for %zu "
                             "bytes but this message needs %zu (each buffered message also "
                             "needs MPI_BSEND_OVERHEAD = %d bytes; attach a larger buffer)",
-                            call, p == &bsend_proc ? "process's" : "communicator's",
+                            call,
+                            p == &bsend_proc   ? "process's"
+                            : p == comm->bsend ? "communicator's"
+                                               : "session's",
                             bsend_free_bytes(p), len, MPI_BSEND_OVERHEAD);
     }
     /* The copy is the message packed: it travels as plain bytes. */

@@ -83,6 +83,7 @@ int kr_api_comm_adopt(const char *call, struct kr_comm *parent, struct kr_comm *
     /* the new communicator holds a reference to its parent's handler */
     c->errh = parent->errh;
     kr_api_errh_retain(c->errh);
+    c->session = parent->session; /* derived communicators stay in their session */
     if (info != NULL && kr_api_info_dup(info, &copy) != 0) {
         ret = MPI_ERR_NO_MEM;
     }

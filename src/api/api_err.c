@@ -94,6 +94,46 @@ static const struct api_err_class api_err_classes[] = {
 
 #define API_NCLASSES ((int) (sizeof(api_err_classes) / sizeof(api_err_classes[0])))
 
+/* The codes MPI_T calls return are classes of their own (MPI-5.0 15.3.10), so that
+ * MPI_Error_class and MPI_Error_string know them too. */
+#define API_T_CLASS(cls, text) [cls - MPI_T_ERR_CANNOT_INIT] = {#cls, text}
+
+static const struct api_err_class api_err_t_classes[] = {
+    API_T_CLASS(MPI_T_ERR_CANNOT_INIT, "the tool interface cannot be initialized"),
+    API_T_CLASS(MPI_T_ERR_NOT_ACCESSIBLE, "not accessible"),
+    API_T_CLASS(MPI_T_ERR_NOT_INITIALIZED, "the tool interface is not initialized"),
+    API_T_CLASS(MPI_T_ERR_NOT_SUPPORTED, "not supported"),
+    API_T_CLASS(MPI_T_ERR_MEMORY, "out of memory"),
+    API_T_CLASS(MPI_T_ERR_INVALID, "invalid argument or use"),
+    API_T_CLASS(MPI_T_ERR_INVALID_INDEX, "invalid index"),
+    API_T_CLASS(MPI_T_ERR_INVALID_ITEM, "invalid enumeration item"),
+    API_T_CLASS(MPI_T_ERR_INVALID_SESSION, "invalid performance variable session"),
+    API_T_CLASS(MPI_T_ERR_INVALID_HANDLE, "invalid handle"),
+    API_T_CLASS(MPI_T_ERR_INVALID_NAME, "no variable, category or event of that name"),
+    API_T_CLASS(MPI_T_ERR_OUT_OF_HANDLES, "no more handles"),
+    API_T_CLASS(MPI_T_ERR_OUT_OF_SESSIONS, "no more sessions"),
+    API_T_CLASS(MPI_T_ERR_CVAR_SET_NOT_NOW, "the control variable cannot be set now"),
+    API_T_CLASS(MPI_T_ERR_CVAR_SET_NEVER, "the control variable can never be set"),
+    API_T_CLASS(MPI_T_ERR_PVAR_NO_WRITE, "the performance variable cannot be written"),
+    API_T_CLASS(MPI_T_ERR_PVAR_NO_STARTSTOP, "the performance variable cannot be started"),
+    API_T_CLASS(MPI_T_ERR_PVAR_NO_ATOMIC, "the performance variable cannot be read and reset "
+                                          "atomically"),
+};
+
+/* The entry of a predefined class (MPI_ or MPI_T_), or NULL. */
+static const struct api_err_class *api_err_predef(int code)
+{
+    int t = code - MPI_T_ERR_CANNOT_INIT;
+
+    if (code >= 0 && code < API_NCLASSES) {
+        return &api_err_classes[code];
+    }
+    if (t >= 0 && t < (int) (sizeof(api_err_t_classes) / sizeof(api_err_t_classes[0]))) {
+        return &api_err_t_classes[t];
+    }
+    return NULL;
+}
+
 /* ---- classes and codes the program adds ------------------------------------------------- */
 
 /* Value API_ERR_DYN_FIRST + i is entry i. MPI_Remove_error_class/code mark an entry removed
@@ -221,7 +261,7 @@ int kr_api_err_class(int code)
 {
     const struct api_err_dyn *e;
 
-    if (code >= 0 && code < API_NCLASSES) {
+    if (api_err_predef(code) != NULL) {
         return code;
     }
     e = api_err_dyn_entry(code);
@@ -237,10 +277,11 @@ int kr_api_err_lastused(void)
 static void api_err_describe(int code, const char **name_out, const char **text_out)
 {
     const struct api_err_dyn *e = api_err_dyn_entry(code);
+    const struct api_err_class *p = api_err_predef(code);
 
-    if (code >= 0 && code < API_NCLASSES) {
-        *name_out = api_err_classes[code].name;
-        *text_out = api_err_classes[code].text;
+    if (p != NULL) {
+        *name_out = p->name;
+        *text_out = p->text;
     } else if (e != NULL) {
         *name_out = e->cls == code ? "user-defined error class" : "user-defined error code";
         *text_out = e->text != NULL ? e->text : "no error string set";
@@ -354,6 +395,31 @@ int kr_api_error(struct kr_comm *comm, int cls, const char *fmt, ...)
     return cls;
 }
 
+int kr_api_session_error(MPI_Session session, MPI_Errhandler eh, int cls, const char *fmt, ...)
+{
+    struct kr_errh *user = kr_api_errh(eh);
+    char msg[768];
+    va_list ap;
+
+    if (eh == MPI_ERRORS_RETURN) {
+        return cls;
+    }
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (user != NULL && user->kind == KR_ERRH_SESSION) {
+        int code = cls;
+
+        KR_LOG_INFO(API, "%s: calling the session's error handler", msg);
+        kr_api_errh_retain(user);
+        user->fn.session(&session, &code);
+        kr_api_errh_release(user);
+        return cls;
+    }
+    api_err_run(NULL, user != NULL || eh == MPI_ERRORS_ABORT ? eh : MPI_ERRORS_ARE_FATAL, cls, msg);
+    return cls;
+}
+
 int kr_api_win_error(struct kr_win *w, int cls, const char *fmt, ...)
 {
     MPI_Errhandler eh = w != NULL && w->errh != NULL ? w->errh : MPI_ERRORS_ARE_FATAL;
@@ -432,15 +498,15 @@ KR_WEAK_ALIAS(Error_string)
 int PMPI_Error_string(int errorcode, char *string, int *resultlen)
 {
     const struct api_err_dyn *e = api_err_dyn_entry(errorcode);
+    const struct api_err_class *p = api_err_predef(errorcode);
     int len;
 
     if (string == NULL || resultlen == NULL) {
         return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Error_string: %s is NULL",
                             string == NULL ? "string" : "resultlen");
     }
-    if (errorcode >= 0 && errorcode < API_NCLASSES) {
-        len = snprintf(string, MPI_MAX_ERROR_STRING, "%s: %s", api_err_classes[errorcode].name,
-                       api_err_classes[errorcode].text);
+    if (p != NULL) {
+        len = snprintf(string, MPI_MAX_ERROR_STRING, "%s: %s", p->name, p->text);
     } else if (e != NULL) {
         /* the program's own string, exactly; "" when it set none (MPI-4.1 9.5) */
         len = snprintf(string, MPI_MAX_ERROR_STRING, "%s", e->text != NULL ? e->text : "");

@@ -325,13 +325,26 @@ static int init_comms(const struct kr_boot_job *job)
     return kr_coll_shm_attach(kr_api.world, true);
 }
 
+int kr_api_settings_load(char *err, size_t errlen)
+{
+    static bool loaded;
+    int ret;
+
+    if (loaded) {
+        return 0;
+    }
+    ret = kr_settings_load(err, errlen);
+    loaded = ret == 0;
+    return ret;
+}
+
 static int init_runtime(void)
 {
     const struct kr_boot_job *job;
     char err[512];
     int ret;
 
-    ret = kr_settings_load(err, sizeof(err));
+    ret = kr_api_settings_load(err, sizeof(err));
     if (ret != 0) {
         fprintf(stderr, "kurir: %s\n", err);
         return ret;
@@ -368,13 +381,38 @@ static int init_runtime(void)
     return 0;
 }
 
-static int init_common(const char *call, int required, int *provided)
+/* Who uses the runtime: the world model (MPI_Init .. MPI_Finalize) and live sessions. The
+ * runtime comes up with the first of them and goes down when the last is done; it cannot come
+ * up a second time in a process (the launcher connection is used once). */
+static struct {
+    bool world;      /* MPI_Init was called */
+    bool world_done; /* MPI_Finalize was called */
+    bool attrs_done; /* kr_api_comm_finalize ran */
+    int sessions;
+} init_users;
+
+static int init_level(int required)
+{
+    /* No hidden thread-unsafe state is touched from a thread that does not hold the right to
+     * call MPI, so serialized calls from any thread are fine; concurrent ones are not yet. */
+    int level = required < MPI_THREAD_SERIALIZED ? required : MPI_THREAD_SERIALIZED;
+
+    return level < MPI_THREAD_SINGLE ? MPI_THREAD_SINGLE : level;
+}
+
+/* Bring the runtime up if it is not; MPI_SUCCESS or the error reported. */
+static int init_up(const char *call, int required)
 {
     int ret;
 
-    if (kr_api.phase != KR_API_BEFORE_INIT) {
-        return kr_api_error(NULL, MPI_ERR_OTHER, "%s: MPI is already %s", call,
-                            kr_api.phase == KR_API_RUNNING ? "initialized" : "finalized");
+    if (kr_api.phase == KR_API_FINALIZED) {
+        return kr_api_error(NULL, MPI_ERR_OTHER,
+                            "%s: MPI was finalized and cannot be started "
+                            "again in this process",
+                            call);
+    }
+    if (kr_api.phase == KR_API_RUNNING) {
+        return MPI_SUCCESS;
     }
     ret = init_runtime();
     if (ret != 0) {
@@ -389,17 +427,88 @@ static int init_common(const char *call, int required, int *provided)
         exit(1);
     }
     kr_api.main_thread = pthread_self();
-    /* No hidden thread-unsafe state is touched from a thread that does not hold the right to
-     * call MPI, so serialized calls from any thread are fine; concurrent ones are not yet. */
-    kr_api.thread_level = required < MPI_THREAD_SERIALIZED ? required : MPI_THREAD_SERIALIZED;
-    if (kr_api.thread_level < MPI_THREAD_SINGLE) {
-        kr_api.thread_level = MPI_THREAD_SINGLE;
-    }
-    if (provided != NULL) {
-        *provided = kr_api.thread_level;
-    }
+    kr_api.thread_level = init_level(required);
     kr_api.phase = KR_API_RUNNING;
     return MPI_SUCCESS;
+}
+
+static int init_common(const char *call, int required, int *provided)
+{
+    int ret;
+
+    if (init_users.world) {
+        return kr_api_error(NULL, MPI_ERR_OTHER, "%s: MPI is already %s", call,
+                            init_users.world_done ? "finalized" : "initialized");
+    }
+    ret = init_up(call, required);
+    if (ret != MPI_SUCCESS) {
+        return ret;
+    }
+    init_users.world = true;
+    /* every level up to serialized is always there: a later user may ask for more */
+    if (init_level(required) > kr_api.thread_level) {
+        kr_api.thread_level = init_level(required);
+    }
+    if (provided != NULL) {
+        *provided = init_level(required);
+    }
+    return MPI_SUCCESS;
+}
+
+int kr_api_runtime_acquire(const char *call, int required, int *provided_out)
+{
+    int ret = init_up(call, required);
+
+    if (ret == MPI_SUCCESS) {
+        init_users.sessions++;
+        *provided_out = init_level(required);
+    }
+    return ret;
+}
+
+/* Everything MPI_Init built, taken down; collective over the job (a barrier on the world). */
+static int init_down(const char *call)
+{
+    int ret;
+
+    if (!init_users.attrs_done) {
+        init_users.attrs_done = true;
+        kr_api_comm_finalize(); /* issue #4: MPI_COMM_SELF's attributes are deleted first */
+    }
+    /* Finalize is collective: once everyone is here, all traffic between us is complete and
+     * queued control messages have gone out. */
+    ret = kr_coll_barrier(kr_api.world);
+    if (ret != 0) {
+        return kr_api_fail(kr_api.world, call, ret);
+    }
+    kr_api.phase = KR_API_FINALIZED;
+    kr_api_errh_release(kr_api.world->errh);
+    kr_api_errh_release(kr_api.self->errh);
+    kr_comm_free(kr_api.world, &kr_api.ids);
+    kr_comm_free(kr_api.self, &kr_api.ids);
+    kr_coll_host_destroy(kr_api.coll_host);
+    kr_api.coll_host = NULL;
+    /* Transports close before the engine goes: a watch thread armed by the last sleep may
+     * still report into the engine, and a goodbye may deliver a late message to it. */
+    for (int i = kr_api.ntports - 1; i >= 0; i--) {
+        kr_api.tports[i]->ops->close(kr_api.tports[i]);
+    }
+    kr_api.ntports = 0;
+    kr_pt2pt_destroy(kr_api.pt);
+    kr_api.pt = NULL;
+    kr_boot_finalize(kr_api.boot);
+    kr_topo_fini();
+    kr_api.boot = NULL;
+    return MPI_SUCCESS;
+}
+
+int kr_api_runtime_release(const char *call)
+{
+    init_users.sessions--;
+    if (init_users.sessions > 0 || (init_users.world && !init_users.world_done)) {
+        return MPI_SUCCESS;
+    }
+    return init_down(call);
 }
 
 KR_WEAK_ALIAS(Init)
@@ -424,35 +533,22 @@ int PMPI_Init_thread(int *argc, char ***argv, int required, int *provided)
 KR_WEAK_ALIAS(Finalize)
 int PMPI_Finalize(void)
 {
-    int ret;
-
-    kr_api_check_running("MPI_Finalize");
-    kr_api_comm_finalize(); /* issue #4: MPI_COMM_SELF's attributes are deleted first */
-    /* Finalize is collective: once everyone is here, all traffic between us is complete and
-     * queued control messages have gone out. */
-    ret = kr_coll_barrier(kr_api.world);
-    if (ret != 0) {
-        return kr_api_fail(kr_api.world, "MPI_Finalize", ret);
+    if (kr_api.phase != KR_API_RUNNING) {
+        kr_api_not_running("MPI_Finalize");
     }
-    kr_api.phase = KR_API_FINALIZED;
-    kr_api_errh_release(kr_api.world->errh);
-    kr_api_errh_release(kr_api.self->errh);
-    kr_comm_free(kr_api.world, &kr_api.ids);
-    kr_comm_free(kr_api.self, &kr_api.ids);
-    kr_coll_host_destroy(kr_api.coll_host);
-    kr_api.coll_host = NULL;
-    /* Transports close before the engine goes: a watch thread armed by the last sleep may
-     * still report into the engine, and a goodbye may deliver a late message to it. */
-    for (int i = kr_api.ntports - 1; i >= 0; i--) {
-        kr_api.tports[i]->ops->close(kr_api.tports[i]);
+    if (!init_users.world || init_users.world_done) {
+        return kr_api_error(NULL, MPI_ERR_OTHER, "MPI_Finalize: %s",
+                            init_users.world_done ? "MPI is already finalized"
+                                                  : "MPI_Init was not called");
     }
-    kr_api.ntports = 0;
-    kr_pt2pt_destroy(kr_api.pt);
-    kr_api.pt = NULL;
-    kr_boot_finalize(kr_api.boot);
-    kr_topo_fini();
-    kr_api.boot = NULL;
-    return MPI_SUCCESS;
+    /* MPI_COMM_SELF's attributes are deleted first, while MPI_Finalized still says false */
+    init_users.attrs_done = true;
+    kr_api_comm_finalize();
+    init_users.world_done = true;
+    if (init_users.sessions > 0) {
+        return MPI_SUCCESS; /* sessions keep the runtime: only the world model ends */
+    }
+    return init_down("MPI_Finalize");
 }
 
 KR_WEAK_ALIAS(Initialized)
@@ -461,7 +557,7 @@ int PMPI_Initialized(int *flag)
     if (flag == NULL) {
         return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Initialized: flag is NULL");
     }
-    *flag = kr_api.phase != KR_API_BEFORE_INIT;
+    *flag = init_users.world; /* sessions alone do not initialize the world model */
     return MPI_SUCCESS;
 }
 
@@ -471,7 +567,7 @@ int PMPI_Finalized(int *flag)
     if (flag == NULL) {
         return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Finalized: flag is NULL");
     }
-    *flag = kr_api.phase == KR_API_FINALIZED;
+    *flag = init_users.world_done;
     return MPI_SUCCESS;
 }
 

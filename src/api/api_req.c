@@ -267,6 +267,9 @@ static void req_persist_done(struct kr_req *req)
 {
     struct kr_api_persist *p = req->ext;
 
+    if (p->partitions > 0) {
+        req->status.tag = p->tag; /* the user's tag, not the partitioned wire tag */
+    }
     if ((req->flags & KR_REQ_F_FREE_ON_DONE) != 0) {
         kr_dt_release(p->dt);
         free(p);
@@ -302,7 +305,7 @@ static int req_persistent(const char *call, const void *buf, MPI_Count count, MP
         return kr_api_fail(comm, call, -ENOMEM);
     }
     kr_dt_retain(dt); /* the user may free the type while the request lives */
-    *p = (struct kr_api_persist) { buf, count, dt, rank, tag, mode, recv, false };
+    *p = (struct kr_api_persist){buf, count, dt, rank, tag, mode, recv, false, 0, 0, NULL};
     req->kind = recv ? KR_REQ_RECV : KR_REQ_SEND;
     req->ukind = KR_UREQ_PERSIST;
     req->ext = p;
@@ -357,6 +360,13 @@ static int req_start_one(const char *call, MPI_Request *request)
     req->flags &= (uint16_t) ~KR_REQ_F_SYNC;
     req->done_cb = req_persist_done;
     p->active = true;
+    if (p->partitions > 0) {
+        ret = kr_api_part_start(call, req);
+        if (ret != MPI_SUCCESS) {
+            p->active = false;
+        }
+        return ret;
+    }
     ret = req_start_op(call, req->owner, req, p->buf, p->count, p->dt, p->peer, p->tag, p->recv,
                        p->mode);
     if (ret != MPI_SUCCESS) {
@@ -455,6 +465,12 @@ int PMPI_Cancel(MPI_Request *request)
     }
     if (req->ukind == KR_UREQ_SENDRECV) {
         return kr_api_sendrecv_cancel(req);
+    }
+    if (req->ukind == KR_UREQ_PERSIST && ((struct kr_api_persist *) req->ext)->partitions > 0) {
+        /* a send may not be posted yet (partitions outstanding): nothing to withdraw */
+        return kr_api_error(req->owner, MPI_ERR_REQUEST,
+                            "MPI_Cancel: partitioned requests "
+                            "cannot be cancelled");
     }
     /* A receive not matched yet is withdrawn; anything else completes normally and
      * MPI_Test_cancelled then says false, as the standard allows. */

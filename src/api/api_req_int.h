@@ -37,7 +37,15 @@ struct kr_api_persist {
     enum kr_api_send_mode mode;
     bool recv;
     bool active;                /* started and not completed yet */
+    /* Partitioned (api_part.c) when `partitions` > 0: `count` elements per partition, and
+     * `ready` (one byte per partition, in the same allocation) marks MPI_Pready'd ones. */
+    int partitions, nready;
+    uint8_t *ready;
 };
+
+/* MPI_Start of a partitioned request (api_part.c): a receive is posted at once, a send waits
+ * until every partition is ready. Returns an MPI error code. */
+int kr_api_part_start(const char *call, struct kr_req *req);
 
 /* A persistent collective (kr_req.ext of KR_UREQ_PCOLL): its schedule, started by MPI_Start. */
 struct kr_sched;

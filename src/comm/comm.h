@@ -62,6 +62,7 @@ struct kr_comm {
     struct kr_attr_list *attrs; /* cached attributes; the API layer runs their callbacks */
     void *info;                 /* info hints (MPI_Comm_set_info), owned by the API layer */
     void *bsend;                /* MPI_Comm_attach_buffer's buffer, owned by the API layer */
+    uint32_t session;           /* id of the MPI session it derives from (API layer); 0: none */
 };
 
 static inline uint32_t kr_comm_ctx_pt2pt(const struct kr_comm *c)
@@ -209,6 +210,7 @@ struct kr_group {
     uint32_t magic;
     int refs;
     int size;
+    uint32_t session; /* id of the MPI session of a pset's group (API layer); 0: none */
     int ranks[]; /* job rank of each member */
 };
 

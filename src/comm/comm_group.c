@@ -20,6 +20,7 @@ static struct kr_group *group_alloc(int n)
         g->magic = KR_GROUP_MAGIC;
         g->refs = 1;
         g->size = n;
+        g->session = 0;
     }
     return g;
 }

@@ -24,6 +24,8 @@
 #define COMM_TAG_INTER_SPLIT (-6) /* splitting an intercommunicator */
 #define COMM_TAG_INTERCOMM(t) (-(1 << 30) + ((t) & ((1 << 29) - 1)))
 #define COMM_TAG_GROUP(t) (INT_MIN + ((t) & ((1 << 30) - 1)))
+/* [-(1 << 29), -(1 << 28)) on the collective context carries partitioned messages
+ * (src/api/api_part.c). */
 
 #define COMM_ID_WORDS (KR_COMM_IDS / 64)
 

@@ -122,3 +122,12 @@ void kr_pt2pt_ctx_release(struct kr_pt2pt *pt, uint32_t ctx)
         pt->ctxs[ctx] = NULL;
     }
 }
+
+void kr_pt2pt_stats_get(const struct kr_pt2pt *pt, struct kr_pt2pt_stats *out)
+{
+    out->unexpected = pt->unexp_msgs;
+    out->rndv_sends = 0;
+    for (int i = 0; i < pt->size; i++) {
+        out->rndv_sends += pt->peers[i].rndv_sends;
+    }
+}

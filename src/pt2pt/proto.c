@@ -215,6 +215,7 @@ static int proto_send_try(struct pt2pt_peer *peer, struct kr_req *req)
         } else {
             req->flags |= KR_REQ_F_RNDV;
             peer->rndv_out++;
+            peer->rndv_sends++;
         }
         if (ret != 0 && ret != -EAGAIN && req->exposed != NULL) {
             peer->tp->ops->rndv_unexpose(peer->ep, req->exposed);
@@ -606,6 +607,7 @@ static void proto_recv_msg(struct kr_pt2pt *pt, int peer, const struct kr_wire_h
         proto_matched(pt, req, peer, hdr, payload, sync);
         return;
     }
+    pt->unexp_msgs++;
     u = proto_unexp_alloc(pt, hdr->type == PT2PT_EAGER ? len : 0);
     if (u == NULL) {
         KR_LOG_ERR(MATCH, "out of memory queuing an unexpected message of %zu bytes from rank "

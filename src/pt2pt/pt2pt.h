@@ -109,6 +109,14 @@ int kr_pt2pt_create(int rank, int size, struct kr_pt2pt **pt_out);
 /* Close nothing: the caller closes transports after destroying the engine. */
 void kr_pt2pt_destroy(struct kr_pt2pt *pt);
 
+/* Counters since kr_pt2pt_create, for MPI_T performance variables: messages that arrived before
+ * a receive matched them, and sends that went by rendezvous (summed over peers on each call). */
+struct kr_pt2pt_stats {
+    uint64_t unexpected;
+    uint64_t rndv_sends;
+};
+void kr_pt2pt_stats_get(const struct kr_pt2pt *pt, struct kr_pt2pt_stats *out);
+
 /* The callback block transports must be opened with so arrivals reach this engine. */
 void kr_pt2pt_tport_cb(struct kr_pt2pt *pt, struct kr_tport_cb *cb_out);
 /* Poll `tp` in progress; sleep on it when waits back off (the last one added that can). */

@@ -97,6 +97,7 @@ struct pt2pt_peer {
     size_t max_eager;
     size_t max_frag;            /* largest payload of one DATA fragment */
     int64_t credit;             /* sender side: eager bytes we may still send to this peer */
+    uint64_t rndv_sends;        /* sends to this peer that went by rendezvous (MPI_T) */
     uint64_t owed;              /* receiver side: matched bytes not yet returned to it */
     uint32_t rndv_out;          /* our rendezvous sends to this peer not finished yet */
     struct kr_list ctrlq;       /* struct pt2pt_ctrl waiting for space; go first */
@@ -158,6 +159,7 @@ struct kr_pt2pt {
     int unexp_cells_idle;
     struct pt2pt_req_chunk *chunks; /* every block of requests ever allocated */
     bool oversubscribed;
+    uint64_t unexp_msgs;        /* messages that arrived before their receive (MPI_T) */
     int spin_budget;            /* empty polls the next wait spins through (adaptive; 0: the
                                  * setting's value) */
     uint64_t contended_until;   /* CLOCK_MONOTONIC us until which waits keep spins short (a

@@ -30,6 +30,13 @@ struct kr_setting {
 /* NULL-terminated list of every table of the MPI library (settings_list.c, in libkrcore). */
 extern const struct kr_setting *const kr_settings_all[];
 
+/* One entry per table of kr_settings_all, in the same order (MPI_T categories). */
+struct kr_settings_group {
+    const char *name; /* "tcp" */
+    const char *desc;
+};
+extern const struct kr_settings_group kr_settings_groups[];
+
 /* Parse `text` as `s` and store it. Returns 0 or -EINVAL with a message naming the variable
  * and the accepted values in `err`. */
 int kr_setting_parse(const struct kr_setting *s, const char *text, char *err, size_t errlen);

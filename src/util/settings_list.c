@@ -39,6 +39,23 @@ const struct kr_setting *const kr_settings_all[] = {
     NULL
 };
 
+/* Parallel to kr_settings_all: the MPI_T category each table becomes. */
+const struct kr_settings_group kr_settings_groups[] = {
+    {"util", "logging (KURIR_LOG)"},
+    {"boot", "start-up and the connection to the launcher (PMI)"},
+    {"shm", "shared-memory transport"},
+    {"tcp", "TCP transport"},
+#if KR_HAVE_OFI
+    {"ofi", "libfabric (OFI) transport"},
+#endif
+    {"pt2pt", "point-to-point engine: matching and protocols"},
+    {"coll", "collective algorithms"},
+    {"coll_shm", "collectives through the node's shared area"},
+    {"api", "MPI interface: argument checks and transport choice"},
+    {"launch", "launcher (mpirun, kurir-daemon)"},
+    {"topo", "hardware topology (hwloc)"},
+    {NULL, NULL}};
+
 int kr_settings_load(char *err, size_t errlen)
 {
     extern char **environ;
