@@ -7,6 +7,7 @@
 #include "coll/coll.h"
 #include "topo/topo.h"
 #include "transport/tport.h"
+#include "util/biglock.h"
 #include "util/errors.h"
 #include "util/log.h"
 #include "util/settings.h"
@@ -368,6 +369,22 @@ static int init_runtime(void)
     return 0;
 }
 
+/* The level granted for `required`: what was asked for, up to KURIR_THREAD_LEVEL. Any level
+ * is safe without a lock but MPI_THREAD_MULTIPLE, which turns on the process lock; a value
+ * that names no level counts as MPI_THREAD_SINGLE, as MPI asks. */
+static int init_thread_level(int required)
+{
+    static const int levels[] = { MPI_THREAD_SINGLE, MPI_THREAD_FUNNELED, MPI_THREAD_SERIALIZED,
+                                  MPI_THREAD_MULTIPLE };
+    int cap = levels[kr_api_cfg.thread_level];
+
+    if (required != MPI_THREAD_FUNNELED && required != MPI_THREAD_SERIALIZED
+        && required != MPI_THREAD_MULTIPLE) {
+        required = MPI_THREAD_SINGLE;
+    }
+    return required < cap ? required : cap;
+}
+
 static int init_common(const char *call, int required, int *provided)
 {
     int ret;
@@ -389,11 +406,10 @@ static int init_common(const char *call, int required, int *provided)
         exit(1);
     }
     kr_api.main_thread = pthread_self();
-    /* No hidden thread-unsafe state is touched from a thread that does not hold the right to
-     * call MPI, so serialized calls from any thread are fine; concurrent ones are not yet. */
-    kr_api.thread_level = required < MPI_THREAD_SERIALIZED ? required : MPI_THREAD_SERIALIZED;
-    if (kr_api.thread_level < MPI_THREAD_SINGLE) {
-        kr_api.thread_level = MPI_THREAD_SINGLE;
+    kr_api.thread_level = init_thread_level(required);
+    if (kr_api.thread_level == MPI_THREAD_MULTIPLE) {
+        /* From here every MPI call takes the process lock (util/biglock.h). */
+        kr_biglock_enable();
     }
     if (provided != NULL) {
         *provided = kr_api.thread_level;

@@ -5,11 +5,14 @@
 
 #include "pt2pt_int.h"
 
+#include "util/biglock.h"
+
 #include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
 #define WAIT_SLEEP_MS 200       /* upper bound of one sleep; wakeups normally come first */
+#define WAIT_MT_NAP_MS 1        /* MULTIPLE: a sleep nothing can cut short (no kick) ends here */
 
 static struct pt2pt_cfg {
     int spin;
@@ -106,7 +109,7 @@ static void progress_watch_kick(void *arg)
     pt->sleeper->ops->kick(pt->sleeper);
 }
 
-static void progress_sleep(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg)
+static void progress_sleep(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg, int ms)
 {
     if (pt->watcher != NULL) {
         struct progress_watch w = { done, arg, &pt->watch_flag };
@@ -114,15 +117,66 @@ static void progress_sleep(struct kr_pt2pt *pt, bool (*done)(void *arg), void *a
         atomic_store_explicit(&pt->watch_flag, 0, memory_order_relaxed);
         if (pt->watcher->ops->watch(pt->watcher, &pt->watch_flag, progress_watch_kick, pt)
             == 0) {
-            pt->sleeper->ops->wait(pt->sleeper, WAIT_SLEEP_MS, progress_watch_ready, &w);
+            pt->sleeper->ops->wait(pt->sleeper, ms, progress_watch_ready, &w);
         } else {
             usleep(1000);
         }
     } else if (pt->sleeper != NULL) {
-        pt->sleeper->ops->wait(pt->sleeper, WAIT_SLEEP_MS, done, arg);
+        pt->sleeper->ops->wait(pt->sleeper, ms, done, arg);
     } else {
         /* Nothing to sleep on (a singleton): waiting can only be for ourselves; nap. */
         usleep(1000);
+    }
+}
+
+/*
+ * MPI_THREAD_MULTIPLE: a waiter sleeps with the process lock dropped, so it cannot look at
+ * its own request (done() reads state other threads change under the lock). It sleeps until
+ * the lock's generation moves instead: kr_biglock_notify advances it whenever a progress call
+ * handled events or an MPI call returns. One thread sleeps in the transport (a peer's doorbell
+ * wakes it, and so does notify through the transport's kick); the others sleep on the
+ * generation. Its wait over, the sleeper's MPI call returns and notifies, so another sleeper
+ * takes over the transport (until then the sleeper polls it itself). A transport without kick
+ * is slept on for at most WAIT_MT_NAP_MS.
+ */
+static bool progress_gen_moved(void *arg)
+{
+    return kr_biglock_gen() != *(const unsigned *) arg;
+}
+
+static void progress_sleep_mt(struct kr_pt2pt *pt)
+{
+    unsigned gen = kr_biglock_gen();
+    bool kick;
+    int depth;
+
+    if (pt->sleeper == NULL || pt->mt_in_tport) {
+        kr_biglock_sleep(gen, pt->sleeper == NULL ? WAIT_MT_NAP_MS : WAIT_SLEEP_MS);
+        return;
+    }
+    kick = pt->sleeper->ops->kick != NULL;
+    pt->mt_in_tport = true;
+    if (kick) {
+        kr_biglock_set_kick(progress_watch_kick, pt);
+    }
+    depth = kr_biglock_drop();
+    progress_sleep(pt, progress_gen_moved, &gen, kick ? WAIT_SLEEP_MS : WAIT_MT_NAP_MS);
+    kr_biglock_take(depth);
+    kr_biglock_set_kick(NULL, NULL);
+    pt->mt_in_tport = false;
+}
+
+/* MULTIPLE: a spinning waiter lets queued threads in (they may be about to send what it
+ * waits for); a yielding one drops the lock while it yields. */
+static void progress_mt_yield(bool always)
+{
+    if (kr_biglock_contended()) {
+        kr_biglock_pass();
+    } else if (always) {
+        int depth = kr_biglock_drop();
+
+        sched_yield();
+        kr_biglock_take(depth);
     }
 }
 
@@ -150,6 +204,7 @@ int kr_pt2pt_wait_until(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg)
     int floor = pt2pt_cfg.spin_oversub < max ? pt2pt_cfg.spin_oversub : max;
     int spin, start, idle = 0, yields = 0, slow = 0;
     uint64_t idle_since = 0, now = 0, spin_t0 = 0;
+    bool mt = atomic_load_explicit(&kr_biglock_on, memory_order_relaxed);
 
     if (done(arg)) {
         return 0;
@@ -169,6 +224,9 @@ int kr_pt2pt_wait_until(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg)
             return n;
         }
         if (n > 0) {
+            if (mt) {
+                kr_biglock_notify();
+            }
             idle = 0;
             continue;
         }
@@ -179,6 +237,9 @@ int kr_pt2pt_wait_until(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg)
                 spin_t0 = progress_now_ns();
             } else if ((idle & 63) == 0 && progress_now_ns() - spin_t0 > WAIT_SPIN_MAX_NS) {
                 spin = idle;
+            }
+            if (mt && (idle & 63) == 0) {
+                progress_mt_yield(false);
             }
             progress_cpu_relax();
             continue;
@@ -192,14 +253,22 @@ int kr_pt2pt_wait_until(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg)
         if (now - idle_since < (uint64_t) pt2pt_cfg.yield_us * 1000) {
             uint64_t before = now;
 
-            sched_yield();
+            if (mt) {
+                progress_mt_yield(true);
+            } else {
+                sched_yield();
+            }
             now = progress_now_ns();
             yields++;
             slow += now - before > WAIT_YIELD_SLOW_NS;
             continue;
         }
         slow = yields + 1; /* slept: nothing to learn from the yields */
-        progress_sleep(pt, done, arg);
+        if (mt) {
+            progress_sleep_mt(pt);
+        } else {
+            progress_sleep(pt, done, arg, WAIT_SLEEP_MS);
+        }
     }
     /* Mostly slow (an interrupt now and then makes a lone yield slow too). */
     if (slow >= 2 && 4 * slow >= yields && slow <= yields) {
