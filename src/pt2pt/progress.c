@@ -173,10 +173,7 @@ static void progress_mt_yield(bool always)
     if (kr_biglock_contended()) {
         kr_biglock_pass();
     } else if (always) {
-        int depth = kr_biglock_drop();
-
-        sched_yield();
-        kr_biglock_take(depth);
+        kr_biglock_yield();
     }
 }
 

@@ -121,6 +121,14 @@ void kr_biglock_pass(void)
     kr_biglock_take(depth);
 }
 
+void kr_biglock_yield(void)
+{
+    int depth = kr_biglock_drop();
+
+    sched_yield();
+    kr_biglock_take(depth);
+}
+
 unsigned kr_biglock_gen(void)
 {
     return atomic_load_explicit(&bl.gen, memory_order_relaxed);

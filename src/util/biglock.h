@@ -51,6 +51,10 @@ bool kr_biglock_contended(void);
  * somebody else took it or a few yields passed. */
 void kr_biglock_pass(void);
 
+/* sched_yield, with the lock dropped meanwhile if this thread holds it: for loops that wait
+ * for something another thread of this process may have to do inside MPI. */
+void kr_biglock_yield(void);
+
 /* Called with the lock held after something happened that may finish another thread's wait
  * (a progress call handled events, an MPI call is returning): wakes the threads sleeping in
  * kr_biglock_sleep and, through `kick` (may be NULL), the one sleeping in a transport. */
