@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #define WAIT_SLEEP_MS 200       /* upper bound of one sleep; wakeups normally come first */
-#define WAIT_MT_NAP_MS 1        /* MULTIPLE: a sleep nothing can cut short (no kick) ends here */
+#define WAIT_MT_NAP_MS 1        /* MULTIPLE: a sleep nothing external can cut short ends here */
 
 static struct pt2pt_cfg {
     int spin;
@@ -109,7 +109,7 @@ static void progress_watch_kick(void *arg)
     pt->sleeper->ops->kick(pt->sleeper);
 }
 
-static void progress_sleep(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg, int ms)
+static void progress_sleep(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg)
 {
     if (pt->watcher != NULL) {
         struct progress_watch w = { done, arg, &pt->watch_flag };
@@ -117,12 +117,12 @@ static void progress_sleep(struct kr_pt2pt *pt, bool (*done)(void *arg), void *a
         atomic_store_explicit(&pt->watch_flag, 0, memory_order_relaxed);
         if (pt->watcher->ops->watch(pt->watcher, &pt->watch_flag, progress_watch_kick, pt)
             == 0) {
-            pt->sleeper->ops->wait(pt->sleeper, ms, progress_watch_ready, &w);
+            pt->sleeper->ops->wait(pt->sleeper, WAIT_SLEEP_MS, progress_watch_ready, &w);
         } else {
             usleep(1000);
         }
     } else if (pt->sleeper != NULL) {
-        pt->sleeper->ops->wait(pt->sleeper, ms, done, arg);
+        pt->sleeper->ops->wait(pt->sleeper, WAIT_SLEEP_MS, done, arg);
     } else {
         /* Nothing to sleep on (a singleton): waiting can only be for ourselves; nap. */
         usleep(1000);
@@ -133,34 +133,65 @@ static void progress_sleep(struct kr_pt2pt *pt, bool (*done)(void *arg), void *a
  * MPI_THREAD_MULTIPLE: a waiter sleeps with the process lock dropped, so it cannot look at
  * its own request (done() reads state other threads change under the lock). It sleeps until
  * the lock's generation moves instead: kr_biglock_notify advances it whenever a progress call
- * handled events or an MPI call returns. One thread sleeps in the transport (a peer's doorbell
- * wakes it, and so does notify through the transport's kick); the others sleep on the
- * generation. Its wait over, the sleeper's MPI call returns and notifies, so another sleeper
- * takes over the transport (until then the sleeper polls it itself). A transport without kick
- * is slept on for at most WAIT_MT_NAP_MS.
+ * handled events or an MPI call returns. Transport state is only touched under the lock, but
+ * for the two waits built to run beside another thread's progress: shm's doorbell sleep and the
+ * watch threads of TCP and OFI.
+ * - With shm (it has kick), one thread sleeps in shm's wait(), with the other transport's
+ *   watch thread armed (under the lock) as usual; a peer's doorbell wakes it, and so does
+ *   notify through kick. The other waiters sleep on the generation. Its wait over, the
+ *   sleeper's MPI call returns and notifies, so another sleeper takes over the transport.
+ * - TCP or OFI alone (watch, no kick): every waiter sleeps on the generation, and the
+ *   transport's watch thread, armed under the lock, advances it when a socket or the CQ has
+ *   something (kr_biglock_wake).
+ * - Nothing to sleep on (a singleton, the loop transport): naps of WAIT_MT_NAP_MS.
  */
 static bool progress_gen_moved(void *arg)
 {
     return kr_biglock_gen() != *(const unsigned *) arg;
 }
 
+static void progress_mt_wake(void *arg)
+{
+    (void) arg;
+    kr_biglock_wake();
+}
+
 static void progress_sleep_mt(struct kr_pt2pt *pt)
 {
+    struct kr_tport *s = pt->sleeper;
     unsigned gen = kr_biglock_gen();
-    bool kick;
+    bool armed = false;
     int depth;
 
-    if (pt->sleeper == NULL || pt->mt_in_tport) {
-        kr_biglock_sleep(gen, pt->sleeper == NULL ? WAIT_MT_NAP_MS : WAIT_SLEEP_MS);
+    if (s == NULL || s->ops->kick == NULL) {
+        if (s != NULL && s->ops->watch != NULL) {
+            atomic_store_explicit(&pt->watch_flag, 0, memory_order_relaxed);
+            armed = s->ops->watch(s, &pt->watch_flag, progress_mt_wake, NULL) == 0;
+        }
+        kr_biglock_sleep(gen, armed ? WAIT_SLEEP_MS : WAIT_MT_NAP_MS);
         return;
     }
-    kick = pt->sleeper->ops->kick != NULL;
+    if (pt->mt_in_tport) {
+        kr_biglock_sleep(gen, WAIT_SLEEP_MS);
+        return;
+    }
     pt->mt_in_tport = true;
-    if (kick) {
-        kr_biglock_set_kick(progress_watch_kick, pt);
+    kr_biglock_set_kick(progress_watch_kick, pt);
+    if (pt->watcher != NULL) {
+        atomic_store_explicit(&pt->watch_flag, 0, memory_order_relaxed);
+        armed = pt->watcher->ops->watch(pt->watcher, &pt->watch_flag, progress_watch_kick, pt)
+                == 0;
     }
     depth = kr_biglock_drop();
-    progress_sleep(pt, progress_gen_moved, &gen, kick ? WAIT_SLEEP_MS : WAIT_MT_NAP_MS);
+    if (pt->watcher == NULL) {
+        s->ops->wait(s, WAIT_SLEEP_MS, progress_gen_moved, &gen);
+    } else if (armed) {
+        struct progress_watch w = { progress_gen_moved, &gen, &pt->watch_flag };
+
+        s->ops->wait(s, WAIT_SLEEP_MS, progress_watch_ready, &w);
+    } else {
+        usleep(1000);
+    }
     kr_biglock_take(depth);
     kr_biglock_set_kick(NULL, NULL);
     pt->mt_in_tport = false;
@@ -264,7 +295,7 @@ int kr_pt2pt_wait_until(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg)
         if (mt) {
             progress_sleep_mt(pt);
         } else {
-            progress_sleep(pt, done, arg, WAIT_SLEEP_MS);
+            progress_sleep(pt, done, arg);
         }
     }
     /* Mostly slow (an interrupt now and then makes a lone yield slow too). */

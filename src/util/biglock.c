@@ -151,6 +151,12 @@ void kr_biglock_notify(void)
     }
 }
 
+void kr_biglock_wake(void)
+{
+    atomic_fetch_add_explicit(&bl.gen, 1, memory_order_seq_cst);
+    biglock_futex(&bl.gen, FUTEX_WAKE_PRIVATE, INT_MAX, NULL);
+}
+
 void kr_biglock_sleep(unsigned gen, int timeout_ms)
 {
     struct timespec ts = { timeout_ms / 1000, (long) (timeout_ms % 1000) * 1000000 };

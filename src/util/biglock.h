@@ -57,14 +57,19 @@ void kr_biglock_yield(void);
 
 /* Called with the lock held after something happened that may finish another thread's wait
  * (a progress call handled events, an MPI call is returning): wakes the threads sleeping in
- * kr_biglock_sleep and, through `kick` (may be NULL), the one sleeping in a transport. */
+ * kr_biglock_sleep and, through the kick set by kr_biglock_set_kick, the one sleeping in a
+ * transport. */
 void kr_biglock_notify(void);
+
+/* The same from any thread, without the lock (a transport's watch thread): advance the
+ * generation and wake every kr_biglock_sleep. */
+void kr_biglock_wake(void);
 
 /* The generation sleepers compare against. Read with the lock held, before dropping it. */
 unsigned kr_biglock_gen(void);
 
-/* With the lock held at `depth` (from kr_biglock_drop's point of view, not yet dropped):
- * drop it, sleep until the generation moves past `gen` or `timeout_ms` passes, take it back. */
+/* Called with the lock held: drop it completely, sleep until the generation moves past `gen`
+ * (read under the lock before deciding to sleep) or `timeout_ms` passes, take it back. */
 void kr_biglock_sleep(unsigned gen, int timeout_ms);
 
 /* The one thread that sleeps in the transport (the others sleep in kr_biglock_sleep) names

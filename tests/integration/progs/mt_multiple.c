@@ -2,8 +2,9 @@
  * nonblocking point-to-point with distinct tags (eager and rendezvous sizes) and with
  * MPI_ANY_SOURCE, collectives on one duplicated communicator per thread, Probe / Mprobe, a
  * thread blocked in MPI_Recv while another thread of its rank sends the request whose reply
- * it waits for, and receivers that fall asleep before a late sender of their own rank wakes
- * them. The thread-level queries and the thread_level info key must say MULTIPLE.
+ * it waits for, and receivers that fall asleep before a late sender (another thread of their
+ * rank, or a thread of another rank) wakes them, or that another thread's
+ * MPI_Grequest_complete must wake. The thread-level queries and the thread_level info key must say MULTIPLE.
  * With the argument "capped" (run with KURIR_THREAD_LEVEL=serialized) it only checks that the
  * level is capped and that Query_thread says so. */
 #include "check.h"
@@ -18,6 +19,7 @@
 #define BIG 65536   /* ints: 256 KiB, beyond the eager limit */
 
 static int rank, np, left, right;
+static pthread_barrier_t phase;
 static MPI_Comm tcomm[NT];
 static int *bigbuf[NT][2];
 
@@ -170,28 +172,30 @@ static double now_s(void)
     return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
 }
 
-/* Threads 1.. wait in MPI_Recv from this very rank long enough to fall asleep (spin and
- * yield end after about a millisecond); thread 0 sends to each of them 20 ms later. Another
- * thread's call completes the sleeper's receive, so the sleeper must be woken: a lost wakeup
- * shows as a 200 ms wait (the safety bound of one sleep) in every round. */
+/* Threads 1.. wait in MPI_Recv long enough to fall asleep (spin and yield end after about a
+ * millisecond); thread 0 of the sending rank sends to each of them 20 ms later. In even rounds
+ * the sender is this very rank: another thread's call completes the sleeper's receive. In odd
+ * rounds it is `left`: the message arrives through the transport while every thread of this
+ * rank may be asleep. A lost wakeup shows as a 200 ms wait (the safety bound of one sleep). */
+#define LATE_ROUNDS 8
 static atomic_int late_slow;
 
 static void late_sender(int t)
 {
-    for (int round = 0; round < 5; round++) {
-        int v = -1;
+    for (int round = 0; round < LATE_ROUNDS; round++) {
+        int v = -1, to = round % 2 ? right : rank, from = round % 2 ? left : rank;
 
         if (t == 0) {
             usleep(20000); /* not synchronisation: lets the receivers fall asleep */
             for (int d = 1; d < NT; d++) {
                 v = round * 10 + d;
-                CHECK_MPI(MPI_Send(&v, 1, MPI_INT, rank, 400 + d, MPI_COMM_WORLD));
+                CHECK_MPI(MPI_Send(&v, 1, MPI_INT, to, 400 + d, MPI_COMM_WORLD));
             }
         } else {
             double t0 = now_s();
 
-            CHECK_MPI(MPI_Recv(&v, 1, MPI_INT, rank, 400 + t, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
-            CHECK(v == round * 10 + t, "late sender thread %d: %d", t, v);
+            CHECK_MPI(MPI_Recv(&v, 1, MPI_INT, from, 400 + t, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+            CHECK(v == round * 10 + t, "late sender round %d thread %d: %d", round, t, v);
             if (now_s() - t0 > 0.15) {
                 atomic_fetch_add(&late_slow, 1);
             }
@@ -200,7 +204,57 @@ static void late_sender(int t)
     }
 }
 
-static pthread_barrier_t phase;
+/* A generalized request that thread 1 waits for and thread 0 completes 20 ms later: nothing
+ * arrives from any transport, only thread 0's MPI_Grequest_complete can end the wait. */
+static int greq_query(void *extra, MPI_Status *st)
+{
+    (void) extra;
+    MPI_Status_set_elements(st, MPI_BYTE, 0);
+    MPI_Status_set_cancelled(st, 0);
+    st->MPI_SOURCE = MPI_UNDEFINED;
+    st->MPI_TAG = MPI_UNDEFINED;
+    return MPI_SUCCESS;
+}
+
+static int greq_free(void *extra)
+{
+    (void) extra;
+    return MPI_SUCCESS;
+}
+
+static int greq_cancel(void *extra, int complete)
+{
+    (void) extra;
+    (void) complete;
+    return MPI_SUCCESS;
+}
+
+static MPI_Request greq;
+static atomic_int greq_round, greq_slow;
+
+static void greq_late(int t)
+{
+    for (int round = 1; round <= LATE_ROUNDS / 2; round++) {
+        if (t == 1) {
+            double t0;
+
+            CHECK_MPI(MPI_Grequest_start(greq_query, greq_free, greq_cancel, NULL, &greq));
+            atomic_store(&greq_round, round);
+            t0 = now_s();
+            CHECK_MPI(MPI_Wait(&greq, MPI_STATUS_IGNORE));
+            if (now_s() - t0 > 0.15) {
+                atomic_fetch_add(&greq_slow, 1);
+            }
+        } else if (t == 0) {
+            while (atomic_load(&greq_round) != round) {
+                sched_yield();
+            }
+            usleep(20000); /* not synchronisation: lets thread 1 fall asleep */
+            CHECK_MPI(MPI_Grequest_complete(greq));
+        }
+        pthread_barrier_wait(&phase);
+    }
+}
 
 static void *worker(void *arg)
 {
@@ -219,6 +273,8 @@ static void *worker(void *arg)
     request_reply(t);
     pthread_barrier_wait(&phase);
     late_sender(t);
+    pthread_barrier_wait(&phase);
+    greq_late(t);
     return NULL;
 }
 
@@ -266,8 +322,11 @@ int main(int argc, char **argv)
         pthread_join(th[t], NULL);
     }
     pthread_barrier_destroy(&phase);
-    CHECK(atomic_load(&late_slow) < 5 * (NT - 1),
-          "every receive completed by another thread took over 150 ms (lost wakeups?)");
+    CHECK(atomic_load(&late_slow) < LATE_ROUNDS * (NT - 1) / 2,
+          "%d of %d late receives took over 150 ms (lost wakeups?)", atomic_load(&late_slow),
+          LATE_ROUNDS * (NT - 1));
+    CHECK(atomic_load(&greq_slow) < LATE_ROUNDS / 2,
+          "every wait for a request completed by another thread took over 150 ms");
     for (int t = 0; t < NT; t++) {
         CHECK_MPI(MPI_Comm_free(&tcomm[t]));
         free(bigbuf[t][0]);
