@@ -137,42 +137,58 @@ static void progress_sleep(struct kr_pt2pt *pt, bool (*done)(void *arg), void *a
  * for the two waits built to run beside another thread's progress: shm's doorbell sleep and the
  * watch threads of TCP and OFI.
  * - With shm (it has kick), one thread sleeps in shm's wait(), with the other transport's
- *   watch thread armed (under the lock) as usual; a peer's doorbell wakes it, and so does
- *   notify through kick. The other waiters sleep on the generation. Its wait over, the
- *   sleeper's MPI call returns and notifies, so another sleeper takes over the transport.
+ *   watch thread armed (under the lock) as usual. It enters wait() holding the lock: shm
+ *   announces the sleep and checks its queues, then asks ready() (progress_mt_ready), which
+ *   drops the lock for the futex sleep. A peer's doorbell wakes it, and so does notify
+ *   through kick. The other waiters sleep on the generation. Its wait over, the sleeper's
+ *   MPI call returns and notifies, so another sleeper takes over the transport.
  * - TCP or OFI alone (watch, no kick): every waiter sleeps on the generation, and the
  *   transport's watch thread, armed under the lock, advances it when a socket or the CQ has
  *   something (kr_biglock_wake).
  * - Nothing to sleep on (a singleton, the loop transport): naps of WAIT_MT_NAP_MS.
  */
-static bool progress_gen_moved(void *arg)
-{
-    return kr_biglock_gen() != *(const unsigned *) arg;
-}
-
 static void progress_mt_wake(void *arg)
 {
     (void) arg;
     kr_biglock_wake();
 }
 
+/* The shm sleeper's ready(): called under the lock after shm's own checks, last before the
+ * futex; if the generation has not moved, drop the lock for the sleep. */
+struct progress_mt_sleep {
+    unsigned gen;
+    int depth;
+    bool dropped;
+};
+
+static bool progress_mt_ready(void *arg)
+{
+    struct progress_mt_sleep *m = arg;
+
+    if (kr_biglock_gen() != m->gen) {
+        return true;
+    }
+    m->depth = kr_biglock_drop();
+    m->dropped = true;
+    return false;
+}
+
 static void progress_sleep_mt(struct kr_pt2pt *pt)
 {
     struct kr_tport *s = pt->sleeper;
-    unsigned gen = kr_biglock_gen();
+    struct progress_mt_sleep m = { kr_biglock_gen(), 0, false };
     bool armed = false;
-    int depth;
 
     if (s == NULL || s->ops->kick == NULL) {
         if (s != NULL && s->ops->watch != NULL) {
             atomic_store_explicit(&pt->watch_flag, 0, memory_order_relaxed);
             armed = s->ops->watch(s, &pt->watch_flag, progress_mt_wake, NULL) == 0;
         }
-        kr_biglock_sleep(gen, armed ? WAIT_SLEEP_MS : WAIT_MT_NAP_MS);
+        kr_biglock_sleep(m.gen, armed ? WAIT_SLEEP_MS : WAIT_MT_NAP_MS);
         return;
     }
     if (pt->mt_in_tport) {
-        kr_biglock_sleep(gen, WAIT_SLEEP_MS);
+        kr_biglock_sleep(m.gen, WAIT_SLEEP_MS);
         return;
     }
     pt->mt_in_tport = true;
@@ -182,17 +198,18 @@ static void progress_sleep_mt(struct kr_pt2pt *pt)
         armed = pt->watcher->ops->watch(pt->watcher, &pt->watch_flag, progress_watch_kick, pt)
                 == 0;
     }
-    depth = kr_biglock_drop();
     if (pt->watcher == NULL) {
-        s->ops->wait(s, WAIT_SLEEP_MS, progress_gen_moved, &gen);
+        s->ops->wait(s, WAIT_SLEEP_MS, progress_mt_ready, &m);
     } else if (armed) {
-        struct progress_watch w = { progress_gen_moved, &gen, &pt->watch_flag };
+        struct progress_watch w = { progress_mt_ready, &m, &pt->watch_flag };
 
         s->ops->wait(s, WAIT_SLEEP_MS, progress_watch_ready, &w);
     } else {
-        usleep(1000);
+        kr_biglock_sleep(m.gen, WAIT_MT_NAP_MS);
     }
-    kr_biglock_take(depth);
+    if (m.dropped) {
+        kr_biglock_take(m.depth);
+    }
     kr_biglock_set_kick(NULL, NULL);
     pt->mt_in_tport = false;
 }
