@@ -3,10 +3,12 @@
 #ifndef KR_API_H
 #define KR_API_H
 
-/* Everything mpi.h declares is exported; the rest of the library stays hidden. */
-#pragma GCC visibility push(default)
+/* The api files define each MPI function as kr_impl_<name> (written PMPI_<name>, renamed
+ * here, prototypes included); the generated api_mt_wrap.c exports PMPI_<name>, which takes the
+ * MPI_THREAD_MULTIPLE lock around kr_impl_<name>, and MPI_<name>. So the declarations seen
+ * here stay hidden; the variables mpi.h declares are exported where they are defined. */
+#include "api_mt_names.h"
 #include <mpi.h>
-#pragma GCC visibility pop
 
 #include "boot/boot.h"
 #include "comm/comm.h"
@@ -17,10 +19,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Define MPI_<name> as a weak alias of PMPI_<name>, so a profiler can supply MPI_<name> and
- * still reach ours through PMPI_<name>. The library itself never calls MPI_* names. */
-#define KR_PRAGMA(x) _Pragma(#x)
-#define KR_WEAK_ALIAS(name) KR_PRAGMA(weak MPI_##name = PMPI_##name)
+/* Marks an MPI function's definition. MPI_<name> is a weak alias of PMPI_<name>, so a
+ * profiler can supply MPI_<name> and still reach ours through PMPI_<name>; both are defined in
+ * api_mt_wrap.c, generated from mpi.h (src/api/api_mt_gen.sh). The library itself never calls
+ * MPI_* names. */
+#define KR_WEAK_ALIAS(name)
 
 enum kr_api_phase { KR_API_BEFORE_INIT = 0, KR_API_RUNNING, KR_API_FINALIZED };
 
@@ -46,6 +49,7 @@ struct kr_api_cfg {
     bool check_args;            /* KURIR_API_CHECKS */
     const char *transports;     /* KURIR_TRANSPORTS */
     bool report_transports;     /* KURIR_REPORT_TRANSPORTS */
+    int thread_level;           /* KURIR_THREAD_LEVEL: 0 single .. 3 multiple */
 };
 extern struct kr_api_cfg kr_api_cfg;
 extern const struct kr_setting kr_api_settings[];

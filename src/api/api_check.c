@@ -9,6 +9,9 @@
 
 struct kr_api_cfg kr_api_cfg;
 
+static const char *const api_thread_levels[] = { "single", "funneled", "serialized",
+                                                 "multiple", NULL };
+
 const struct kr_setting kr_api_settings[] = {
     { "API_CHECKS", KR_SET_BOOL, "yes", &kr_api_cfg.check_args,
       "check the arguments of every MPI call (no: skip the checks that cost time: counts, "
@@ -21,6 +24,10 @@ const struct kr_setting kr_api_settings[] = {
       "every peer but self goes over the network transport: KURIR_TRANSPORTS=tcp forces TCP, "
       "KURIR_TRANSPORTS=ofi forces libfabric (tcp;ofi_rxm unless a provider is named)", NULL,
       0 },
+    { "THREAD_LEVEL", KR_SET_ENUM, "multiple", &kr_api_cfg.thread_level,
+      "the highest thread level MPI_Init_thread grants (single, funneled, serialized, "
+      "multiple); multiple makes every MPI call take a process-wide lock, and only in "
+      "programs that asked for MPI_THREAD_MULTIPLE", api_thread_levels, 0 },
     { "REPORT_TRANSPORTS", KR_SET_BOOL, "no", &kr_api_cfg.report_transports,
       "each rank prints one line after MPI_Init saying which transport reaches which ranks "
       "(mpirun --report-transports sets it)", NULL, 0 },

@@ -19,7 +19,8 @@
 #include <errno.h>
 #include <string.h>
 
-/* The process's table. Not locked yet: calls are serialized (MPI_THREAD_SERIALIZED at most). */
+/* The process's table. Every access is inside an MPI call, so the MPI_THREAD_MULTIPLE lock
+ * (util/biglock.h) guards it. */
 static struct kr_api_htab api_handles;
 
 /* Where a Fortran binding would put MPI_STATUS(ES)_IGNORE. Kurir has no Fortran binding yet,
@@ -30,10 +31,11 @@ static MPI_Fint api_f_statuses_ignore[MPI_F_STATUS_SIZE];
 static MPI_F08_status api_f08_status_ignore;
 static MPI_F08_status api_f08_statuses_ignore;
 
-MPI_Fint *MPI_F_STATUS_IGNORE = api_f_status_ignore;
-MPI_Fint *MPI_F_STATUSES_IGNORE = api_f_statuses_ignore;
-MPI_F08_status *MPI_F08_STATUS_IGNORE = &api_f08_status_ignore;
-MPI_F08_status *MPI_F08_STATUSES_IGNORE = &api_f08_statuses_ignore;
+#define API_EXPORT __attribute__((visibility("default")))
+API_EXPORT MPI_Fint *MPI_F_STATUS_IGNORE = api_f_status_ignore;
+API_EXPORT MPI_Fint *MPI_F_STATUSES_IGNORE = api_f_statuses_ignore;
+API_EXPORT MPI_F08_status *MPI_F08_STATUS_IGNORE = &api_f08_status_ignore;
+API_EXPORT MPI_F08_status *MPI_F08_STATUSES_IGNORE = &api_f08_statuses_ignore;
 
 _Static_assert(sizeof(MPI_Status) == MPI_F_STATUS_SIZE * sizeof(MPI_Fint),
                "MPI_Status and a Fortran status must have the same size");

@@ -179,8 +179,10 @@ static int info_env_fill(struct kr_api_info *info, int argc, char *argv[])
     if (ret == 0 && kr_api.phase == KR_API_RUNNING) {
         snprintf(val, sizeof(val), "%d", kr_api.size);
         ret = info_put(info, "maxprocs", val);
-        if (ret == 0 && kr_api.thread_level >= 0 && kr_api.thread_level <= 2) {
-            ret = info_put(info, "thread_level", levels[kr_api.thread_level]);
+        if (ret == 0) {
+            ret = info_put(info, "thread_level", kr_api.thread_level == MPI_THREAD_MULTIPLE
+                                                     ? "MPI_THREAD_MULTIPLE"
+                                                     : levels[kr_api.thread_level]);
         }
     }
     if (ret == 0 && gethostname(val, sizeof(val)) == 0) {

@@ -7,6 +7,7 @@
 #include "coll/coll.h"
 #include "topo/topo.h"
 #include "transport/tport.h"
+#include "util/biglock.h"
 #include "util/errors.h"
 #include "util/log.h"
 #include "util/settings.h"
@@ -391,13 +392,37 @@ static struct {
     int sessions;
 } init_users;
 
+/* The level granted for `required`: what was asked for, up to KURIR_THREAD_LEVEL. Any level
+ * is safe without a lock but MPI_THREAD_MULTIPLE, which turns on the process lock; a value
+ * that names no level counts as MPI_THREAD_SINGLE, as MPI asks. */
 static int init_level(int required)
 {
-    /* No hidden thread-unsafe state is touched from a thread that does not hold the right to
-     * call MPI, so serialized calls from any thread are fine; concurrent ones are not yet. */
-    int level = required < MPI_THREAD_SERIALIZED ? required : MPI_THREAD_SERIALIZED;
+    static const int levels[] = { MPI_THREAD_SINGLE, MPI_THREAD_FUNNELED, MPI_THREAD_SERIALIZED,
+                                  MPI_THREAD_MULTIPLE };
+    int cap = levels[kr_api_cfg.thread_level];
 
-    return level < MPI_THREAD_SINGLE ? MPI_THREAD_SINGLE : level;
+    if (required != MPI_THREAD_FUNNELED && required != MPI_THREAD_SERIALIZED
+        && required != MPI_THREAD_MULTIPLE) {
+        required = MPI_THREAD_SINGLE;
+    }
+    return required < cap ? required : cap;
+}
+
+/* Grant `required` (as init_level caps it) on top of what earlier users got: the process runs
+ * at the highest level any user asked for, and MPI_THREAD_MULTIPLE turns the process lock on
+ * (util/biglock.h; whoever asks runs at a lower level until then, so no other thread is inside
+ * MPI). Returns the level this user gets. */
+static int init_grant(int required)
+{
+    int level = init_level(required);
+
+    if (level > kr_api.thread_level) {
+        kr_api.thread_level = level;
+        if (level == MPI_THREAD_MULTIPLE) {
+            kr_biglock_enable();
+        }
+    }
+    return level;
 }
 
 /* Bring the runtime up if it is not; MPI_SUCCESS or the error reported. */
@@ -427,7 +452,8 @@ static int init_up(const char *call, int required)
         exit(1);
     }
     kr_api.main_thread = pthread_self();
-    kr_api.thread_level = init_level(required);
+    kr_api.thread_level = MPI_THREAD_SINGLE;
+    init_grant(required);
     kr_api.phase = KR_API_RUNNING;
     return MPI_SUCCESS;
 }
@@ -445,12 +471,10 @@ static int init_common(const char *call, int required, int *provided)
         return ret;
     }
     init_users.world = true;
-    /* every level up to serialized is always there: a later user may ask for more */
-    if (init_level(required) > kr_api.thread_level) {
-        kr_api.thread_level = init_level(required);
-    }
+    /* a later user may ask for more than the first one got */
+    ret = init_grant(required);
     if (provided != NULL) {
-        *provided = init_level(required);
+        *provided = ret;
     }
     return MPI_SUCCESS;
 }
@@ -461,7 +485,7 @@ int kr_api_runtime_acquire(const char *call, int required, int *provided_out)
 
     if (ret == MPI_SUCCESS) {
         init_users.sessions++;
-        *provided_out = init_level(required);
+        *provided_out = init_grant(required);
     }
     return ret;
 }

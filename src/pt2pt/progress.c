@@ -5,11 +5,14 @@
 
 #include "pt2pt_int.h"
 
+#include "util/biglock.h"
+
 #include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
 #define WAIT_SLEEP_MS 200       /* upper bound of one sleep; wakeups normally come first */
+#define WAIT_MT_NAP_MS 1        /* MULTIPLE: a sleep nothing external can cut short ends here */
 
 static struct pt2pt_cfg {
     int spin;
@@ -127,6 +130,102 @@ static void progress_sleep(struct kr_pt2pt *pt, bool (*done)(void *arg), void *a
 }
 
 /*
+ * MPI_THREAD_MULTIPLE: a waiter sleeps with the process lock dropped, so it cannot look at
+ * its own request (done() reads state other threads change under the lock). It sleeps until
+ * the lock's generation moves instead: kr_biglock_notify advances it whenever a progress call
+ * handled events or an MPI call returns. Transport state is only touched under the lock, but
+ * for the two waits built to run beside another thread's progress: shm's doorbell sleep and the
+ * watch threads of TCP and OFI.
+ * - With shm (it has kick), one thread sleeps in shm's wait(), with the other transport's
+ *   watch thread armed (under the lock) as usual. It enters wait() holding the lock: shm
+ *   announces the sleep and checks its queues, then asks ready() (progress_mt_ready), which
+ *   drops the lock for the futex sleep. A peer's doorbell wakes it, and so does notify
+ *   through kick. The other waiters sleep on the generation. Its wait over, the sleeper's
+ *   MPI call returns and notifies, so another sleeper takes over the transport.
+ * - TCP or OFI alone (watch, no kick): every waiter sleeps on the generation, and the
+ *   transport's watch thread, armed under the lock, advances it when a socket or the CQ has
+ *   something (kr_biglock_wake).
+ * - Nothing to sleep on (a singleton, the loop transport): naps of WAIT_MT_NAP_MS.
+ */
+static void progress_mt_wake(void *arg)
+{
+    (void) arg;
+    kr_biglock_wake();
+}
+
+/* The shm sleeper's ready(): called under the lock after shm's own checks, last before the
+ * futex; if the generation has not moved, drop the lock for the sleep. */
+struct progress_mt_sleep {
+    unsigned gen;
+    int depth;
+    bool dropped;
+};
+
+static bool progress_mt_ready(void *arg)
+{
+    struct progress_mt_sleep *m = arg;
+
+    if (kr_biglock_gen() != m->gen) {
+        return true;
+    }
+    m->depth = kr_biglock_drop();
+    m->dropped = true;
+    return false;
+}
+
+static void progress_sleep_mt(struct kr_pt2pt *pt)
+{
+    struct kr_tport *s = pt->sleeper;
+    struct progress_mt_sleep m = { kr_biglock_gen(), 0, false };
+    bool armed = false;
+
+    if (s == NULL || s->ops->kick == NULL) {
+        if (s != NULL && s->ops->watch != NULL) {
+            atomic_store_explicit(&pt->watch_flag, 0, memory_order_relaxed);
+            armed = s->ops->watch(s, &pt->watch_flag, progress_mt_wake, NULL) == 0;
+        }
+        kr_biglock_sleep(m.gen, armed ? WAIT_SLEEP_MS : WAIT_MT_NAP_MS);
+        return;
+    }
+    if (pt->mt_in_tport) {
+        kr_biglock_sleep(m.gen, WAIT_SLEEP_MS);
+        return;
+    }
+    pt->mt_in_tport = true;
+    kr_biglock_set_kick(progress_watch_kick, pt);
+    if (pt->watcher != NULL) {
+        atomic_store_explicit(&pt->watch_flag, 0, memory_order_relaxed);
+        armed = pt->watcher->ops->watch(pt->watcher, &pt->watch_flag, progress_watch_kick, pt)
+                == 0;
+    }
+    if (pt->watcher == NULL) {
+        s->ops->wait(s, WAIT_SLEEP_MS, progress_mt_ready, &m);
+    } else if (armed) {
+        struct progress_watch w = { progress_mt_ready, &m, &pt->watch_flag };
+
+        s->ops->wait(s, WAIT_SLEEP_MS, progress_watch_ready, &w);
+    } else {
+        kr_biglock_sleep(m.gen, WAIT_MT_NAP_MS);
+    }
+    if (m.dropped) {
+        kr_biglock_take(m.depth);
+    }
+    kr_biglock_set_kick(NULL, NULL);
+    pt->mt_in_tport = false;
+}
+
+/* MULTIPLE: a spinning waiter lets queued threads in (they may be about to send what it
+ * waits for); a yielding one drops the lock while it yields. */
+static void progress_mt_yield(bool always)
+{
+    if (kr_biglock_contended()) {
+        kr_biglock_pass();
+    } else if (always) {
+        kr_biglock_yield();
+    }
+}
+
+/*
  * Spinning pays only while the peer runs on another core. The budget adapts: a wait that
  * outlasts its spin halves the next one's; a wait that ends while spinning doubles it back (up
  * to the setting), and so does one that ends while yielding if the yields came straight back:
@@ -150,6 +249,7 @@ int kr_pt2pt_wait_until(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg)
     int floor = pt2pt_cfg.spin_oversub < max ? pt2pt_cfg.spin_oversub : max;
     int spin, start, idle = 0, yields = 0, slow = 0;
     uint64_t idle_since = 0, now = 0, spin_t0 = 0;
+    bool mt = atomic_load_explicit(&kr_biglock_on, memory_order_relaxed);
 
     if (done(arg)) {
         return 0;
@@ -169,6 +269,9 @@ int kr_pt2pt_wait_until(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg)
             return n;
         }
         if (n > 0) {
+            if (mt) {
+                kr_biglock_notify();
+            }
             idle = 0;
             continue;
         }
@@ -179,6 +282,9 @@ int kr_pt2pt_wait_until(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg)
                 spin_t0 = progress_now_ns();
             } else if ((idle & 63) == 0 && progress_now_ns() - spin_t0 > WAIT_SPIN_MAX_NS) {
                 spin = idle;
+            }
+            if (mt && (idle & 63) == 0) {
+                progress_mt_yield(false);
             }
             progress_cpu_relax();
             continue;
@@ -192,14 +298,22 @@ int kr_pt2pt_wait_until(struct kr_pt2pt *pt, bool (*done)(void *arg), void *arg)
         if (now - idle_since < (uint64_t) pt2pt_cfg.yield_us * 1000) {
             uint64_t before = now;
 
-            sched_yield();
+            if (mt) {
+                progress_mt_yield(true);
+            } else {
+                sched_yield();
+            }
             now = progress_now_ns();
             yields++;
             slow += now - before > WAIT_YIELD_SLOW_NS;
             continue;
         }
         slow = yields + 1; /* slept: nothing to learn from the yields */
-        progress_sleep(pt, done, arg);
+        if (mt) {
+            progress_sleep_mt(pt);
+        } else {
+            progress_sleep(pt, done, arg);
+        }
     }
     /* Mostly slow (an interrupt now and then makes a lone yield slow too). */
     if (slow >= 2 && 4 * slow >= yields && slow <= yields) {

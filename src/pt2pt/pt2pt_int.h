@@ -149,6 +149,8 @@ struct kr_pt2pt {
     struct kr_tport *sleeper;   /* transport whose wait() we block in */
     struct kr_tport *watcher;   /* another transport that wakes the sleeper via watch() */
     atomic_int watch_flag;      /* set by the watcher's thread: it has something for us */
+    bool mt_in_tport;           /* MPI_THREAD_MULTIPLE: a thread sleeps in the sleeper's wait()
+                                 * (one at a time; the others sleep in kr_biglock_sleep) */
     struct pt2pt_match_ctx *ctxs[KR_CTX_MAX];
     struct kr_list busy;        /* peers with queued sends */
     struct kr_list coop;        /* receives whose cooperative copy may still be landing */

@@ -7,6 +7,8 @@
 
 #include "rma/rma_int.h"
 
+#include "util/biglock.h"
+
 #include <errno.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -122,7 +124,9 @@ int kr_rma_direct_lock(struct kr_win *w, int type, int rank)
             if (ret < 0) {
                 return ret;
             }
-            sched_yield();
+            /* The holder may be another thread of this process (MPI_THREAD_MULTIPLE), which
+             * needs the process lock to unlock. */
+            kr_biglock_yield();
         }
     }
     return 0;

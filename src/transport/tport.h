@@ -153,7 +153,9 @@ struct kr_tport_ops {
      * (kr_host_shared.wake), or `timeout_ms` passes. After announcing that it sleeps, the
      * transport checks its own queues and `ready(arg)` and returns at once if either has
      * something: whoever makes `ready` true publishes it, fences (seq_cst) and then wakes
-     * us, so no wakeup is lost. For waits that have stopped spinning. */
+     * us, so no wakeup is lost. For waits that have stopped spinning. A transport with `kick`
+     * calls ready() last, after its own checks, and touches only atomics after it: under
+     * MPI_THREAD_MULTIPLE the sleeper's ready() drops the process lock (progress.c). */
     int (*wait)(struct kr_tport *tp, int timeout_ms, bool (*ready)(void *arg), void *arg);
     /* Optional, for a process that sleeps in another transport's wait(): arm a one-shot
      * background watch of this transport (a helper thread). When something may have arrived

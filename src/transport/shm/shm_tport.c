@@ -434,8 +434,9 @@ static int shm_tport_wait(struct kr_tport *tp, int timeout_ms, bool (*ready)(voi
     seen = atomic_load_explicit(&st->ctl->doorbell, memory_order_acquire);
     atomic_store_explicit(&st->ctl->sleeping, 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_seq_cst);
-    if (!shm_tport_space_back(st) && !kr_shm_inbox_ready(&st->inbox) && !ready(arg)
-        && !kr_shm_coop_landed(st->ctl)) {
+    /* ready() last: a caller may release a lock in it (tport.h). */
+    if (!shm_tport_space_back(st) && !kr_shm_inbox_ready(&st->inbox)
+        && !kr_shm_coop_landed(st->ctl) && !ready(arg)) {
         ret = kr_shm_ctl_sleep(st->ctl, seen, timeout_ms);
     }
     atomic_store_explicit(&st->ctl->sleeping, 0, memory_order_relaxed);
