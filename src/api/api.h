@@ -16,6 +16,7 @@
 #include "pt2pt/pt2pt.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -88,17 +89,11 @@ int kr_api_errclass(int ret);
 int kr_api_fail(struct kr_comm *comm, const char *call, int ret);
 
 /* Errors on a window (api_err.c): like kr_api_error and kr_api_fail, through the window's
- * error handler (MPI_ERRORS_ARE_FATAL unless the program set one). kr_api_win_errh_run runs
- * handler `eh` for `code` with report `msg` (MPI_Win_call_errhandler). */
+ * error handler (MPI_ERRORS_ARE_FATAL unless the program set one). */
 struct kr_win;
 int kr_api_win_error(struct kr_win *w, int cls, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int kr_api_win_fail(struct kr_win *w, const char *call, int ret);
-void kr_api_win_errh_run(struct kr_win *w, MPI_Errhandler eh, int code, const char *msg);
-
-/* Run predefined handler `eh` (or a user handler with no object to hand it) for `code` with
- * report `msg`, as the error paths of objects other than communicators do (files). */
-void kr_api_errh_run_object_less(MPI_Errhandler eh, int code, const char *msg);
 
 /* The call was made before MPI_Init or after MPI_Finalize: print why and end the process. */
 void kr_api_not_running(const char *call) __attribute__((noreturn));
@@ -128,6 +123,9 @@ int kr_api_err_set_string(int code, const char *text);
 int kr_api_err_remove(int code, bool is_class);
 int kr_api_err_remove_string(int code);
 
+/* Name and text of error code `code`, for messages (api_err.c). */
+void kr_api_err_describe(int code, const char **name_out, const char **text_out);
+
 /* The class of `code` (a predefined class maps to itself), or -1 if `code` is no error code. */
 int kr_api_err_class(int code);
 
@@ -142,6 +140,15 @@ int kr_api_err_lastused(void);
 /* The kind of object a user handler may be attached to: the kind of its create call. */
 enum kr_errh_kind { KR_ERRH_COMM = 0, KR_ERRH_WIN, KR_ERRH_FILE, KR_ERRH_SESSION };
 
+/* The program's function behind a user handler, by kind (`any` to test it for NULL). */
+union kr_errh_fn {
+    void (*any)(void);
+    MPI_Comm_errhandler_function *comm;
+    MPI_Win_errhandler_function *win;
+    MPI_File_errhandler_function *file;
+    MPI_Session_errhandler_function *session;
+};
+
 /* A user error handler (MPI_Comm_create_errhandler and, later, its Win/File/Session
  * siblings); the user's MPI_Errhandler is its address. Predefined handlers are not objects:
  * they stay their ABI constants wherever a handler is stored. `refs` counts the user's handles
@@ -150,14 +157,24 @@ enum kr_errh_kind { KR_ERRH_COMM = 0, KR_ERRH_WIN, KR_ERRH_FILE, KR_ERRH_SESSION
 struct kr_errh {
     uint32_t magic; /* KR_ERRH_MAGIC while alive */
     enum kr_errh_kind kind;
-    union {
-        MPI_Comm_errhandler_function *comm;
-        MPI_Win_errhandler_function *win;
-        MPI_File_errhandler_function *file;
-        MPI_Session_errhandler_function *session;
-    } fn;
+    union kr_errh_fn fn;
     int refs;
 };
+
+/* MPI_{Comm,Win,File,Session}_create_errhandler: a new handler of `kind` calling `fn` (whose
+ * parameter is named `fn_name` in messages), or the error reported on the process. */
+int kr_api_errh_create(const char *call, enum kr_errh_kind kind, union kr_errh_fn fn,
+                       const char *fn_name, MPI_Errhandler *errhandler);
+
+/* The error path of objects other than communicators (windows, files, sessions): handler `eh`
+ * for error `code` of the object whose handle is `handle` (its null handle when the call has
+ * none), report `msg`. A user handler made for `kind` is called with the handle; anything else
+ * but MPI_ERRORS_RETURN ends the job as MPI_ERRORS_ARE_FATAL does. kr_api_obj_verror formats
+ * the report first (only when it is needed) and returns `cls`. */
+void kr_api_errh_invoke(MPI_Errhandler eh, enum kr_errh_kind kind, void *handle, int code,
+                        const char *msg);
+int kr_api_obj_verror(MPI_Errhandler eh, enum kr_errh_kind kind, void *handle, int cls,
+                      const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
 /* The user handler behind `h`, or NULL for a predefined, null or invalid handle. */
 struct kr_errh *kr_api_errh(MPI_Errhandler h);

@@ -25,36 +25,14 @@ void *kr_api_file_default_errh(void)
     return file_null_errh;
 }
 
-static void file_errh_run(struct kr_api_file *f, MPI_Errhandler eh, int code, const char *msg)
-{
-    struct kr_errh *user = kr_api_errh(eh);
-
-    if (user != NULL) {
-        MPI_File h = f != NULL ? (MPI_File) (void *) f : MPI_FILE_NULL;
-
-        KR_LOG_INFO(API, "%s on rank %d: calling the file's error handler", msg, kr_api.rank);
-        /* the handler may replace itself: keep it alive while it runs */
-        kr_api_errh_retain(user);
-        user->fn.file(&h, &code);
-        kr_api_errh_release(user);
-        return;
-    }
-    kr_api_errh_run_object_less(eh, code, msg);
-}
-
 int kr_api_file_error(struct kr_api_file *f, int cls, const char *fmt, ...)
 {
-    MPI_Errhandler eh = (MPI_Errhandler) (f != NULL ? f->errh : file_null_errh);
-    char msg[768];
     va_list ap;
 
-    if (eh == MPI_ERRORS_RETURN) {
-        return cls;
-    }
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    cls = kr_api_obj_verror((MPI_Errhandler) (f != NULL ? f->errh : file_null_errh),
+                            KR_ERRH_FILE, f != NULL ? (void *) f : MPI_FILE_NULL, cls, fmt, ap);
     va_end(ap);
-    file_errh_run(f, eh, cls, msg);
     return cls;
 }
 
@@ -115,23 +93,10 @@ int kr_api_file_agree(struct kr_comm *comm, int cls, bool *any_out)
 KR_WEAK_ALIAS(File_create_errhandler)
 int PMPI_File_create_errhandler(MPI_File_errhandler_function *fn, MPI_Errhandler *errhandler)
 {
-    struct kr_errh *eh;
-
     kr_api_check_running("MPI_File_create_errhandler");
-    if (fn == NULL || errhandler == NULL) {
-        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_File_create_errhandler: %s is NULL",
-                            errhandler == NULL ? "errhandler" : "file_errhandler_fn");
-    }
-    eh = calloc(1, sizeof(*eh));
-    if (eh == NULL) {
-        return kr_api_fail(NULL, "MPI_File_create_errhandler", -ENOMEM);
-    }
-    eh->magic = KR_ERRH_MAGIC;
-    eh->kind = KR_ERRH_FILE;
-    eh->fn.file = fn;
-    eh->refs = 1;
-    *errhandler = (MPI_Errhandler) (void *) eh;
-    return MPI_SUCCESS;
+    return kr_api_errh_create("MPI_File_create_errhandler", KR_ERRH_FILE,
+                              (union kr_errh_fn) { .file = fn }, "file_errhandler_fn",
+                              errhandler);
 }
 
 /* The handler slot of `h`: a file's, or MPI_FILE_NULL's. */
@@ -222,7 +187,8 @@ int PMPI_File_call_errhandler(MPI_File h, int errorcode)
     }
     if (*slot != MPI_ERRORS_RETURN) {
         snprintf(msg, sizeof(msg), "MPI_File_call_errhandler: error code %d", errorcode);
-        file_errh_run(f, (MPI_Errhandler) *slot, errorcode, msg);
+        kr_api_errh_invoke((MPI_Errhandler) *slot, KR_ERRH_FILE,
+                           f != NULL ? (void *) f : MPI_FILE_NULL, errorcode, msg);
     }
     return MPI_SUCCESS;
 }

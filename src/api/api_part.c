@@ -25,10 +25,8 @@ static int part_init(const char *call, const void *buf, int partitions, MPI_Coun
                      MPI_Datatype type, int rank, int tag, MPI_Comm h, bool recv,
                      MPI_Request *request)
 {
-    struct kr_api_persist *p;
     struct kr_comm *comm;
     struct kr_dt *dt;
-    struct kr_req *req;
     int ret;
 
     kr_api_check_running(call);
@@ -49,44 +47,17 @@ static int part_init(const char *call, const void *buf, int partitions, MPI_Coun
                                                  call, partitions, (long long) count);
     }
     /* no wildcards: a partitioned receive names its sender and tag (like a send's checks) */
-    ret = kr_api_check_p2p(call, h, buf, count * partitions, type, rank, tag, false, &comm, &dt);
-    if (ret == MPI_SUCCESS && request == NULL) {
-        ret = kr_api_error(comm, MPI_ERR_REQUEST, "%s: request pointer is NULL", call);
-    }
+    ret = kr_api_check_p2p_req(call, h, buf, count * partitions, type, rank, tag, false,
+                               request, &comm, &dt);
     if (ret != MPI_SUCCESS) {
         return ret;
     }
-    req = kr_req_alloc(comm->pt);
-    /* one allocation, so that whoever frees a persistent request's arguments frees it all */
-    p = malloc(sizeof(*p) + (size_t) partitions);
-    if (req == NULL || p == NULL) {
-        if (req != NULL) {
-            kr_req_release(comm->pt, req);
-        }
-        free(p);
-        return kr_api_fail(comm, call, -ENOMEM);
-    }
-    kr_dt_retain(dt);
-    *p = (struct kr_api_persist){buf,
-                                 count,
-                                 dt,
-                                 rank,
-                                 tag,
-                                 KR_SEND_STANDARD,
-                                 recv,
-                                 false,
-                                 partitions,
-                                 0,
-                                 (uint8_t *) (p + 1)};
-    memset(p->ready, 0, (size_t) partitions);
-    req->kind = recv ? KR_REQ_RECV : KR_REQ_SEND;
-    req->ukind = KR_UREQ_PERSIST;
-    req->ext = p;
-    kr_api_req_hold_comm(req, comm);
-    req->dt = dt;
-    req->done = 1;
-    *request = (MPI_Request) (void *) req;
-    return MPI_SUCCESS;
+    return kr_api_persist_new(call, comm,
+                              &(struct kr_api_persist) { .buf = buf, .count = count, .dt = dt,
+                                                         .peer = rank, .tag = tag,
+                                                         .mode = KR_SEND_STANDARD, .recv = recv,
+                                                         .partitions = partitions },
+                              (size_t) partitions, request);
 }
 
 KR_WEAK_ALIAS(Psend_init)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The datatype engine behind pt2pt's layout callbacks. */
 static size_t req_dt_pack(const void *type, size_t count, const void *buf, size_t off,
@@ -195,10 +196,8 @@ static int req_nonblocking(const char *call, const void *buf, MPI_Count count,
     struct kr_req *req;
     int ret;
 
-    ret = kr_api_check_p2p(call, h, buf, count, type, rank, tag, recv, &comm, &dt);
-    if (ret == MPI_SUCCESS && request == NULL) {
-        ret = kr_api_error(comm, MPI_ERR_REQUEST, "%s: request pointer is NULL", call);
-    }
+    ret = kr_api_check_p2p_req(call, h, buf, count, type, rank, tag, recv, request, &comm,
+                               &dt);
     if (ret != MPI_SUCCESS) {
         return ret;
     }
@@ -278,25 +277,13 @@ static void req_persist_done(struct kr_req *req)
     }
 }
 
-static int req_persistent(const char *call, const void *buf, MPI_Count count, MPI_Datatype type,
-                          int rank, int tag, MPI_Comm h, bool recv, enum kr_api_send_mode mode,
-                          MPI_Request *request)
+int kr_api_persist_new(const char *call, struct kr_comm *comm, const struct kr_api_persist *args,
+                       size_t extra, MPI_Request *request)
 {
-    struct kr_api_persist *p;
-    struct kr_comm *comm;
-    struct kr_dt *dt;
-    struct kr_req *req;
-    int ret;
+    struct kr_req *req = kr_req_alloc(comm->pt);
+    /* one allocation, so that whoever frees a persistent request's arguments frees it all */
+    struct kr_api_persist *p = malloc(sizeof(*p) + extra);
 
-    ret = kr_api_check_p2p(call, h, buf, count, type, rank, tag, recv, &comm, &dt);
-    if (ret == MPI_SUCCESS && request == NULL) {
-        ret = kr_api_error(comm, MPI_ERR_REQUEST, "%s: request pointer is NULL", call);
-    }
-    if (ret != MPI_SUCCESS) {
-        return ret;
-    }
-    req = kr_req_alloc(comm->pt);
-    p = malloc(sizeof(*p));
     if (req == NULL || p == NULL) {
         if (req != NULL) {
             kr_req_release(comm->pt, req);
@@ -304,16 +291,40 @@ static int req_persistent(const char *call, const void *buf, MPI_Count count, MP
         free(p);
         return kr_api_fail(comm, call, -ENOMEM);
     }
-    kr_dt_retain(dt); /* the user may free the type while the request lives */
-    *p = (struct kr_api_persist){buf, count, dt, rank, tag, mode, recv, false, 0, 0, NULL};
-    req->kind = recv ? KR_REQ_RECV : KR_REQ_SEND;
+    kr_dt_retain(args->dt); /* the user may free the type while the request lives */
+    *p = *args;
+    p->ready = extra > 0 ? (uint8_t *) (p + 1) : NULL;
+    if (extra > 0) {
+        memset(p->ready, 0, extra);
+    }
+    req->kind = p->recv ? KR_REQ_RECV : KR_REQ_SEND;
     req->ukind = KR_UREQ_PERSIST;
     req->ext = p;
     kr_api_req_hold_comm(req, comm);
-    req->dt = dt;
+    req->dt = p->dt;
     req->done = 1;
     *request = (MPI_Request) (void *) req;
     return MPI_SUCCESS;
+}
+
+static int req_persistent(const char *call, const void *buf, MPI_Count count, MPI_Datatype type,
+                          int rank, int tag, MPI_Comm h, bool recv, enum kr_api_send_mode mode,
+                          MPI_Request *request)
+{
+    struct kr_comm *comm;
+    struct kr_dt *dt;
+    int ret;
+
+    ret = kr_api_check_p2p_req(call, h, buf, count, type, rank, tag, recv, request, &comm,
+                               &dt);
+    if (ret != MPI_SUCCESS) {
+        return ret;
+    }
+    return kr_api_persist_new(call, comm,
+                              &(struct kr_api_persist) { .buf = buf, .count = count, .dt = dt,
+                                                         .peer = rank, .tag = tag, .mode = mode,
+                                                         .recv = recv },
+                              0, request);
 }
 
 REQ_SEND_PAIR(Send_init, req_persistent, KR_SEND_STANDARD)

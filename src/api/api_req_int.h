@@ -43,6 +43,11 @@ struct kr_api_persist {
     uint8_t *ready;
 };
 
+/* A new inactive persistent request on `comm` for `args` (taking a reference on its type),
+ * with `extra` zeroed bytes after the arguments for `ready` (partitioned requests). */
+int kr_api_persist_new(const char *call, struct kr_comm *comm, const struct kr_api_persist *args,
+                       size_t extra, MPI_Request *request);
+
 /* MPI_Start of a partitioned request (api_part.c): a receive is posted at once, a send waits
  * until every partition is ready. Returns an MPI error code. */
 int kr_api_part_start(const char *call, struct kr_req *req);
@@ -160,6 +165,20 @@ int kr_api_bsend(const char *call, struct kr_comm *comm, const void *buf, MPI_Co
 int kr_api_check_p2p(const char *call, MPI_Comm h, const void *buf, MPI_Count count,
                      MPI_Datatype type, int rank, int tag, bool recv, struct kr_comm **comm_out,
                      struct kr_dt **dt_out);
+
+/* The same for a call that starts a request: also a place for the request handle. */
+static inline int kr_api_check_p2p_req(const char *call, MPI_Comm h, const void *buf,
+                                       MPI_Count count, MPI_Datatype type, int rank, int tag,
+                                       bool recv, MPI_Request *request,
+                                       struct kr_comm **comm_out, struct kr_dt **dt_out)
+{
+    int ret = kr_api_check_p2p(call, h, buf, count, type, rank, tag, recv, comm_out, dt_out);
+
+    if (ret == MPI_SUCCESS && request == NULL) {
+        ret = kr_api_error(*comm_out, MPI_ERR_REQUEST, "%s: request pointer is NULL", call);
+    }
+    return ret;
+}
 
 /* Generalized requests (api_greq.c): free, cancel, and the status their query gives. */
 int kr_api_greq_free(struct kr_req *req);

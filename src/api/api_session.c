@@ -316,23 +316,10 @@ KR_WEAK_ALIAS(Session_create_errhandler)
 int PMPI_Session_create_errhandler(MPI_Session_errhandler_function *session_errhandler_fn,
                                    MPI_Errhandler *errhandler)
 {
-    struct kr_errh *eh;
-
     /* no session needed: the handler is made to be passed to MPI_Session_init */
-    if (session_errhandler_fn == NULL || errhandler == NULL) {
-        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Session_create_errhandler: %s is NULL",
-                            errhandler == NULL ? "errhandler" : "session_errhandler_fn");
-    }
-    eh = calloc(1, sizeof(*eh));
-    if (eh == NULL) {
-        return kr_api_error(NULL, MPI_ERR_NO_MEM, "MPI_Session_create_errhandler: out of memory");
-    }
-    eh->magic = KR_ERRH_MAGIC;
-    eh->kind = KR_ERRH_SESSION;
-    eh->fn.session = session_errhandler_fn;
-    eh->refs = 1;
-    *errhandler = (MPI_Errhandler) (void *) eh;
-    return MPI_SUCCESS;
+    return kr_api_errh_create("MPI_Session_create_errhandler", KR_ERRH_SESSION,
+                              (union kr_errh_fn) { .session = session_errhandler_fn },
+                              "session_errhandler_fn", errhandler);
 }
 
 KR_WEAK_ALIAS(Session_set_errhandler)

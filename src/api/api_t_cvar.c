@@ -318,20 +318,28 @@ static const struct kr_setting *t_enum(MPI_T_enum e, int *ret_out)
     return NULL;
 }
 
+static int t_enum_count(const struct kr_setting *s)
+{
+    int n = 0;
+
+    while (s->choices[n] != NULL) {
+        n++;
+    }
+    return n;
+}
+
 KR_WEAK_ALIAS(T_enum_get_info)
 int PMPI_T_enum_get_info(MPI_T_enum enumtype, int *num, char *name, int *name_len)
 {
     const struct kr_setting *s;
     char env[128];
-    int ret, n = 0;
+    int ret, n;
 
     s = t_enum(enumtype, &ret);
     if (s == NULL) {
         return ret;
     }
-    while (s->choices[n] != NULL) {
-        n++;
-    }
+    n = t_enum_count(s);
     if (num != NULL) {
         *num = n;
     }
@@ -343,15 +351,13 @@ KR_WEAK_ALIAS(T_enum_get_item)
 int PMPI_T_enum_get_item(MPI_T_enum enumtype, int indx, int *value, char *name, int *name_len)
 {
     const struct kr_setting *s;
-    int ret, n = 0;
+    int ret, n;
 
     s = t_enum(enumtype, &ret);
     if (s == NULL) {
         return ret;
     }
-    while (s->choices[n] != NULL) {
-        n++;
-    }
+    n = t_enum_count(s);
     if (indx < 0 || indx >= n) {
         return MPI_T_ERR_INVALID_ITEM;
     }

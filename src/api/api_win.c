@@ -394,23 +394,9 @@ int PMPI_Win_get_info(MPI_Win h, MPI_Info *info_used)
 KR_WEAK_ALIAS(Win_create_errhandler)
 int PMPI_Win_create_errhandler(MPI_Win_errhandler_function *fn, MPI_Errhandler *errhandler)
 {
-    struct kr_errh *eh;
-
     kr_api_check_running("MPI_Win_create_errhandler");
-    if (fn == NULL || errhandler == NULL) {
-        return kr_api_error(NULL, MPI_ERR_ARG, "MPI_Win_create_errhandler: %s is NULL",
-                            errhandler == NULL ? "errhandler" : "win_errhandler_fn");
-    }
-    eh = calloc(1, sizeof(*eh));
-    if (eh == NULL) {
-        return kr_api_fail(NULL, "MPI_Win_create_errhandler", -ENOMEM);
-    }
-    eh->magic = KR_ERRH_MAGIC;
-    eh->kind = KR_ERRH_WIN;
-    eh->fn.win = fn;
-    eh->refs = 1;
-    *errhandler = (MPI_Errhandler) (void *) eh;
-    return MPI_SUCCESS;
+    return kr_api_errh_create("MPI_Win_create_errhandler", KR_ERRH_WIN,
+                              (union kr_errh_fn) { .win = fn }, "win_errhandler_fn", errhandler);
 }
 
 KR_WEAK_ALIAS(Win_set_errhandler)
@@ -481,7 +467,7 @@ int PMPI_Win_call_errhandler(MPI_Win h, int errorcode)
     if (w->errh != MPI_ERRORS_RETURN) {
         snprintf(msg, sizeof(msg), "MPI_Win_call_errhandler: the program raised error code %d",
                  errorcode);
-        kr_api_win_errh_run(w, w->errh, errorcode, msg);
+        kr_api_errh_invoke(w->errh, KR_ERRH_WIN, w, errorcode, msg);
     }
     return MPI_SUCCESS;
 }
